@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing, the lab and the
+# GUI tests need. Idempotent; run as root (or through sudo).
+#
+#   scripts/install-deps.sh            build + tests (default)
+#   scripts/install-deps.sh --lab      also the capture lab's tools
+set -euo pipefail
+
+want_lab=0
+for a in "$@"; do
+  case "$a" in
+    --lab) want_lab=1 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "install-deps.sh: unknown argument '$a' (valid: --lab)" >&2; exit 2 ;;
+  esac
+done
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+pkgs=(
+  # build
+  build-essential cmake pkg-config
+  libwireshark-dev wireshark-dev libglib2.0-dev
+  qtbase5-dev
+  # run and test
+  tshark wireshark-qt wireshark-common
+  libgtest-dev googletest
+  python3
+  util-linux            # setpriv: run tshark unprivileged so it loads personal plugins
+  # GUI end-to-end test
+  xvfb xdotool imagemagick x11-utils
+  # fuzzing, sanitizers, instruction counts
+  clang libclang-rt-14-dev valgrind
+)
+if [ "$want_lab" -eq 1 ]; then
+  pkgs+=(iproute2 iptables tcpdump python3-scapy zmap mptcpd ethtool procps)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps.sh: all ${#pkgs[@]} packages already installed"
+  exit 0
+fi
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer "no" without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
