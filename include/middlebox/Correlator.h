@@ -1,0 +1,119 @@
+// Pairs every SYN with the SYN+ACK (or RST) that answers it and keeps the
+// result per frame, so that a first pass in frame order decides everything
+// and any later pass (tshark -2, the GUI, a retap) reads the same answers.
+//
+// Memory: pending handshakes live in a PendingTable capped by the caller
+// (64 bytes each); results grow with the capture like Wireshark's own frame
+// data: 12 bytes per SYN/SYN+ACK/RST frame, 32 per handshake, and one Pair
+// (both option blocks and the evidence) per answered handshake.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "middlebox/EchoEvidence.h"
+#include "middlebox/PendingTable.h"
+#include "middlebox/Segment.h"
+#include "middlebox/Verdict.h"
+
+namespace middlebox {
+
+constexpr uint32_t kNone = 0xffffffffu;
+
+enum class Role : uint8_t { Syn, SynAck, Rst };
+
+// Facts about one answered (or orphan) SYN+ACK set against its SYN.
+struct Pair {
+    FlowTuple server_to_client;  // the SYN+ACK's direction
+    EchoEvidence evidence;
+    uint8_t syn_options[kMaxOptionBytes] = {};
+    uint8_t synack_options[kMaxOptionBytes] = {};
+    uint8_t syn_captured = 0, syn_declared = 0;
+    uint8_t synack_captured = 0, synack_declared = 0;
+    bool has_syn = false;
+
+    OptionBlock syn_block() const { return OptionBlock::parse(syn_options, syn_captured, syn_declared); }
+    OptionBlock synack_block() const {
+        return OptionBlock::parse(synack_options, synack_captured, synack_declared);
+    }
+};
+
+enum HandshakeFlags : uint8_t {
+    kEvictedBefore = 0x01,  // no-syn while pending SYNs had been dropped: its SYN may be one
+    kAckMismatch = 0x02,    // a SYN was pending on the tuple but the ack did not match it
+};
+
+struct Handshake {
+    uint32_t first_syn_frame = 0;  // 0: the SYN is not in the capture
+    uint32_t syn_frame = 0;        // the copy the answer is paired with (latest before it)
+    uint32_t answer_frame = 0;     // first SYN+ACK or RST; 0: unanswered
+    uint32_t pair = kNone;         // index into pairs(), for SYN+ACK answers
+    uint16_t syn_copies = 0;
+    uint16_t answer_copies = 0;
+    Verdict verdict = Verdict::NoAnswer;
+    Role answer_role = Role::Syn;  // Role::Syn while unanswered
+    uint8_t syn_ttl = 0;
+    uint8_t answer_ttl = 0;
+    uint8_t server_ttl = 0;  // TTL of the server's first later segment; 0: none seen
+    uint8_t flags = 0;
+
+    bool answered() const { return answer_frame != 0; }
+    // The SYN+ACK came from a different distance than the server's later segments.
+    bool hop_mismatch() const { return server_ttl != 0 && answer_role == Role::SynAck && server_ttl != answer_ttl; }
+};
+
+enum RecordFlags : uint8_t {
+    kRetransmission = 0x01,  // a later copy of a SYN or SYN+ACK already seen
+};
+
+struct FrameRecord {
+    uint32_t frame = 0;
+    uint32_t handshake = 0;
+    Role role = Role::Syn;
+    uint8_t flags = 0;
+};
+
+// Initial TTL a stack most likely used (32, 64, 128 or 255) minus the TTL seen.
+uint8_t estimated_hops(uint8_t ttl);
+
+class Correlator {
+public:
+    explicit Correlator(size_t max_pending);
+
+    // First pass only, frames in increasing order. Returns the record made for
+    // this frame, or nullptr when the segment is not part of a handshake.
+    const FrameRecord* observe(const Segment& s);
+
+    // Any pass: the record of a frame that observe() kept, or nullptr.
+    const FrameRecord* lookup(uint32_t frame) const;
+
+    const Handshake& handshake(uint32_t i) const { return handshakes_[i]; }
+    size_t handshake_count() const { return handshakes_.size(); }
+    const Pair& pair(uint32_t i) const { return pairs_[i]; }
+    size_t pair_count() const { return pairs_.size(); }
+    const std::vector<FrameRecord>& records() const { return records_; }
+
+    uint32_t last_frame() const { return last_frame_; }
+    size_t pending() const { return table_.size(); }
+    size_t pending_capacity() const { return table_.capacity(); }
+    uint64_t evictions() const { return table_.evictions(); }
+    uint64_t out_of_order() const { return out_of_order_; }
+
+private:
+    const FrameRecord* on_syn(const Segment& s, uint64_t fp);
+    const FrameRecord* on_synack(const Segment& s);
+    const FrameRecord* on_rst(const Segment& s);
+    void on_other(const Segment& s);
+    const FrameRecord* add_record(uint32_t frame, uint32_t handshake, Role role, uint8_t flags);
+    static void keep_options(PendingSyn& e, const Segment& s);
+
+    PendingTable table_;
+    std::vector<FrameRecord> records_;
+    std::vector<Handshake> handshakes_;
+    std::vector<Pair> pairs_;
+    uint32_t last_frame_ = 0;
+    uint64_t out_of_order_ = 0;
+};
+
+}  // namespace middlebox

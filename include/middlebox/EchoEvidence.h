@@ -1,0 +1,49 @@
+// What a SYN+ACK's options prove when set against the options of the SYN it
+// answers, and the verdict that follows (docs/verdicts.md).
+//
+// The comparison is byte for byte: an echoing box copies; a genuine stack
+// writes its own MSS, its own timestamp, its own MPTCP key. Options that two
+// honest stacks may send with equal bytes (MSS 1460 on both sides, SACK
+// permitted, window scale 7) never count as evidence on their own.
+#pragma once
+
+#include <cstdint>
+
+#include "middlebox/Mptcp.h"
+#include "middlebox/TcpOptions.h"
+#include "middlebox/Verdict.h"
+
+namespace middlebox {
+
+struct EchoEvidence {
+    // MP_CAPABLE on each side.
+    MpCapable syn_mpc;
+    MpCapable synack_mpc;
+    bool syn_join = false;     // the SYN carried MP_JOIN
+    bool synack_join = false;  // the SYN+ACK carried MP_JOIN
+
+    // Evidence of copying.
+    bool mpc_echo = false;      // the SYN+ACK's MP_CAPABLE holds no key of the server's own
+    bool join_echo = false;     // the SYN's MP_JOIN returned byte for byte
+    bool unknown_echo = false;  // an unknown/experimental option returned byte for byte
+    bool tsval_echo = false;    // SYN+ACK TSval == SYN TSval (a server stamps its own clock)
+    bool all_options = false;   // the whole block is the SYN's, and it holds evidence
+    bool unsolicited_mpc = false;  // MP_CAPABLE on a SYN+ACK to a SYN that offered none
+
+    // Could not compare: one of the blocks is truncated or malformed.
+    bool unreadable = false;
+
+    // Kinds copied byte for byte that count as evidence, in SYN+ACK order.
+    uint8_t echoed_kinds[kMaxOptionBytes / 2] = {};
+    uint8_t echoed_count = 0;
+
+    bool any_echo() const { return mpc_echo || join_echo || unknown_echo || tsval_echo || all_options; }
+};
+
+// Compares the options of a SYN+ACK with those of the SYN it answers.
+EchoEvidence compare_options(const OptionBlock& syn, const OptionBlock& synack);
+
+// The verdict of a paired handshake (precedence in docs/verdicts.md).
+Verdict classify(const EchoEvidence& e, bool simultaneous_open);
+
+}  // namespace middlebox

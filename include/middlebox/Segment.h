@@ -1,0 +1,68 @@
+// What the correlator needs to know about one TCP segment, independent of
+// how it was captured or dissected. The Wireshark adapter fills it from the
+// dissected IP and TCP headers; tests and fuzzers build it directly.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "middlebox/TcpOptions.h"
+
+namespace middlebox {
+
+struct Address {
+    uint8_t family = 0;  // 4 or 6
+    uint8_t bytes[16] = {};
+
+    static Address v4(const uint8_t b[4]);
+    static Address v6(const uint8_t b[16]);
+    bool operator==(const Address& o) const {
+        return family == o.family && std::memcmp(bytes, o.bytes, 16) == 0;
+    }
+    bool operator!=(const Address& o) const { return !(*this == o); }
+};
+
+// Source and destination of one direction of a connection.
+struct FlowTuple {
+    Address src;
+    Address dst;
+    uint16_t src_port = 0;
+    uint16_t dst_port = 0;
+
+    FlowTuple reversed() const { return {dst, src, dst_port, src_port}; }
+    // 64-bit fingerprint, direction-sensitive, never 0 (0 marks an empty slot).
+    uint64_t fingerprint() const;
+};
+
+enum TcpFlags : uint16_t {
+    kFin = 0x01,
+    kSyn = 0x02,
+    kRst = 0x04,
+    kPsh = 0x08,
+    kAck = 0x10,
+    kUrg = 0x20,
+    kEce = 0x40,
+    kCwr = 0x80,
+};
+
+struct Segment {
+    uint32_t frame = 0;  // capture frame number, strictly increasing in a first pass
+    FlowTuple tuple;
+    uint32_t seq = 0;
+    uint32_t ack = 0;
+    uint16_t flags = 0;
+    uint8_t ttl = 0;  // IPv4 TTL or IPv6 hop limit
+    // Raw option block: `options_captured` bytes available of `options_declared`.
+    const uint8_t* options = nullptr;
+    uint8_t options_captured = 0;
+    uint8_t options_declared = 0;
+
+    bool is_syn() const { return (flags & (kSyn | kAck | kRst)) == kSyn; }
+    bool is_synack() const { return (flags & (kSyn | kAck | kRst)) == (kSyn | kAck); }
+    bool is_rst() const { return (flags & kRst) != 0; }
+    OptionBlock option_block() const {
+        return OptionBlock::parse(options, options_captured, options_declared);
+    }
+};
+
+}  // namespace middlebox

@@ -1,0 +1,35 @@
+// The verdict strings are the plugin's public filter interface
+// (middlebox.verdict == "mptcp-echo"): see docs/verdicts.md. Never rename one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace middlebox {
+
+enum class Verdict : uint8_t {
+    None = 0,          // not a handshake packet: no verdict shown
+    MptcpGenuine,
+    MptcpEcho,
+    MptcpAbsent,
+    MptcpJoin,
+    OptionEcho,
+    SimultaneousOpen,
+    Plain,
+    NoSyn,
+    NoAnswer,
+    Rst,
+    Truncated,
+};
+
+constexpr int kVerdictCount = static_cast<int>(Verdict::Truncated) + 1;
+
+// "mptcp-echo", ...; "" for None.
+const char* verdict_name(Verdict v);
+std::optional<Verdict> verdict_from_name(std::string_view name);
+
+// True for the verdicts that mean "a middlebox answered or rewrote this SYN+ACK".
+inline bool is_echo(Verdict v) { return v == Verdict::MptcpEcho || v == Verdict::OptionEcho; }
+
+}  // namespace middlebox

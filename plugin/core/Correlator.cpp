@@ -1,0 +1,201 @@
+#include "middlebox/Correlator.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace middlebox {
+
+uint8_t estimated_hops(uint8_t ttl) {
+    if (ttl == 0) return 0;
+    for (unsigned initial : {32u, 64u, 128u, 255u})
+        if (ttl <= initial) return static_cast<uint8_t>(initial - ttl);
+    return 0;
+}
+
+Correlator::Correlator(size_t max_pending) : table_(max_pending) {}
+
+const FrameRecord* Correlator::add_record(uint32_t frame, uint32_t handshake, Role role, uint8_t flags) {
+    records_.push_back(FrameRecord{frame, handshake, role, flags});
+    return &records_.back();
+}
+
+void Correlator::keep_options(PendingSyn& e, const Segment& s) {
+    const OptionBlock b = s.option_block();
+    e.options_captured = static_cast<uint8_t>(b.copy_to(e.options));
+    e.options_declared = static_cast<uint8_t>(b.declared_length());
+}
+
+const FrameRecord* Correlator::observe(const Segment& s) {
+    // Pairing relies on seeing frames in capture order; a frame that goes
+    // back in time (a caller bug or a merged file seen twice) is ignored
+    // rather than allowed to corrupt the state.
+    if (s.frame <= last_frame_ && last_frame_ != 0) {
+        ++out_of_order_;
+        return nullptr;
+    }
+    last_frame_ = s.frame;
+
+    if (s.is_syn()) return on_syn(s, s.tuple.fingerprint());
+    if (s.is_synack()) return on_synack(s);
+    if (s.is_rst()) return on_rst(s);
+    on_other(s);
+    return nullptr;
+}
+
+const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
+    PendingSyn* e = table_.find(fp);
+    if (e != nullptr && e->seq == s.seq) {
+        // Retransmission: the answer will be paired with this, the latest copy.
+        Handshake& hs = handshakes_[e->handshake];
+        if (!(e->state & kAnswered)) {
+            e->frame = s.frame;
+            e->ttl = s.ttl;
+            keep_options(*e, s);
+            hs.syn_frame = s.frame;
+            hs.syn_ttl = s.ttl;
+        }
+        if (hs.syn_copies < 0xffff) ++hs.syn_copies;
+        return add_record(s.frame, e->handshake, Role::Syn, kRetransmission);
+    }
+
+    // A new handshake, possibly on a reused tuple (then the old one keeps
+    // whatever verdict it had: no-answer if it was never answered).
+    const auto index = static_cast<uint32_t>(handshakes_.size());
+    Handshake hs;
+    hs.first_syn_frame = hs.syn_frame = s.frame;
+    hs.syn_copies = 1;
+    hs.syn_ttl = s.ttl;
+
+    PendingSyn* crossed = table_.find(s.tuple.reversed().fingerprint());
+    const bool simultaneous = crossed != nullptr && !(crossed->state & kAnswered);
+    if (simultaneous) {
+        crossed->state |= kSimultaneous;
+        handshakes_[crossed->handshake].verdict = Verdict::SimultaneousOpen;
+        hs.verdict = Verdict::SimultaneousOpen;
+    }
+    handshakes_.push_back(hs);
+
+    if (e == nullptr) e = table_.insert(fp, nullptr, nullptr);
+    *e = PendingSyn{};
+    e->tuple = fp;
+    e->seq = s.seq;
+    e->frame = s.frame;
+    e->handshake = index;
+    e->ttl = s.ttl;
+    e->state = simultaneous ? kSimultaneous : 0;
+    keep_options(*e, s);
+    return add_record(s.frame, index, Role::Syn, 0);
+}
+
+const FrameRecord* Correlator::on_synack(const Segment& s) {
+    const uint64_t syn_fp = s.tuple.reversed().fingerprint();
+    PendingSyn* e = table_.find(syn_fp);
+    const bool matches = e != nullptr && s.ack == e->seq + 1;
+
+    if (matches && (e->state & kAnswered)) {
+        Handshake& hs = handshakes_[e->handshake];
+        if (hs.answer_role == Role::SynAck) {
+            if (hs.answer_copies < 0xffff) ++hs.answer_copies;
+            return add_record(s.frame, e->handshake, Role::SynAck, kRetransmission);
+        }
+    }
+
+    Pair p;
+    p.server_to_client = s.tuple;
+    const OptionBlock synack = s.option_block();
+    p.synack_captured = static_cast<uint8_t>(synack.copy_to(p.synack_options));
+    p.synack_declared = static_cast<uint8_t>(synack.declared_length());
+
+    uint32_t index;
+    if (matches && !(e->state & kAnswered)) {
+        index = e->handshake;
+        p.has_syn = true;
+        p.syn_captured = e->options_captured;
+        p.syn_declared = e->options_declared;
+        std::memcpy(p.syn_options, e->options, kMaxOptionBytes);
+        p.evidence = compare_options(p.syn_block(), p.synack_block());
+        Handshake& hs = handshakes_[index];
+        hs.verdict = classify(p.evidence, (e->state & kSimultaneous) != 0);
+        e->state |= kAnswered;
+    } else {
+        // Orphan SYN+ACK. Remember it as answered so that its retransmissions
+        // and the server's later segments attach to the same handshake.
+        index = static_cast<uint32_t>(handshakes_.size());
+        Handshake hs;
+        hs.verdict = Verdict::NoSyn;
+        if (table_.evictions() > 0) hs.flags |= kEvictedBefore;
+        if (e != nullptr) hs.flags |= kAckMismatch;
+        handshakes_.push_back(hs);
+        if (e == nullptr) {  // never displace a SYN still waiting on this tuple
+            e = table_.insert(syn_fp, nullptr, nullptr);
+            e->seq = s.ack - 1;
+            e->frame = s.frame;
+            e->handshake = index;
+            e->state = kAnswered;
+        }
+        // The SYN+ACK's options alone: no copy can be proved without a SYN,
+        // but a malformed block is still reported.
+        p.evidence = compare_options(OptionBlock::parse(nullptr, 0, 0), synack);
+    }
+
+    Handshake& hs = handshakes_[index];
+    hs.answer_frame = s.frame;
+    hs.answer_role = Role::SynAck;
+    hs.answer_copies = 1;
+    hs.answer_ttl = s.ttl;
+    hs.pair = static_cast<uint32_t>(pairs_.size());
+    pairs_.push_back(p);
+    return add_record(s.frame, index, Role::SynAck, 0);
+}
+
+const FrameRecord* Correlator::on_rst(const Segment& s) {
+    // A RST travelling the SYN's way ends that handshake (a scanner's kernel
+    // resetting an unexpected SYN+ACK, a client giving up): forget it.
+    if (PendingSyn* own = table_.find(s.tuple.fingerprint())) {
+        if (own->state & kAnswered) table_.erase(own);
+        return nullptr;
+    }
+    PendingSyn* e = table_.find(s.tuple.reversed().fingerprint());
+    if (e == nullptr) return nullptr;
+    if (e->state & kAnswered) {  // the server reset after its SYN+ACK
+        table_.erase(e);
+        return nullptr;
+    }
+    // A RST answering a SYN acknowledges it (RFC 9293 3.10.7.1 / 793 p.36).
+    if (!(s.flags & kAck) || s.ack != e->seq + 1) return nullptr;
+    const uint32_t index = e->handshake;
+    Handshake& hs = handshakes_[index];
+    hs.answer_frame = s.frame;
+    hs.answer_role = Role::Rst;
+    hs.answer_copies = 1;
+    hs.answer_ttl = s.ttl;
+    if (hs.verdict != Verdict::SimultaneousOpen) hs.verdict = Verdict::Rst;
+    table_.erase(e);
+    return add_record(s.frame, index, Role::Rst, 0);
+}
+
+void Correlator::on_other(const Segment& s) {
+    // The first later segment from the server tells its real distance; after
+    // that nothing more is learnt from the handshake and its slot is freed.
+    if (PendingSyn* e = table_.find(s.tuple.reversed().fingerprint())) {
+        if ((e->state & kAnswered) && !(e->state & kServerSeen)) {
+            Handshake& hs = handshakes_[e->handshake];
+            if (hs.answer_role == Role::SynAck) hs.server_ttl = s.ttl;
+            table_.erase(e);
+        }
+        return;
+    }
+    // A client FIN on an answered handshake: the connection is over.
+    if (s.flags & kFin) {
+        if (PendingSyn* own = table_.find(s.tuple.fingerprint()))
+            if (own->state & kAnswered) table_.erase(own);
+    }
+}
+
+const FrameRecord* Correlator::lookup(uint32_t frame) const {
+    auto it = std::lower_bound(records_.begin(), records_.end(), frame,
+                               [](const FrameRecord& r, uint32_t f) { return r.frame < f; });
+    return it != records_.end() && it->frame == frame ? &*it : nullptr;
+}
+
+}  // namespace middlebox

@@ -1,0 +1,53 @@
+#include "middlebox/Mptcp.h"
+
+namespace middlebox {
+
+namespace {
+uint64_t be64(const uint8_t* p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+    return v;
+}
+uint32_t be32(const uint8_t* p) {
+    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+}  // namespace
+
+uint8_t mptcp_subtype(const uint8_t* option, size_t length) {
+    if (option == nullptr || length < 3) return 0xff;
+    return option[2] >> 4;
+}
+
+MpCapable MpCapable::decode(const uint8_t* option, size_t length) {
+    MpCapable m;
+    if (option == nullptr || length < 4 || option[0] != 30 || mptcp_subtype(option, length) != kMpCapable)
+        return m;
+    m.present = true;
+    m.length = static_cast<uint8_t>(length);
+    m.version = option[2] & 0x0f;
+    m.flags = option[3];
+    m.well_formed = length == 4 || length == 12 || length == 20 || length == 22 || length == 24;
+    if (length >= 12) {
+        m.has_key = true;
+        m.key = be64(option + 4);
+    }
+    return m;
+}
+
+MpJoin MpJoin::decode(const uint8_t* option, size_t length) {
+    MpJoin j;
+    if (option == nullptr || length < 4 || option[0] != 30 || mptcp_subtype(option, length) != kMpJoin)
+        return j;
+    j.present = true;
+    j.length = static_cast<uint8_t>(length);
+    j.address_id = option[3];
+    if (length == 12) {
+        j.token = be32(option + 4);
+        j.nonce = be32(option + 8);
+    } else if (length == 16) {
+        j.nonce = be32(option + 12);
+    }
+    return j;
+}
+
+}  // namespace middlebox

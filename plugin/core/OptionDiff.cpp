@@ -1,0 +1,109 @@
+#include "middlebox/OptionDiff.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "middlebox/Mptcp.h"
+
+namespace middlebox {
+
+namespace {
+
+std::string hex(const uint8_t* p, size_t n) {
+    static const char digits[] = "0123456789abcdef";
+    std::string s;
+    s.reserve(n * 2);
+    for (size_t i = 0; i < n; ++i) {
+        s += digits[p[i] >> 4];
+        s += digits[p[i] & 0x0f];
+    }
+    return s;
+}
+
+std::string key_hex(uint64_t k) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%016" PRIx64, k);
+    return buf;
+}
+
+uint32_t be32(const uint8_t* p) {
+    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+
+// Same kind, and for MPTCP the same subtype: the option the other side
+// would have written in its place.
+const TcpOption* counterpart(const OptionBlock& b, const OptionBlock& from, const TcpOption& o) {
+    if (o.kind == kMptcp) return b.find_mptcp(mptcp_subtype(from.data(o), o.length));
+    return b.find(o.kind);
+}
+
+}  // namespace
+
+std::string describe_option(const OptionBlock& b, const TcpOption& o) {
+    const uint8_t* p = b.data(o);
+    std::string name = option_name(o.kind, p, o.length);
+    switch (o.kind) {
+        case kMss:
+            if (o.length == 4) return name + " " + std::to_string((p[2] << 8) | p[3]);
+            break;
+        case kWindowScale:
+            if (o.length == 3) return name + " " + std::to_string(p[2]);
+            break;
+        case kSackPermitted:
+            return name;
+        case kTimestamp:
+            if (o.length == 10) return name + " " + std::to_string(be32(p + 2)) + "/" + std::to_string(be32(p + 6));
+            break;
+        case kMptcp: {
+            const MpCapable m = MpCapable::decode(p, o.length);
+            if (m.present)
+                return name + " v" + std::to_string(m.version) + (m.has_key ? " key " + key_hex(m.key) : " no key");
+            break;
+        }
+        default:
+            break;
+    }
+    return o.length > 2 ? name + " " + hex(p + 2, o.length - 2u) : name;
+}
+
+std::string option_diff(const OptionBlock* syn, const OptionBlock& synack) {
+    if (!synack.ok()) return std::string("(SYN+ACK options ") + status_name(synack.status()) + ")";
+    if (syn != nullptr && !syn->ok()) return std::string("(SYN options ") + status_name(syn->status()) + ")";
+    std::string out;
+    auto add = [&out](const std::string& item) {
+        if (!out.empty()) out += ' ';
+        out += item;
+    };
+    for (size_t i = 0; i < synack.count(); ++i) {
+        const TcpOption& o = synack.at(i);
+        if (syn == nullptr) {
+            add(describe_option(synack, o));
+            continue;
+        }
+        if (synack.has_identical(*syn, o)) {
+            add("=" + describe_option(synack, o));
+        } else if (const TcpOption* before = counterpart(*syn, synack, o)) {
+            std::string was = describe_option(*syn, *before);
+            std::string now = describe_option(synack, o);
+            // "~MSS 1460->1380": keep the name once.
+            const std::string name = option_name(o.kind, synack.data(o), o.length);
+            if (was.compare(0, name.size(), name) == 0 && now.compare(0, name.size(), name) == 0)
+                add("~" + name + was.substr(name.size()) + " ->" + now.substr(name.size()));
+            else
+                add("~" + was + " -> " + now);
+        } else {
+            add("+" + describe_option(synack, o));
+        }
+    }
+    if (syn != nullptr) {
+        for (size_t i = 0; i < syn->count(); ++i) {
+            const TcpOption& o = syn->at(i);
+            if (counterpart(synack, *syn, o) == nullptr) add("-" + option_name(o.kind, syn->data(o), o.length));
+        }
+    } else {
+        out = "(no SYN) " + out;
+    }
+    return out.empty() ? "(no options)" : out;
+}
+
+}  // namespace middlebox

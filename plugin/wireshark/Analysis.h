@@ -1,0 +1,26 @@
+// The per-file analysis state of the post-dissector: the correlator that the
+// first pass fills and every later pass reads.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include <glib.h>
+
+#include "middlebox/Correlator.h"
+
+namespace middlebox_ws {
+
+struct Preferences {
+    guint max_pending = 1000000;   // cap on pending handshakes (64 bytes each)
+    gboolean analyze_always = FALSE;  // build the tree for every packet even when nothing asks
+};
+
+extern Preferences prefs;
+
+// Created at the start of each capture file (init routine), dropped at its end.
+middlebox::Correlator* correlator();
+void start_file();
+void end_file();
+
+}  // namespace middlebox_ws

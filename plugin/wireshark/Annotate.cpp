@@ -1,0 +1,185 @@
+#include "Annotate.h"
+
+#include <cinttypes>
+#include <string>
+
+#include "Fields.h"
+#include "middlebox/OptionDiff.h"
+
+namespace middlebox_ws {
+
+using namespace middlebox;
+
+namespace {
+
+proto_item* add_bool(proto_tree* t, int hf, tvbuff_t* tvb, bool value) {
+    // Boolean flags are added only when true: "-Y middlebox.echo.unknown"
+    // without a comparison would otherwise match false values too.
+    if (!value) return nullptr;
+    proto_item* it = proto_tree_add_boolean(t, hf, tvb, 0, 0, TRUE);
+    proto_item_set_generated(it);
+    return it;
+}
+
+proto_item* add_uint(proto_tree* t, int hf, tvbuff_t* tvb, guint32 v) {
+    proto_item* it = proto_tree_add_uint(t, hf, tvb, 0, 0, v);
+    proto_item_set_generated(it);
+    return it;
+}
+
+std::string kinds_text(const EchoEvidence& e) {
+    std::string s;
+    for (uint8_t i = 0; i < e.echoed_count; ++i) {
+        if (!s.empty()) s += ", ";
+        const uint8_t k = e.echoed_kinds[i];
+        s += "kind " + std::to_string(k) + " (" + option_name(k) + ")";
+    }
+    return s;
+}
+
+void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_item* anchor, const Correlator& c,
+                      const Handshake& hs, const Pair& p) {
+    Fields& f = fields;
+    const EchoEvidence& e = p.evidence;
+
+    // Echo evidence.
+    if (e.any_echo()) {
+        proto_tree* et = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_echo, nullptr, "Echo evidence");
+        add_bool(et, f.echo_mp_capable, tvb, e.mpc_echo);
+        add_bool(et, f.echo_mp_join, tvb, e.join_echo);
+        add_bool(et, f.echo_unknown, tvb, e.unknown_echo);
+        add_bool(et, f.echo_tsval, tvb, e.tsval_echo);
+        add_bool(et, f.echo_all_options, tvb, e.all_options);
+        for (uint8_t i = 0; i < e.echoed_count; ++i) add_uint(et, f.echo_kind, tvb, e.echoed_kinds[i]);
+    }
+
+    // MPTCP keys compared.
+    if (e.syn_mpc.present || e.synack_mpc.present) {
+        proto_tree* mpt = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_mptcp, nullptr, "MP_CAPABLE compared");
+        if (e.syn_mpc.present) {
+            add_uint(mpt, f.mptcp_syn_version, tvb, e.syn_mpc.version);
+            if (e.syn_mpc.has_key)
+                proto_item_set_generated(proto_tree_add_uint64(mpt, f.mptcp_syn_key, tvb, 0, 0, e.syn_mpc.key));
+        }
+        if (e.synack_mpc.present) {
+            add_uint(mpt, f.mptcp_synack_version, tvb, e.synack_mpc.version);
+            if (e.synack_mpc.has_key)
+                proto_item_set_generated(proto_tree_add_uint64(mpt, f.mptcp_synack_key, tvb, 0, 0, e.synack_mpc.key));
+            add_bool(mpt, f.mptcp_keyless, tvb, !e.synack_mpc.has_key);
+        }
+    }
+
+    const OptionBlock synack = p.synack_block();
+    const OptionBlock syn = p.syn_block();
+    proto_item_set_generated(
+        proto_tree_add_string(mt, f.diff, tvb, 0, 0, option_diff(p.has_syn ? &syn : nullptr, synack).c_str()));
+
+    // Path: the SYN+ACK's distance against the server's later segments.
+    proto_tree* pt = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_path, nullptr, "Path");
+    add_uint(pt, f.hops, tvb, estimated_hops(hs.answer_ttl));
+    if (hs.server_ttl != 0) add_uint(pt, f.server_ttl, tvb, hs.server_ttl);
+    if (proto_item* it = add_bool(pt, f.hop_mismatch, tvb, hs.hop_mismatch()))
+        expert_add_info_format(pinfo, it, &f.ei_hop_mismatch,
+                               "SYN+ACK TTL %u (about %u hops) but the server's later segments arrive with TTL %u: "
+                               "another box may have answered",
+                               hs.answer_ttl, estimated_hops(hs.answer_ttl), hs.server_ttl);
+
+    // Expert info naming what was echoed and where the SYN is.
+    const unsigned syn_frame = hs.syn_frame;
+    if (!synack.ok() || (p.has_syn && !syn.ok())) {
+        const bool cut = !synack.ok() ? synack.status() == OptionBlock::Status::Truncated
+                                      : syn.status() == OptionBlock::Status::Truncated;
+        const char* who = !synack.ok() ? "this SYN+ACK" : "the SYN";
+        proto_item_set_generated(proto_tree_add_string(mt, f.options_status, tvb, 0, 0, cut ? "truncated" : "malformed"));
+        if (cut)
+            expert_add_info_format(pinfo, anchor, &f.ei_truncated,
+                                   "TCP options of %s cut by the capture (snaplen): not compared", who);
+        else
+            expert_add_info_format(pinfo, anchor, &f.ei_malformed,
+                                   "Invalid TCP option length in %s: options not compared", who);
+        return;
+    }
+    switch (hs.verdict) {
+        case Verdict::MptcpEcho:
+            if (e.mpc_echo && e.synack_mpc.has_key)
+                expert_add_info_format(pinfo, anchor, &f.ei_mptcp_echo,
+                                       "MP_CAPABLE echoed: key 0x%016" PRIx64
+                                       " is the SYN's (frame %u): a middlebox answered, not an MPTCP server",
+                                       e.synack_mpc.key, syn_frame);
+            else if (e.mpc_echo)
+                expert_add_info_format(pinfo, anchor, &f.ei_mptcp_echo,
+                                       "MP_CAPABLE echoed: the keyless v%u form of the SYN (frame %u) came back; "
+                                       "an MPTCP server sends its own key: a middlebox answered",
+                                       e.synack_mpc.version, syn_frame);
+            else
+                expert_add_info_format(pinfo, anchor, &f.ei_mptcp_echo,
+                                       "MP_JOIN echoed byte for byte from the SYN (frame %u): a middlebox answered",
+                                       syn_frame);
+            break;
+        case Verdict::OptionEcho:
+            expert_add_info_format(pinfo, anchor, &f.ei_option_echo,
+                                   "Options echoed from the SYN (frame %u): %s%s: a middlebox answered", syn_frame,
+                                   kinds_text(e).c_str(), e.all_options ? "; the whole option block is the SYN's" : "");
+            break;
+        case Verdict::MptcpGenuine:
+            expert_add_info_format(pinfo, anchor, &f.ei_mptcp_genuine,
+                                   "Genuine MPTCP v%u server: its own key 0x%016" PRIx64 " (SYN in frame %u)",
+                                   e.synack_mpc.version, e.synack_mpc.key, syn_frame);
+            break;
+        case Verdict::MptcpAbsent:
+            expert_add_info_format(pinfo, anchor, &f.ei_mptcp_absent,
+                                   "MP_CAPABLE offered in frame %u, not returned: the server does not use MPTCP", syn_frame);
+            break;
+        default:
+            break;
+    }
+    if (e.unsolicited_mpc)
+        expert_add_info_format(pinfo, anchor, &f.ei_unsolicited_mpc,
+                               "MP_CAPABLE in a SYN+ACK although the SYN (frame %u) offered none", syn_frame);
+    (void)c;
+}
+
+}  // namespace
+
+void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correlator& c, const FrameRecord& r,
+              uint8_t ttl) {
+    Fields& f = fields;
+    const Handshake& hs = c.handshake(r.handshake);
+    const char* verdict = verdict_name(hs.verdict);
+
+    proto_item* ti = proto_tree_add_item(tree, f.proto, tvb, 0, 0, ENC_NA);
+    proto_item_append_text(ti, ": %s", verdict);
+    proto_tree* mt = proto_item_add_subtree(ti, f.ett);
+    proto_item* vi = proto_tree_add_string(mt, f.verdict, tvb, 0, 0, verdict);
+    proto_item_set_generated(vi);
+
+    switch (r.role) {
+        case Role::Syn:
+            if (hs.answered())
+                add_uint(mt, hs.answer_role == Role::Rst ? f.rst_frame : f.synack_frame, tvb, hs.answer_frame);
+            add_bool(mt, f.syn_retransmission, tvb, (r.flags & kRetransmission) != 0);
+            add_uint(mt, f.syn_copies, tvb, hs.syn_copies);
+            add_uint(mt, f.ttl, tvb, ttl);
+            break;
+        case Role::Rst:
+            add_uint(mt, f.syn_frame, tvb, hs.syn_frame);
+            add_uint(mt, f.ttl, tvb, ttl);
+            break;
+        case Role::SynAck:
+            if (hs.syn_frame != 0) add_uint(mt, f.syn_frame, tvb, hs.syn_frame);
+            add_bool(mt, f.synack_retransmission, tvb, (r.flags & kRetransmission) != 0);
+            add_uint(mt, f.ttl, tvb, ttl);
+            if (hs.syn_frame == 0 && (hs.flags & kEvictedBefore)) {
+                proto_item* ev = proto_tree_add_uint64(mt, f.evictions, tvb, 0, 0, c.evictions());
+                proto_item_set_generated(ev);
+                expert_add_info_format(pinfo, ev, &f.ei_no_syn_evicted,
+                                       "%" PRIu64 " pending SYNs were dropped at the cap "
+                                       "(Middlebox preference \"max_pending\"): this SYN+ACK's SYN may be one of them",
+                                       c.evictions());
+            }
+            if (hs.pair != kNone) add_pair_details(tvb, pinfo, mt, vi, c, hs, c.pair(hs.pair));
+            break;
+    }
+}
+
+}  // namespace middlebox_ws

@@ -1,0 +1,13 @@
+// Turns a correlator record into tree items and expert info on the packet.
+#pragma once
+
+#include <epan/packet.h>
+
+#include "middlebox/Correlator.h"
+
+namespace middlebox_ws {
+
+void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const middlebox::Correlator& c,
+              const middlebox::FrameRecord& record, uint8_t ttl);
+
+}  // namespace middlebox_ws

@@ -1,0 +1,100 @@
+#include "Fields.h"
+
+#include <epan/packet.h>
+
+namespace middlebox_ws {
+
+Fields fields;
+
+void register_fields() {
+    Fields& f = fields;
+    static hf_register_info hf[] = {
+        {&f.verdict, {"Verdict", "middlebox.verdict", FT_STRING, BASE_NONE, nullptr, 0x0,
+                      "What the handshake shows: mptcp-genuine, mptcp-echo, mptcp-absent, mptcp-join, "
+                      "option-echo, simultaneous-open, plain, no-syn, no-answer, rst, truncated",
+                      HFILL}},
+        {&f.syn_frame, {"SYN in frame", "middlebox.syn_frame", FT_FRAMENUM, BASE_NONE,
+                        FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, "The SYN this segment answers", HFILL}},
+        {&f.synack_frame, {"SYN+ACK in frame", "middlebox.synack_frame", FT_FRAMENUM, BASE_NONE,
+                           FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, "The SYN+ACK that answers this SYN", HFILL}},
+        {&f.rst_frame, {"RST in frame", "middlebox.rst_frame", FT_FRAMENUM, BASE_NONE,
+                        FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, "The RST that answers this SYN", HFILL}},
+        {&f.echo_mp_capable, {"MP_CAPABLE echoed", "middlebox.echo.mp_capable", FT_BOOLEAN, BASE_NONE, nullptr,
+                              0x0, "The SYN+ACK's MP_CAPABLE holds no key of the server's own (present only when true)",
+                              HFILL}},
+        {&f.echo_mp_join, {"MP_JOIN echoed", "middlebox.echo.mp_join", FT_BOOLEAN, BASE_NONE, nullptr, 0x0,
+                           "The SYN's MP_JOIN came back byte for byte (present only when true)", HFILL}},
+        {&f.echo_unknown, {"Unknown option echoed", "middlebox.echo.unknown", FT_BOOLEAN, BASE_NONE, nullptr, 0x0,
+                           "An unknown or experimental option came back byte for byte (present only when true)",
+                           HFILL}},
+        {&f.echo_tsval, {"TSval echoed", "middlebox.echo.tsval", FT_BOOLEAN, BASE_NONE, nullptr, 0x0,
+                         "The SYN+ACK's TSval is the SYN's TSval (present only when true)", HFILL}},
+        {&f.echo_all_options, {"Whole option block echoed", "middlebox.echo.all_options", FT_BOOLEAN, BASE_NONE,
+                               nullptr, 0x0, "The SYN+ACK's options are the SYN's, byte for byte (present only when true)",
+                               HFILL}},
+        {&f.echo_kind, {"Echoed option kind", "middlebox.echo.kind", FT_UINT8, BASE_DEC, nullptr, 0x0,
+                        "Kind of an option returned byte for byte that a genuine server would not copy", HFILL}},
+        {&f.mptcp_syn_version, {"SYN MP_CAPABLE version", "middlebox.mptcp.syn_version", FT_UINT8, BASE_DEC, nullptr,
+                                0x0, "0: RFC 6824, 1: RFC 8684", HFILL}},
+        {&f.mptcp_synack_version, {"SYN+ACK MP_CAPABLE version", "middlebox.mptcp.synack_version", FT_UINT8, BASE_DEC,
+                                   nullptr, 0x0, nullptr, HFILL}},
+        {&f.mptcp_syn_key, {"SYN key", "middlebox.mptcp.syn_key", FT_UINT64, BASE_HEX, nullptr, 0x0,
+                            "The client's key offered in the SYN (v0; a v1 SYN carries none)", HFILL}},
+        {&f.mptcp_synack_key, {"SYN+ACK key", "middlebox.mptcp.synack_key", FT_UINT64, BASE_HEX, nullptr, 0x0,
+                               "The key in the SYN+ACK's MP_CAPABLE", HFILL}},
+        {&f.mptcp_keyless, {"SYN+ACK MP_CAPABLE without key", "middlebox.mptcp.synack_keyless", FT_BOOLEAN, BASE_NONE,
+                            nullptr, 0x0, "RFC 8684 forbids it: the keyless form belongs to the SYN", HFILL}},
+        {&f.diff, {"Options against the SYN", "middlebox.diff", FT_STRING, BASE_NONE, nullptr, 0x0,
+                   "The SYN+ACK's options set against the SYN's: +added, -removed, ~changed, =returned unchanged",
+                   HFILL}},
+        {&f.ttl, {"TTL", "middlebox.ttl", FT_UINT8, BASE_DEC, nullptr, 0x0,
+                  "IPv4 TTL or IPv6 hop limit of this segment", HFILL}},
+        {&f.hops, {"Estimated hops", "middlebox.hops", FT_UINT8, BASE_DEC, nullptr, 0x0,
+                   "Hops travelled, assuming the sender started from 32, 64, 128 or 255", HFILL}},
+        {&f.server_ttl, {"Server's later TTL", "middlebox.server_ttl", FT_UINT8, BASE_DEC, nullptr, 0x0,
+                         "TTL of the first later segment of the server on this connection", HFILL}},
+        {&f.hop_mismatch, {"SYN+ACK from another distance", "middlebox.hop_mismatch", FT_BOOLEAN, BASE_NONE, nullptr,
+                           0x0, "The SYN+ACK's TTL differs from the server's later segments (present only when true)",
+                           HFILL}},
+        {&f.syn_retransmission, {"SYN retransmission", "middlebox.syn_retransmission", FT_BOOLEAN, BASE_NONE,
+                                 nullptr, 0x0, "A later copy of a SYN already seen (present only when true)", HFILL}},
+        {&f.synack_retransmission, {"SYN+ACK retransmission", "middlebox.synack_retransmission", FT_BOOLEAN,
+                                    BASE_NONE, nullptr, 0x0,
+                                    "A later copy of a SYN+ACK already seen (present only when true)", HFILL}},
+        {&f.syn_copies, {"SYN copies", "middlebox.syn_copies", FT_UINT16, BASE_DEC, nullptr, 0x0,
+                         "How many times the SYN was sent", HFILL}},
+        {&f.options_status, {"Options status", "middlebox.options_status", FT_STRING, BASE_NONE, nullptr, 0x0,
+                             "truncated or malformed when the options could not be compared", HFILL}},
+        {&f.evictions, {"Pending SYNs dropped so far", "middlebox.evictions", FT_UINT64, BASE_DEC, nullptr, 0x0,
+                        "SYNs dropped from the pending table because it reached its cap", HFILL}},
+    };
+    static gint* ett[] = {&f.ett, &f.ett_echo, &f.ett_mptcp, &f.ett_path};
+    static ei_register_info ei[] = {
+        {&f.ei_mptcp_echo, {"middlebox.mptcp_echo", PI_PROTOCOL, PI_WARN,
+                            "MP_CAPABLE echoed: a middlebox answered, not an MPTCP server", EXPFILL}},
+        {&f.ei_option_echo, {"middlebox.option_echo", PI_PROTOCOL, PI_WARN,
+                             "Options echoed from the SYN: a middlebox answered", EXPFILL}},
+        {&f.ei_mptcp_genuine, {"middlebox.mptcp_genuine", PI_PROTOCOL, PI_NOTE,
+                               "Genuine MPTCP server: MP_CAPABLE with its own key", EXPFILL}},
+        {&f.ei_mptcp_absent, {"middlebox.mptcp_absent", PI_PROTOCOL, PI_CHAT,
+                              "MP_CAPABLE offered but not returned", EXPFILL}},
+        {&f.ei_hop_mismatch, {"middlebox.hop_mismatch", PI_SEQUENCE, PI_WARN,
+                              "SYN+ACK TTL differs from the server's later segments", EXPFILL}},
+        {&f.ei_truncated, {"middlebox.options_truncated", PI_MALFORMED, PI_WARN,
+                           "TCP options cut by the capture: not compared", EXPFILL}},
+        {&f.ei_malformed, {"middlebox.options_malformed", PI_MALFORMED, PI_ERROR,
+                           "Invalid TCP option length: options not compared", EXPFILL}},
+        {&f.ei_no_syn_evicted, {"middlebox.syn_dropped", PI_SEQUENCE, PI_NOTE,
+                                "Pending SYNs were dropped at the cap: this SYN+ACK's SYN may be one", EXPFILL}},
+        {&f.ei_unsolicited_mpc, {"middlebox.unsolicited_mp_capable", PI_PROTOCOL, PI_WARN,
+                                 "MP_CAPABLE in a SYN+ACK to a SYN that offered none", EXPFILL}},
+    };
+
+    f.proto = proto_register_protocol("Middlebox detection (TCP option echo)", "Middlebox", "middlebox");
+    proto_register_field_array(f.proto, hf, G_N_ELEMENTS(hf));
+    proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
+    expert_module_t* em = expert_register_protocol(f.proto);
+    expert_register_field_array(em, ei, G_N_ELEMENTS(ei));
+}
+
+}  // namespace middlebox_ws

@@ -1,0 +1,58 @@
+// Header-field, subtree and expert-info ids of the Middlebox protocol.
+// Filled by register_fields(); read by the post-dissector.
+#pragma once
+
+#include <epan/expert.h>
+#include <epan/proto.h>
+
+namespace middlebox_ws {
+
+struct Fields {
+    int proto = -1;
+    int verdict = -1;
+    int syn_frame = -1;
+    int synack_frame = -1;
+    int rst_frame = -1;
+    int echo_mp_capable = -1;
+    int echo_mp_join = -1;
+    int echo_unknown = -1;
+    int echo_tsval = -1;
+    int echo_all_options = -1;
+    int echo_kind = -1;
+    int mptcp_syn_version = -1;
+    int mptcp_synack_version = -1;
+    int mptcp_syn_key = -1;
+    int mptcp_synack_key = -1;
+    int mptcp_keyless = -1;
+    int diff = -1;
+    int ttl = -1;
+    int hops = -1;
+    int server_ttl = -1;
+    int hop_mismatch = -1;
+    int syn_retransmission = -1;
+    int synack_retransmission = -1;
+    int syn_copies = -1;
+    int options_status = -1;
+    int evictions = -1;
+
+    int ett = -1;
+    int ett_echo = -1;
+    int ett_mptcp = -1;
+    int ett_path = -1;
+
+    expert_field ei_mptcp_echo = EI_INIT;
+    expert_field ei_option_echo = EI_INIT;
+    expert_field ei_mptcp_genuine = EI_INIT;
+    expert_field ei_mptcp_absent = EI_INIT;
+    expert_field ei_hop_mismatch = EI_INIT;
+    expert_field ei_truncated = EI_INIT;
+    expert_field ei_malformed = EI_INIT;
+    expert_field ei_no_syn_evicted = EI_INIT;
+    expert_field ei_unsolicited_mpc = EI_INIT;
+};
+
+extern Fields fields;
+
+void register_fields();
+
+}  // namespace middlebox_ws

@@ -1,0 +1,40 @@
+// Finds the live IP and TCP headers of a packet in the protocol tree and
+// reads them into a middlebox::Segment, from the raw bytes (cheaper than
+// asking for a dozen dissected fields, see ../shared/facts).
+//
+// Only protocol items at the root of the tree are live headers: a TCP
+// header quoted inside an ICMP/ICMPv6 error is dissected under the ICMP
+// item, so it is never taken for a packet of the connection.
+#pragma once
+
+#include <epan/packet.h>
+
+#include "middlebox/Segment.h"
+
+namespace middlebox_ws {
+
+// Protocol ids the reader needs; resolved once at handoff.
+struct RequiredProtocols {
+    int ip = -1;
+    int ipv6 = -1;
+    int tcp = -1;
+    int icmp = -1;
+    int icmpv6 = -1;
+};
+
+// Resolves every protocol the plugin depends on, by name. On a missing one it
+// reports which (a renamed field in a newer Wireshark) and returns false.
+bool resolve_required_protocols(RequiredProtocols* out);
+
+enum class ReadResult {
+    NoTcp,       // no live TCP header at the root of the tree
+    Quoted,      // TCP seen only inside an ICMP error
+    Unreadable,  // TCP present but its fixed header or its IP header was cut
+    Ok,
+};
+
+// Fills `seg` (its options point into the packet's buffer: valid while the
+// packet is being dissected).
+ReadResult read_segment(proto_tree* tree, const RequiredProtocols& p, uint32_t frame, middlebox::Segment* seg);
+
+}  // namespace middlebox_ws

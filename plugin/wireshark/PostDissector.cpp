@@ -1,0 +1,107 @@
+// The Middlebox post-dissector: runs after every other dissector on each
+// packet, reads the live IP/TCP headers, feeds the correlator in the first
+// pass, and shows what the correlator decided on every pass.
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/tap.h>
+#include <wsutil/report_message.h>
+
+#include "Analysis.h"
+#include "Annotate.h"
+#include "Fields.h"
+#include "HeaderReader.h"
+#include "Registration.h"
+#include "TapEvent.h"
+
+namespace middlebox_ws {
+
+Preferences prefs;
+
+namespace {
+
+RequiredProtocols required;
+bool required_ok = false;
+dissector_handle_t handle = nullptr;
+int tap_id = -1;
+std::unique_ptr<middlebox::Correlator> state;
+
+// Asks the first pass for a protocol tree only when something will use the
+// analysis: our tap (-z middlebox, Statistics, the dialog) or the
+// "analyze always" preference. Otherwise a tree exists only when a filter,
+// a field, a column or -V asks for one; then the root-level IP/TCP items are
+// in it and the plugin works from them. This keeps a loaded but unused
+// plugin from making every tshark run build trees.
+void update_wanted_hfids() {
+    if (handle == nullptr || !required_ok) return;
+    GArray* wanted = g_array_new(FALSE, FALSE, sizeof(int));
+    if (prefs.analyze_always || have_tap_listener(tap_id)) {
+        for (int id : {required.ip, required.ipv6, required.tcp}) g_array_append_val(wanted, id);
+    }
+    set_postdissector_wanted_hfids(handle, wanted);  // takes ownership
+}
+
+void init_routine() {
+    state = std::make_unique<middlebox::Correlator>(prefs.max_pending == 0 ? 1 : prefs.max_pending);
+    update_wanted_hfids();
+}
+
+void cleanup_routine() { state.reset(); }
+
+int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
+    if (tree == nullptr || !required_ok || !state) return 0;
+    middlebox::Segment seg;
+    if (read_segment(tree, required, pinfo->num, &seg) != ReadResult::Ok) return 0;
+
+    // The first time a frame is seen in order it is observed; any later
+    // visit (tshark -2, the GUI, a retap) reads what was decided. Observing
+    // by frame order rather than by pinfo->fd->visited also covers a first
+    // pass that built no tree (then the second pass is the first we see).
+    const middlebox::FrameRecord* rec =
+        pinfo->num > state->last_frame() ? state->observe(seg) : state->lookup(pinfo->num);
+    if (rec == nullptr) return 0;
+    const middlebox::FrameRecord record = *rec;  // observe() may grow the vector later
+
+    annotate(tvb, pinfo, tree, *state, record, seg.ttl);
+
+    if (have_tap_listener(tap_id)) {
+        auto* ev = wmem_new(pinfo->pool, TapEvent);
+        *ev = TapEvent{state.get(), record.handshake, record.role, (record.flags & middlebox::kRetransmission) != 0,
+                       seg.tuple};
+        tap_queue_packet(tap_id, pinfo, ev);
+    }
+    return tvb_captured_length(tvb);
+}
+
+}  // namespace
+
+middlebox::Correlator* correlator() { return state.get(); }
+
+void register_protocol() {
+    register_fields();
+
+    module_t* m = prefs_register_protocol(fields.proto, nullptr);
+    prefs_register_uint_preference(
+        m, "max_pending", "Pending handshakes kept",
+        "At most this many unanswered SYNs are remembered (64 bytes each). When the cap is reached the oldest are "
+        "dropped, counted, and end as no-answer. Takes effect when a file is (re)loaded.",
+        10, &prefs.max_pending);
+    prefs_register_bool_preference(
+        m, "analyze_always", "Analyze every packet even when no middlebox field, filter or report is used",
+        "Normally the plugin asks Wireshark for the headers it needs only when its report or dialog is open, "
+        "and otherwise works from the protocol tree that filters, columns or the packet details build. "
+        "Turn this on if the first pass of a file ran without any of those and verdicts are missing.",
+        &prefs.analyze_always);
+
+    handle = create_dissector_handle(dissect, fields.proto);
+    register_postdissector(handle);
+    tap_id = register_tap(kTapName);
+    register_init_routine(init_routine);
+    register_cleanup_routine(cleanup_routine);
+}
+
+void register_handoff() {
+    required_ok = resolve_required_protocols(&required);
+    update_wanted_hfids();
+}
+
+}  // namespace middlebox_ws

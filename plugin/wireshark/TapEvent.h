@@ -1,0 +1,23 @@
+// What the Middlebox post-dissector hands its tap for every SYN, SYN+ACK and
+// RST that is part of a handshake. One tap feeds the -z report, the
+// Statistics menu and the Qt dialog. The event stays valid until the tap
+// listeners have run for the packet; the correlator it points to, for the
+// whole file.
+#pragma once
+
+#include "middlebox/Correlator.h"
+
+namespace middlebox_ws {
+
+struct TapEvent {
+    const middlebox::Correlator* correlator;
+    uint32_t handshake;  // index in correlator->handshake()
+    middlebox::Role role;
+    bool retransmission;
+    middlebox::FlowTuple tuple;  // this segment's direction
+};
+
+// Name of the tap: register_tap_listener("middlebox", ...).
+constexpr const char* kTapName = "middlebox";
+
+}  // namespace middlebox_ws

@@ -1,0 +1,197 @@
+#include <gtest/gtest.h>
+
+#include "Builders.h"
+#include "middlebox/Correlator.h"
+
+using namespace middlebox;
+using namespace mbtest;
+
+namespace {
+const Host kClient{192, 0, 2, 10};
+const Host kServer{198, 51, 100, 1};
+const uint16_t S = kSyn, SA = kSyn | kAck, A = kAck, RA = kRst | kAck, R = kRst;
+
+struct Fixture : ::testing::Test {
+    Correlator c{1000};
+    Bytes syn_opts = mpc_key(0, 42);
+    Bytes echo_opts = mpc_key(0, 42);
+    Bytes genuine_opts = cat({mss(1380), mpc_key(0, 99)});
+    Bytes none;
+
+    const FrameRecord* syn(uint32_t f, uint32_t seq, uint16_t sport = 40000, const Bytes* o = nullptr) {
+        return c.observe(seg(f, kClient, sport, kServer, 80, S, seq, 0, o ? *o : syn_opts));
+    }
+    const FrameRecord* synack(uint32_t f, uint32_t ack, uint16_t dport = 40000, const Bytes* o = nullptr,
+                              uint8_t ttl = 57) {
+        return c.observe(seg(f, kServer, 80, kClient, dport, SA, 7777, ack, o ? *o : echo_opts, ttl));
+    }
+    Verdict verdict_of(uint32_t frame) { return c.handshake(c.lookup(frame)->handshake).verdict; }
+    const Handshake& hs_of(uint32_t frame) { return c.handshake(c.lookup(frame)->handshake); }
+};
+}  // namespace
+
+TEST_F(Fixture, PairsSynAndEchoingSynAck) {
+    ASSERT_NE(syn(1, 1000), nullptr);
+    ASSERT_NE(synack(2, 1001), nullptr);
+    EXPECT_EQ(verdict_of(1), Verdict::MptcpEcho);
+    EXPECT_EQ(verdict_of(2), Verdict::MptcpEcho);
+    EXPECT_EQ(hs_of(2).syn_frame, 1u);
+    EXPECT_EQ(hs_of(1).answer_frame, 2u);
+    EXPECT_EQ(c.lookup(2)->role, Role::SynAck);
+}
+
+TEST_F(Fixture, WrongAckIsNotAnAnswer) {
+    syn(1, 1000);
+    synack(2, 5000);
+    EXPECT_EQ(verdict_of(2), Verdict::NoSyn);
+    EXPECT_TRUE(hs_of(2).flags & kAckMismatch);
+    EXPECT_EQ(verdict_of(1), Verdict::NoAnswer);
+    // The real answer still pairs afterwards.
+    synack(3, 1001);
+    EXPECT_EQ(verdict_of(3), Verdict::MptcpEcho);
+    EXPECT_EQ(hs_of(1).answer_frame, 3u);
+}
+
+TEST_F(Fixture, RetransmittedSynPairsWithLatestCopy) {
+    syn(1, 1000);
+    syn(2, 1000, 40000, &none);  // Linux drops MP_CAPABLE on a later copy
+    syn(3, 1000, 40000, &none);
+    synack(4, 1001, 40000, &genuine_opts);
+    EXPECT_EQ(hs_of(4).syn_frame, 3u);
+    EXPECT_EQ(hs_of(4).first_syn_frame, 1u);
+    EXPECT_EQ(hs_of(4).syn_copies, 3);
+    // The latest copy offered no MP_CAPABLE: the server's is unsolicited.
+    EXPECT_EQ(verdict_of(4), Verdict::Plain);
+    EXPECT_EQ(c.lookup(2)->flags & kRetransmission, kRetransmission);
+    EXPECT_EQ(c.lookup(1)->flags & kRetransmission, 0);
+    EXPECT_EQ(verdict_of(1), Verdict::Plain);  // every copy shares the handshake
+}
+
+TEST_F(Fixture, ReusedTupleIsANewHandshake) {
+    for (uint32_t i = 0; i < 3; ++i) {
+        syn(10 * i + 1, 1000 + i * 100000);
+        synack(10 * i + 2, 1000 + i * 100000 + 1, 40000, &genuine_opts);
+        c.observe(seg(10 * i + 3, kClient, 40000, kServer, 80, kFin | kAck, 1, 1, none));
+    }
+    EXPECT_EQ(c.handshake_count(), 3u);
+    for (uint32_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(hs_of(10 * i + 2).syn_frame, 10 * i + 1);
+        EXPECT_EQ(verdict_of(10 * i + 1), Verdict::MptcpGenuine);
+    }
+}
+
+TEST_F(Fixture, ReusedTupleLeavesUnansweredOldHandshake) {
+    syn(1, 1000);
+    syn(2, 9000);
+    synack(3, 9001);
+    EXPECT_EQ(verdict_of(1), Verdict::NoAnswer);
+    EXPECT_EQ(hs_of(3).syn_frame, 2u);
+}
+
+TEST_F(Fixture, MissingSynGivesNoSyn) {
+    synack(5, 1001);
+    EXPECT_EQ(verdict_of(5), Verdict::NoSyn);
+    EXPECT_EQ(hs_of(5).syn_frame, 0u);
+    // Its retransmission attaches to the same orphan handshake.
+    synack(6, 1001);
+    EXPECT_EQ(c.lookup(6)->handshake, c.lookup(5)->handshake);
+    EXPECT_EQ(c.lookup(6)->flags & kRetransmission, kRetransmission);
+}
+
+TEST_F(Fixture, RetransmittedSynAckKeepsVerdict) {
+    syn(1, 1000);
+    synack(2, 1001);
+    synack(3, 1001);
+    EXPECT_EQ(c.lookup(3)->handshake, c.lookup(2)->handshake);
+    EXPECT_EQ(c.lookup(3)->flags & kRetransmission, kRetransmission);
+    EXPECT_EQ(hs_of(1).answer_frame, 2u);
+    EXPECT_EQ(hs_of(1).answer_copies, 2);
+}
+
+TEST_F(Fixture, RstAnswer) {
+    syn(1, 1000);
+    ASSERT_NE(c.observe(seg(2, kServer, 80, kClient, 40000, RA, 0, 1001, none)), nullptr);
+    EXPECT_EQ(verdict_of(1), Verdict::Rst);
+    EXPECT_EQ(verdict_of(2), Verdict::Rst);
+    EXPECT_EQ(hs_of(1).answer_role, Role::Rst);
+    EXPECT_EQ(c.pending(), 0u);
+}
+
+TEST_F(Fixture, RstWithoutMatchingAckIsIgnored) {
+    syn(1, 1000);
+    EXPECT_EQ(c.observe(seg(2, kServer, 80, kClient, 40000, RA, 0, 77, none)), nullptr);
+    EXPECT_EQ(c.observe(seg(3, kServer, 80, kClient, 40000, R, 1001, 0, none)), nullptr);
+    EXPECT_EQ(verdict_of(1), Verdict::NoAnswer);
+}
+
+TEST_F(Fixture, SimultaneousOpen) {
+    const Bytes o = cat({mss(1460), sack_perm(), ts(5, 0), nop(), ws(7)});
+    c.observe(seg(1, kClient, 5000, kServer, 6000, S, 100, 0, o));
+    c.observe(seg(2, kServer, 6000, kClient, 5000, S, 900, 0, o));
+    c.observe(seg(3, kClient, 5000, kServer, 6000, SA, 100, 901, o));
+    c.observe(seg(4, kServer, 6000, kClient, 5000, SA, 900, 101, o));
+    for (uint32_t f = 1; f <= 4; ++f) EXPECT_EQ(verdict_of(f), Verdict::SimultaneousOpen) << f;
+    EXPECT_EQ(hs_of(4).syn_frame, 1u);
+    EXPECT_EQ(hs_of(3).syn_frame, 2u);
+}
+
+TEST_F(Fixture, IcmpQuotedCopiesAreNotFedButOutOfOrderFramesAreIgnored) {
+    syn(5, 1000);
+    EXPECT_EQ(syn(4, 1000), nullptr);
+    EXPECT_EQ(c.out_of_order(), 1u);
+}
+
+TEST_F(Fixture, ServerLaterTtlRevealsAnotherBox) {
+    syn(1, 1000);
+    synack(2, 1001, 40000, &echo_opts, 62);
+    c.observe(seg(3, kClient, 40000, kServer, 80, A, 1001, 7778, none));
+    c.observe(seg(4, kServer, 80, kClient, 40000, A, 7778, 1001, none, 50));
+    EXPECT_EQ(hs_of(2).server_ttl, 50);
+    EXPECT_TRUE(hs_of(2).hop_mismatch());
+    EXPECT_EQ(c.pending(), 0u);
+}
+
+TEST_F(Fixture, TruncatedSynAckIsTruncated) {
+    syn(1, 1000);
+    Segment s = seg(2, kServer, 80, kClient, 40000, SA, 7777, 1001, echo_opts);
+    s.options_captured = 3;
+    c.observe(s);
+    EXPECT_EQ(verdict_of(2), Verdict::Truncated);
+}
+
+TEST_F(Fixture, Ipv6PairsToo) {
+    uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
+    uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
+    Segment s1 = seg(1, kClient, 1, kServer, 80, S, 10, 0, syn_opts);
+    s1.tuple.src = Address::v6(a);
+    s1.tuple.dst = Address::v6(b);
+    Segment s2 = seg(2, kServer, 80, kClient, 1, SA, 99, 11, genuine_opts);
+    s2.tuple.src = Address::v6(b);
+    s2.tuple.dst = Address::v6(a);
+    c.observe(s1);
+    c.observe(s2);
+    EXPECT_EQ(verdict_of(2), Verdict::MptcpGenuine);
+}
+
+TEST(CorrelatorCap, FloodStaysWithinCapAndCountsDrops) {
+    Correlator c(100);
+    Bytes none;
+    for (uint32_t i = 0; i < 10000; ++i)
+        c.observe(seg(i + 1, {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)}, 1234, {198, 51, 100, 1}, 80, kSyn,
+                      i, 0, none));
+    EXPECT_LE(c.pending(), 100u);
+    EXPECT_EQ(c.evictions(), 10000u - c.pending());
+    // A late answer to a dropped SYN is no-syn, flagged as maybe dropped.
+    c.observe(seg(20000, {198, 51, 100, 1}, 80, {10, 0, 0, 0}, 1234, kSyn | kAck, 5, 1, none));
+    const Handshake& hs = c.handshake(c.lookup(20000)->handshake);
+    EXPECT_EQ(hs.verdict, Verdict::NoSyn);
+    EXPECT_TRUE(hs.flags & kEvictedBefore);
+}
+
+TEST(Hops, InitialTtlGuess) {
+    EXPECT_EQ(estimated_hops(57), 7);
+    EXPECT_EQ(estimated_hops(64), 0);
+    EXPECT_EQ(estimated_hops(120), 8);
+    EXPECT_EQ(estimated_hops(250), 5);
+    EXPECT_EQ(estimated_hops(0), 0);
+}
