@@ -142,16 +142,23 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
 }  // namespace
 
 void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correlator& c, const FrameRecord& r,
-              uint8_t ttl) {
+              uint8_t ttl, bool first_sight) {
     Fields& f = fields;
     const Handshake& hs = c.handshake(r.handshake);
-    const char* verdict = verdict_name(hs.verdict);
 
     proto_item* ti = proto_tree_add_item(tree, f.proto, tvb, 0, 0, ENC_NA);
-    proto_item_append_text(ti, ": %s", verdict);
     proto_tree* mt = proto_item_add_subtree(ti, f.ett);
-    proto_item* vi = proto_tree_add_string(mt, f.verdict, tvb, 0, 0, verdict);
-    proto_item_set_generated(vi);
+    proto_item* vi = nullptr;
+    // A SYN's fate is decided by later frames: on first sight (the only pass
+    // of a one-pass tshark) it has no verdict yet, rather than a guessed one.
+    if (r.role != Role::Syn || !first_sight) {
+        const char* verdict = verdict_name(hs.verdict);
+        proto_item_append_text(ti, ": %s", verdict);
+        vi = proto_tree_add_string(mt, f.verdict, tvb, 0, 0, verdict);
+        proto_item_set_generated(vi);
+    } else {
+        proto_item_append_text(ti, ": SYN, answer not seen yet");
+    }
 
     switch (r.role) {
         case Role::Syn:

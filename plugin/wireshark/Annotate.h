@@ -8,6 +8,6 @@
 namespace middlebox_ws {
 
 void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const middlebox::Correlator& c,
-              const middlebox::FrameRecord& record, uint8_t ttl);
+              const middlebox::FrameRecord& record, uint8_t ttl, bool first_sight);
 
 }  // namespace middlebox_ws

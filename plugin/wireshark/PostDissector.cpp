@@ -2,6 +2,7 @@
 // packet, reads the live IP/TCP headers, feeds the correlator in the first
 // pass, and shows what the correlator decided on every pass.
 #include <epan/packet.h>
+#include <epan/plugin_if.h>
 #include <epan/prefs.h>
 #include <epan/tap.h>
 #include <wsutil/report_message.h>
@@ -25,16 +26,26 @@ dissector_handle_t handle = nullptr;
 int tap_id = -1;
 std::unique_ptr<middlebox::Correlator> state;
 
+// True in the Wireshark GUI: only it registers the plugin_if callbacks.
+bool running_in_gui() {
+    ws_info_t* info = nullptr;
+    plugin_if_get_ws_info(&info);
+    return info != nullptr;
+}
+
 // Asks the first pass for a protocol tree only when something will use the
-// analysis: our tap (-z middlebox, Statistics, the dialog) or the
-// "analyze always" preference. Otherwise a tree exists only when a filter,
-// a field, a column or -V asks for one; then the root-level IP/TCP items are
-// in it and the plugin works from them. This keeps a loaded but unused
-// plugin from making every tshark run build trees.
+// analysis: the GUI (it shows SYN verdicts from a second pass), our tap
+// (-z middlebox, the Statistics menu, the dialog), the expert tap (-z expert)
+// or the "analyze always" preference. Otherwise a tree exists only when a
+// filter, a field, a column or -V asks for one; then the root-level IP/TCP
+// items are in it and the plugin works from them. This keeps a loaded but
+// unused plugin from making every tshark run build trees.
 void update_wanted_hfids() {
     if (handle == nullptr || !required_ok) return;
     GArray* wanted = g_array_new(FALSE, FALSE, sizeof(int));
-    if (prefs.analyze_always || have_tap_listener(tap_id)) {
+    const int expert_tap = find_tap_id("expert");
+    if (prefs.analyze_always || running_in_gui() || have_tap_listener(tap_id) ||
+        (expert_tap >= 0 && have_tap_listener(expert_tap))) {
         for (int id : {required.ip, required.ipv6, required.tcp}) g_array_append_val(wanted, id);
     }
     set_postdissector_wanted_hfids(handle, wanted);  // takes ownership
@@ -56,12 +67,12 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     // visit (tshark -2, the GUI, a retap) reads what was decided. Observing
     // by frame order rather than by pinfo->fd->visited also covers a first
     // pass that built no tree (then the second pass is the first we see).
-    const middlebox::FrameRecord* rec =
-        pinfo->num > state->last_frame() ? state->observe(seg) : state->lookup(pinfo->num);
+    const bool first_sight = pinfo->num > state->last_frame();
+    const middlebox::FrameRecord* rec = first_sight ? state->observe(seg) : state->lookup(pinfo->num);
     if (rec == nullptr) return 0;
     const middlebox::FrameRecord record = *rec;  // observe() may grow the vector later
 
-    annotate(tvb, pinfo, tree, *state, record, seg.ttl);
+    annotate(tvb, pinfo, tree, *state, record, seg.ttl, first_sight);
 
     if (have_tap_listener(tap_id)) {
         auto* ev = wmem_new(pinfo->pool, TapEvent);

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Runs the real tshark, with the built plugin loaded, over every capture in
+test_captures/ that has an X.expected.tsv beside it, in two-pass mode, and
+checks every frame's verdict and link (format: test_captures/FORMAT.md).
+
+Exit status 0 only when every capture matches and at least one was checked.
+Prints one line per capture and a closing "N passed, N failed" line.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
+FIELDS = ["frame.number", "middlebox.verdict", "middlebox.syn_frame", "middlebox.synack_frame", "middlebox.rst_frame"]
+
+
+def read_expected(path):
+    rows = {}
+    with open(path) as f:
+        header_seen = False
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            if not header_seen:
+                if cols[:3] != ["frame", "verdict", "link"]:
+                    raise SystemExit(f"{path}:{n}: header must be 'frame<TAB>verdict<TAB>link', got {cols!r}")
+                header_seen = True
+                continue
+            while len(cols) < 3:
+                cols.append("")
+            rows[int(cols[0])] = (cols[1], cols[2])
+    return rows
+
+
+def actual(capture, two_pass=True):
+    cmd = [TSHARK, "-r", capture, "-n"]
+    if two_pass:
+        cmd.append("-2")
+    cmd += ["-Y", "middlebox.verdict", "-T", "fields", "-E", "occurrence=f"]
+    for f in FIELDS:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    if out.stderr.strip():
+        raise RuntimeError(f"tshark wrote to stderr for {capture}:\n{out.stderr}")
+    rows = {}
+    for line in out.stdout.splitlines():
+        frame, verdict, syn, synack, rst = (line.split("\t") + [""] * 5)[:5]
+        link = syn or synack or rst
+        rows[int(frame)] = (verdict, link)
+    return rows
+
+
+def compare(expected, got):
+    problems = []
+    for frame in sorted(set(expected) | set(got)):
+        e, g = expected.get(frame), got.get(frame)
+        if e is None:
+            problems.append(f"frame {frame}: unexpected verdict {g[0]!r} (link {g[1] or '-'})")
+        elif g is None:
+            problems.append(f"frame {frame}: expected {e[0]!r} (link {e[1] or '-'}), plugin gave none")
+        elif e != g:
+            problems.append(f"frame {frame}: expected {e[0]!r} link {e[1] or '-'}, got {g[0]!r} link {g[1] or '-'}")
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("captures", nargs="*", help="captures to check (default: every one under test_captures/)")
+    args = ap.parse_args()
+    captures = args.captures
+    if not captures:
+        for d, _, files in os.walk(os.path.join(ROOT, "test_captures")):
+            for f in files:
+                if f.endswith(".expected.tsv"):
+                    base = os.path.join(d, f[: -len(".expected.tsv")])
+                    for ext in (".pcapng", ".pcap"):
+                        if os.path.exists(base + ext):
+                            captures.append(base + ext)
+                            break
+                    else:
+                        print(f"FAIL {base}.expected.tsv: no capture beside it")
+                        return 1
+    passed = failed = 0
+    for cap in sorted(captures):
+        exp_path = os.path.splitext(cap)[0] + ".expected.tsv"
+        expected = read_expected(exp_path)
+        problems = compare(expected, actual(cap))
+        rel = os.path.relpath(cap, ROOT)
+        if problems:
+            failed += 1
+            print(f"FAIL {rel}")
+            for p in problems:
+                print(f"    {p}")
+        else:
+            passed += 1
+            print(f"ok   {rel} ({len(expected)} frames)")
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
