@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Field, expert-info and loading tests of the plugin in the real tshark.
+
+Every test runs /usr/bin/tshark through scripts/tshark-with-plugin.sh, which
+loads the plugin from the build tree (as "nobody" when run as root, since
+root's tshark ignores personal plugins).
+"""
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
+REPLICAS = os.path.join(ROOT, "test_captures", "replicas")
+sys.path.insert(0, HERE)
+from check_expected import read_expected  # noqa: E402
+
+
+def tshark(*args, check=True):
+    r = subprocess.run([TSHARK, *args], capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise AssertionError(f"tshark {' '.join(args)} exited {r.returncode}: {r.stderr}")
+    return r
+
+
+def fields(capture, *names, two_pass=False, display_filter=None):
+    args = ["-r", capture, "-n", "-T", "fields", "-E", "separator=|"]
+    if two_pass:
+        args.append("-2")
+    if display_filter:
+        args += ["-Y", display_filter]
+    for n in names:
+        args += ["-e", n]
+    out = tshark(*args).stdout
+    return [line.split("|") for line in out.splitlines()]
+
+
+def cap(name):
+    return os.path.join(REPLICAS, name + ".pcapng")
+
+
+class Loading(unittest.TestCase):
+    def test_listed_by_tshark_G_plugins(self):
+        out = tshark("-G", "plugins").stdout
+        self.assertRegex(out, r"middlebox\.so\s+\S+\s+dissector")
+
+    def test_fields_registered(self):
+        out = tshark("-G", "fields").stdout
+        names = {line.split("\t")[2] for line in out.splitlines() if line.startswith("F\t")}
+        for f in ["middlebox.verdict", "middlebox.syn_frame", "middlebox.synack_frame", "middlebox.echo.mp_capable",
+                  "middlebox.echo.unknown", "middlebox.echo.all_options", "middlebox.echo.kind",
+                  "middlebox.mptcp.syn_key", "middlebox.mptcp.synack_key", "middlebox.mptcp.syn_version",
+                  "middlebox.hops", "middlebox.hop_mismatch", "middlebox.diff"]:
+            self.assertIn(f, names)
+
+    def test_protocol_named_middlebox(self):
+        out = tshark("-G", "protocols").stdout
+        self.assertIn("\tMiddlebox\tmiddlebox", out)
+
+
+class EchoFilter(unittest.TestCase):
+    def test_mptcp_echo_filter_finds_exactly_the_echoed_synacks(self):
+        # Single pass: only SYN+ACKs carry a verdict, so the filter must return
+        # exactly the SYN+ACKs whose expected verdict is mptcp-echo.
+        for path in sorted(glob.glob(os.path.join(REPLICAS, "*.pcapng"))):
+            expected = read_expected(path[: -len(".pcapng")] + ".expected.tsv")
+            synacks = {int(r[0]) for r in fields(path, "frame.number", display_filter="tcp.flags.syn==1 && tcp.flags.ack==1 && !icmp && !icmpv6")}
+            want = {f for f, (v, _) in expected.items() if v == "mptcp-echo" and f in synacks}
+            got = {int(r[0]) for r in fields(path, "frame.number", display_filter='middlebox.verdict == "mptcp-echo"')}
+            self.assertEqual(got, want, os.path.basename(path))
+
+    def test_single_and_two_pass_agree_on_synacks(self):
+        for path in sorted(glob.glob(os.path.join(REPLICAS, "*.pcapng"))):
+            one = {r[0]: r[1] for r in fields(path, "frame.number", "middlebox.verdict", display_filter="middlebox.verdict")}
+            two = {r[0]: r[1] for r in fields(path, "frame.number", "middlebox.verdict", two_pass=True,
+                                              display_filter="middlebox.verdict")}
+            for frame, verdict in one.items():
+                self.assertEqual(two.get(frame), verdict, f"{os.path.basename(path)} frame {frame}")
+            # Single pass never guesses a SYN's verdict.
+            syns = {r[0] for r in fields(path, "frame.number", display_filter="tcp.flags.syn==1 && tcp.flags.ack==0 && !icmp && !icmpv6")}
+            self.assertFalse(syns & set(one), os.path.basename(path))
+
+
+class EchoEvidenceFields(unittest.TestCase):
+    def test_v0_echo_names_key_and_syn_frame(self):
+        rows = fields(cap("v0-echo"), "frame.number", "middlebox.echo.mp_capable", "middlebox.echo.kind",
+                      "middlebox.mptcp.syn_key", "middlebox.mptcp.synack_key", "middlebox.syn_frame",
+                      "_ws.expert.message", display_filter="middlebox.verdict")
+        self.assertEqual(len(rows), 1)
+        frame, mpc, kinds, syn_key, synack_key, syn_frame, expert = rows[0]
+        self.assertEqual(frame, "2")
+        self.assertEqual(mpc, "1")
+        self.assertEqual(kinds, "30")
+        self.assertEqual(syn_key, synack_key)
+        self.assertEqual(syn_frame, "1")
+        self.assertIn("MP_CAPABLE echoed: key 0x3a5b1c9d00000000 is the SYN's (frame 1)", expert)
+
+    def test_expert_warning_in_z_expert(self):
+        out = tshark("-r", cap("v1-echo"), "-q", "-z", "expert,warn").stdout
+        self.assertRegex(out, r"Protocol\s+Middlebox\s+MP_CAPABLE echoed: the keyless v1 form of the SYN \(frame 1\)")
+
+    def test_genuine_v0_keys_differ_and_note(self):
+        rows = fields(cap("v0-genuine"), "middlebox.verdict", "middlebox.mptcp.syn_key", "middlebox.mptcp.synack_key",
+                      "middlebox.echo.mp_capable", "middlebox.diff", "_ws.expert.severity",
+                      display_filter="middlebox.verdict")
+        verdict, k1, k2, echo, diff, severity = rows[0]
+        self.assertEqual(verdict, "mptcp-genuine")
+        self.assertEqual(k1, "0x099c0a4f00000000")
+        self.assertEqual(k2, "0xf865767000000000")
+        self.assertEqual(echo, "")  # booleans only when true
+        self.assertIn("+MSS 1380", diff)
+        self.assertIn("~MP_CAPABLE", diff)
+
+    def test_kind222_echoed_by_one_server_dropped_by_other(self):
+        rows = fields(cap("kind222"), "frame.number", "middlebox.verdict", "middlebox.echo.unknown",
+                      "middlebox.echo.kind", "middlebox.diff", display_filter="middlebox.verdict")
+        by_verdict = {r[1]: r for r in rows}
+        echo = by_verdict["option-echo"]
+        self.assertEqual(echo[2], "1")
+        self.assertEqual(echo[3], "222")
+        self.assertIn("=KIND222 f989", echo[4])
+        plain = by_verdict["plain"]
+        self.assertEqual(plain[2], "")
+        self.assertIn("-KIND222", plain[4])
+        self.assertIn("+MSS 1380", plain[4])
+
+    def test_echo_fields_only_on_synacks(self):
+        rows = fields(cap("kind222"), "frame.number", "tcp.flags.ack", two_pass=True, display_filter="middlebox.echo.unknown")
+        self.assertEqual([r[1] for r in rows], ["1"])
+
+    def test_two_pass_links_syn_forward(self):
+        rows = fields(cap("v0-echo"), "frame.number", "middlebox.verdict", "middlebox.synack_frame", two_pass=True,
+                      display_filter="tcp.flags.ack==0")
+        self.assertEqual(rows, [["1", "mptcp-echo", "2"]])
+
+    def test_truncated_and_malformed_get_expert_not_verdict(self):
+        rows = fields(cap("truncated"), "frame.number", "middlebox.verdict", "middlebox.options_status",
+                      "_ws.expert.message", display_filter="tcp.flags.ack==1 && tcp.flags.syn==1")
+        self.assertEqual(rows[0][1], "truncated")
+        self.assertEqual(rows[0][2], "truncated")
+        self.assertIn("cut by the capture", rows[0][3])
+        self.assertEqual(rows[1][1], "truncated")
+        self.assertEqual(rows[1][2], "malformed")
+        self.assertIn("Invalid TCP option length", rows[1][3])
+
+    def test_icmp_quotes_get_no_verdict(self):
+        rows = fields(cap("pairing-edge"), "frame.number", "middlebox.verdict", two_pass=True,
+                      display_filter="icmp || icmpv6")
+        self.assertTrue(rows)
+        for frame, verdict in rows:
+            self.assertEqual(verdict, "", f"ICMP frame {frame}")
+
+
+class Robustness(unittest.TestCase):
+    def test_corrupted_captures_do_not_crash(self):
+        with tempfile.TemporaryDirectory() as d:
+            os.chmod(d, 0o755)
+            for path in sorted(glob.glob(os.path.join(REPLICAS, "*.pcapng"))):
+                for seed in (1, 2, 3):
+                    out = os.path.join(d, f"{seed}-{os.path.basename(path)}")
+                    subprocess.run(["editcap", "-E", "0.05", "--seed", str(seed), path, out], check=True,
+                                   capture_output=True)
+                    os.chmod(out, 0o644)
+                    r = tshark("-r", out, "-2", "-V", check=False)
+                    self.assertEqual(r.returncode, 0, f"{out}: {r.stderr[-500:]}")
+                    self.assertNotIn("Dissector bug", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
