@@ -21,18 +21,30 @@ series="$(basename "$(dirname "$(dirname "$so")")")"
 home="$(mktemp -d /tmp/middlebox-home.XXXXXX)"
 trap 'rm -rf "$home"' EXIT
 mkdir -p "$home/.local/lib/wireshark/plugins/$series/epan" "$home/.config/wireshark"
+# Copies, not links: the build tree may sit under a folder "nobody" cannot enter.
 if [ -z "${MIDDLEBOX_NO_PLUGIN:-}" ]; then
-  ln -s "$so" "$home/.local/lib/wireshark/plugins/$series/epan/middlebox.so"
+  cp "$so" "$home/.local/lib/wireshark/plugins/$series/epan/middlebox.so"
   # The Qt dialog library, if built, sits in a subfolder (not a plugin itself).
   if [ -d "$build/plugins/$series/epan/middlebox" ]; then
-    ln -s "$build/plugins/$series/epan/middlebox" "$home/.local/lib/wireshark/plugins/$series/epan/middlebox"
+    cp -r "$build/plugins/$series/epan/middlebox" "$home/.local/lib/wireshark/plugins/$series/epan/middlebox"
   fi
 fi
 chmod -R a+rX "$home"
+exec_cmd=()
+args=("$@")
 if [ "$(id -u)" -eq 0 ]; then
   chown -R 65534:65534 "$home"
-  HOME="$home" XDG_CONFIG_HOME="$home/.config" exec_cmd=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
-else
-  exec_cmd=()
+  exec_cmd=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+  # A capture "nobody" cannot read (e.g. a clone under /root) is copied in.
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    if [ "${args[$i]}" = "-r" ] && [ $((i + 1)) -lt ${#args[@]} ]; then
+      f="${args[$((i + 1))]}"
+      if [ -f "$f" ] && ! setpriv --reuid=65534 --regid=65534 --clear-groups -- test -r "$f" 2>/dev/null; then
+        cp "$f" "$home/$(basename "$f")"
+        chmod a+r "$home/$(basename "$f")"
+        args[$((i + 1))]="$home/$(basename "$f")"
+      fi
+    fi
+  done
 fi
-HOME="$home" XDG_CONFIG_HOME="$home/.config" "${exec_cmd[@]}" "${TSHARK:-tshark}" "$@"
+HOME="$home" XDG_CONFIG_HOME="$home/.config" "${exec_cmd[@]}" "${TSHARK:-tshark}" "${args[@]}"
