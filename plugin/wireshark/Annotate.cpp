@@ -71,8 +71,10 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
 
     const OptionBlock synack = p.synack_block();
     const OptionBlock syn = p.syn_block();
-    proto_item_set_generated(
-        proto_tree_add_string(mt, f.diff, tvb, 0, 0, option_diff(p.has_syn ? &syn : nullptr, synack).c_str()));
+    // The diff is text built per packet: only when someone looks at it.
+    if (proto_field_is_referenced(mt, f.diff))
+        proto_item_set_generated(
+            proto_tree_add_string(mt, f.diff, tvb, 0, 0, option_diff(p.has_syn ? &syn : nullptr, synack).c_str()));
 
     // Path: the SYN+ACK's distance against the server's later segments.
     proto_tree* pt = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_path, nullptr, "Path");
