@@ -1,0 +1,375 @@
+#!/usr/bin/python3
+"""Reads a capture back with tshark, pairs SYNs and SYN+ACKs the way docs/verdicts.md says,
+checks every handshake against what its scenario claims it did (refusing captures whose bytes
+disagree), and produces the per-frame expected verdicts and student comments.
+
+Usable alone:  analyze.py dump FILE.pcapng   (prints packets and the handshakes found)
+"""
+import subprocess
+import sys
+
+FIELDS = ["frame.number", "frame.time_relative", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+          "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.options",
+          "tcp.len", "icmp.type", "icmpv6.type", "ip.ttl", "ipv6.hlim", "tcp.seq", "frame.comment"]
+
+UNKNOWN_ECHO_KINDS = {222, 253, 254, 19, 29}
+MP_CAPABLE, MP_JOIN, DSS = 0, 1, 2
+
+
+class RefuseError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- options
+def parse_opts(b):
+    """[(kind, bytes of the whole option)]; NOPs kept as (1, b'\\x01'); stops at EOL."""
+    out, i = [], 0
+    while i < len(b):
+        k = b[i]
+        if k == 0:
+            out.append((0, b[i:i + 1]))
+            break
+        if k == 1:
+            out.append((1, b[i:i + 1]))
+            i += 1
+            continue
+        if i + 1 >= len(b) or b[i + 1] < 2 or i + b[i + 1] > len(b):
+            out.append((k, b[i:]))   # malformed: keep the rest
+            break
+        out.append((k, b[i:i + b[i + 1]]))
+        i += b[i + 1]
+    return out
+
+
+def mptcp_opt(opts, subtype):
+    for k, o in parse_opts(opts):
+        if k == 30 and len(o) >= 3 and (o[2] >> 4) == subtype:
+            return o
+    return None
+
+
+def has_kind(opts, kind):
+    return any(k == kind for k, _ in parse_opts(opts))
+
+
+def tsval(opts):
+    for k, o in parse_opts(opts):
+        if k == 8 and len(o) == 10:
+            return int.from_bytes(o[2:6], "big")
+    return None
+
+
+def describe_opt(k, o):
+    if k == 2 and len(o) == 4:
+        return f"MSS {int.from_bytes(o[2:4], 'big')}"
+    if k == 3 and len(o) == 3:
+        return f"window scale {o[2]}"
+    if k == 4:
+        return "SACK permitted"
+    if k == 5:
+        return "SACK blocks"
+    if k == 8 and len(o) == 10:
+        return f"timestamps (TSval {int.from_bytes(o[2:6], 'big')}, TSecr {int.from_bytes(o[6:10], 'big')})"
+    if k == 30 and len(o) >= 3:
+        st, ver = o[2] >> 4, o[2] & 0xF
+        if st == MP_CAPABLE:
+            if len(o) == 4:
+                return f"MP_CAPABLE v{ver} without a key (the v1 SYN form, 4 bytes)"
+            if len(o) >= 12:
+                key = o[4:12].hex()
+                extra = ", and the peer's key" if len(o) >= 20 else ""
+                return f"MP_CAPABLE v{ver} with a key {key}{extra} ({len(o)} bytes)"
+            return f"MP_CAPABLE v{ver} ({len(o)} bytes)"
+        if st == MP_JOIN:
+            return f"MP_JOIN ({len(o)} bytes)"
+        if st == DSS:
+            return "MPTCP DSS (data sequence mapping)"
+        if st == 3:
+            return "MPTCP ADD_ADDR"
+        if st == 7:
+            return "MPTCP MP_FASTCLOSE"
+        return f"MPTCP subtype {st}"
+    if k in (1, 0):
+        return None
+    if k == 222:
+        return f"kind 222 (an experimental option no server knows; data {o[2:].hex()})"
+    return f"kind {k} ({len(o)} bytes)"
+
+
+def describe(opts):
+    parts = [d for d in (describe_opt(k, o) for k, o in parse_opts(opts)) if d]
+    return ", ".join(parts) if parts else "no options"
+
+
+# ---------------------------------------------------------------- reading
+class Pkt:
+    __slots__ = ("frame", "t", "src", "dst", "sport", "dport", "flags", "seq", "ack", "opts",
+                 "tlen", "icmp", "icmp_type", "outer_src", "ttl", "quoted", "v6", "comment")
+
+    @property
+    def syn(self):
+        return (self.flags & 0x16) == 0x02      # SYN, no ACK, no RST
+
+    @property
+    def synack(self):
+        return (self.flags & 0x16) == 0x12
+
+    @property
+    def rst(self):
+        return bool(self.flags & 0x04)
+
+    def tuple(self):
+        return (self.src, self.sport, self.dst, self.dport)
+
+    def rtuple(self):
+        return (self.dst, self.dport, self.src, self.sport)
+
+    def ep(self, which):
+        a, p = (self.src, self.sport) if which == "src" else (self.dst, self.dport)
+        return f"[{a}]:{p}" if ":" in a else f"{a}:{p}"
+
+
+def read(path):
+    cmd = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=/t", "-E", "aggregator=|"]
+    for f in FIELDS:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    pkts = []
+    for line in out.splitlines():
+        v = dict(zip(FIELDS, line.split("\t")))
+        first = lambda k: v.get(k, "").split("|")[0]
+        last = lambda k: v.get(k, "").split("|")[-1]
+        p = Pkt()
+        p.frame = int(v["frame.number"])
+        p.t = float(v["frame.time_relative"] or 0)
+        p.comment = v.get("frame.comment", "")
+        p.icmp_type = None
+        p.icmp = bool(v["icmp.type"] or v["icmpv6.type"])
+        if p.icmp:
+            p.icmp_type = int(first("icmp.type") or first("icmpv6.type"))
+        p.v6 = bool(v["ipv6.src"]) and not v["ip.src"]
+        if p.icmp:
+            # outer header first, the quoted packet after it
+            srcs = (v["ip.src"] or v["ipv6.src"]).split("|")
+            dsts = (v["ip.dst"] or v["ipv6.dst"]).split("|")
+            p.outer_src = srcs[0]
+            p.src, p.dst = srcs[-1], dsts[-1]
+            p.quoted = bool(v["tcp.srcport"])
+        else:
+            p.outer_src = None
+            p.src = first("ip.src") or first("ipv6.src")
+            p.dst = first("ip.dst") or first("ipv6.dst")
+            p.quoted = False
+        p.ttl = int(first("ip.ttl") or first("ipv6.hlim") or 0)
+        p.sport = int(last("tcp.srcport") or 0)
+        p.dport = int(last("tcp.dstport") or 0)
+        p.flags = int(last("tcp.flags") or "0", 16)
+        p.seq = int(last("tcp.seq_raw") or last("tcp.seq") or 0)
+        p.ack = int(last("tcp.ack_raw") or 0)
+        p.opts = bytes.fromhex(last("tcp.options").replace(":", ""))
+        p.tlen = int(last("tcp.len") or 0)
+        if not v["tcp.srcport"] and not p.icmp:
+            p.sport = None      # not TCP at all
+        pkts.append(p)
+    return pkts
+
+
+# ---------------------------------------------------------------- pairing
+class Handshake:
+    def __init__(self, syn=None):
+        self.syns = [syn] if syn else []
+        self.synacks = []
+        self.rst = None
+        self.simopen = False
+        self.peer = None
+        self.verdict = None
+        self.claim = None
+
+    @property
+    def first(self):
+        return self.syns[0] if self.syns else self.synacks[0]
+
+    @property
+    def client(self):
+        p = self.first
+        return (p.src, p.sport) if self.syns else (p.dst, p.dport)
+
+    @property
+    def server(self):
+        p = self.first
+        return (p.dst, p.dport) if self.syns else (p.src, p.sport)
+
+    def syn_for(self, synack):
+        """latest SYN copy before this SYN+ACK"""
+        before = [s for s in self.syns if s.frame < synack.frame]
+        return before[-1] if before else self.syns[-1]
+
+    def mechanical(self):
+        if self.simopen:
+            return "simultaneous-open"
+        if not self.syns:
+            return "no-syn"
+        if self.rst:
+            return "rst"
+        if not self.synacks:
+            return "no-answer"
+        return "paired"
+
+    def label(self):
+        c, s = self.client, self.server
+        fmt = lambda a: f"[{a[0]}]:{a[1]}" if ":" in a[0] else f"{a[0]}:{a[1]}"
+        return f"{fmt(c)} -> {fmt(s)} (frames {','.join(str(p.frame) for p in self.syns + self.synacks + ([self.rst] if self.rst else []))})"
+
+
+def pair(pkts):
+    pending = {}      # tuple -> Handshake (latest handshake on that tuple)
+    hss = []
+    for p in pkts:
+        if p.icmp or p.sport is None:
+            continue
+        if p.syn:
+            h = pending.get(p.tuple())
+            if h and h.syns and h.syns[0].seq == p.seq and not h.synacks and not h.rst:
+                h.syns.append(p)        # retransmitted SYN
+                continue
+            h = Handshake(p)
+            hss.append(h)
+            pending[p.tuple()] = h
+            r = pending.get(p.rtuple())
+            if r and r.syns and not r.synacks and not r.rst:
+                r.simopen = h.simopen = True
+                r.peer, h.peer = h, r
+            continue
+        if p.synack:
+            h = pending.get(p.rtuple())
+            if h and h.syns and ((h.syns[0].seq + 1) & 0xFFFFFFFF) == p.ack and not h.rst:
+                h.synacks.append(p)
+            else:
+                n = Handshake()
+                n.synacks.append(p)
+                hss.append(n)
+            continue
+        if p.rst:
+            h = pending.get(p.rtuple())
+            if h and h.syns and not h.synacks and not h.rst and \
+                    (p.flags & 0x10) and p.ack == ((h.syns[0].seq + 1) & 0xFFFFFFFF):
+                h.rst = p
+    return hss
+
+
+# ---------------------------------------------------------------- checking claims
+def check_verdict(h, verdict):
+    """None when the capture's bytes support `verdict` for handshake h, else the reason."""
+    mech = h.mechanical()
+    if mech != "paired":
+        if verdict != mech:
+            return f"the capture shows {mech}, the scenario claims {verdict}"
+        return None
+    sa = h.synacks[0]
+    syn = h.syn_for(sa)
+    s_mpc, a_mpc = mptcp_opt(syn.opts, MP_CAPABLE), mptcp_opt(sa.opts, MP_CAPABLE)
+    s_join, a_join = mptcp_opt(syn.opts, MP_JOIN), mptcp_opt(sa.opts, MP_JOIN)
+    unknown_echo = [o for k, o in parse_opts(sa.opts)
+                    if k in UNKNOWN_ECHO_KINDS and o in [x for _, x in parse_opts(syn.opts)]]
+    ts_echo = tsval(syn.opts) is not None and tsval(syn.opts) == tsval(sa.opts)
+    if verdict == "mptcp-genuine":
+        if not s_mpc:
+            return "the SYN offers no MP_CAPABLE"
+        if not a_mpc or len(a_mpc) < 12:
+            return "the SYN+ACK carries no MP_CAPABLE with a key"
+        if len(s_mpc) >= 12 and s_mpc[4:12] == a_mpc[4:12]:
+            return "the SYN+ACK's key is the SYN's"
+        return None
+    if verdict == "mptcp-echo":
+        if s_mpc and a_mpc and (a_mpc == s_mpc and (len(a_mpc) >= 12 or len(a_mpc) == 4)):
+            return None
+        if s_mpc and a_mpc and len(a_mpc) == 4:
+            return None
+        if s_join and a_join and s_join == a_join:
+            return None
+        return f"no echoed MPTCP option (SYN {s_mpc and s_mpc.hex()}, SYN+ACK {a_mpc and a_mpc.hex()})"
+    if verdict == "mptcp-absent":
+        if not s_mpc:
+            return "the SYN offers no MP_CAPABLE"
+        if has_kind(sa.opts, 30):
+            return "the SYN+ACK carries an MPTCP option"
+        return None
+    if verdict == "mptcp-join":
+        if not s_join:
+            return "the SYN carries no MP_JOIN"
+        if a_join == s_join:
+            return "the SYN+ACK's MP_JOIN is the SYN's"
+        return None
+    if verdict == "option-echo":
+        if s_mpc or s_join:
+            return "the SYN carries MPTCP (an MPTCP verdict wins)"
+        if unknown_echo or ts_echo:
+            return None
+        return "the SYN+ACK repeats no unknown option and no TSval of the SYN"
+    if verdict == "plain":
+        if s_mpc or s_join:
+            return "the SYN carries MPTCP"
+        if unknown_echo:
+            return f"the SYN+ACK echoes {unknown_echo[0].hex()}"
+        if ts_echo:
+            return "the SYN+ACK's TSval is the SYN's"
+        return None
+    return f"{verdict} cannot be claimed for a paired handshake"
+
+
+def match(claim, h):
+    c, s = h.client, h.server
+    m = claim["match"]
+    return all([
+        m.get("sport") in (None, c[1]),
+        m.get("dport") in (None, s[1]),
+        m.get("src") in (None, c[0]),
+        m.get("dst") in (None, s[0]),
+        m.get("sports") is None or c[1] in m["sports"],
+    ])
+
+
+def expected_rows(h):
+    """[(frame, verdict, link)] per docs/verdicts.md and test_captures/FORMAT.md"""
+    v = h.verdict
+    rows = []
+    if v == "no-syn":
+        for a in h.synacks:
+            rows.append((a.frame, v, ""))
+        return rows
+    if v == "no-answer":
+        for s in h.syns:
+            rows.append((s.frame, v, ""))
+        return rows
+    if v == "rst":
+        for s in h.syns:
+            rows.append((s.frame, v, h.rst.frame))
+        rows.append((h.rst.frame, v, h.syns[-1].frame))
+        return rows
+    if h.simopen and not h.synacks:
+        for s in h.syns:
+            rows.append((s.frame, v, ""))
+        return rows
+    for s in h.syns:
+        rows.append((s.frame, v, h.synacks[0].frame))
+    for a in h.synacks:
+        rows.append((a.frame, v, h.syn_for(a).frame))
+    return rows
+
+
+def dump(path):
+    pkts = read(path)
+    for p in pkts:
+        kind = "ICMP" if p.icmp else ""
+        print(p.frame, f"{p.t:.3f}", kind, p.src, p.sport, "->", p.dst, p.dport, hex(p.flags),
+              p.seq, p.ack, p.tlen, describe(p.opts), "|", p.comment)
+    for h in pair(pkts):
+        print("HS", h.mechanical(), h.label())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "dump":
+        dump(sys.argv[2])
+    else:
+        print(__doc__)
+        sys.exit(2)

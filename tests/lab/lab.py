@@ -1,0 +1,1004 @@
+#!/usr/bin/python3
+"""Scenario runner of the capture lab; started by run-lab.sh once the namespaces exist.
+
+    lab.py list
+    lab.py run --out DIR --work TMPDIR [--only a,b] [--start EPOCH]
+
+Each scenario runs real traffic between the lab's namespaces, captures it with tcpdump, and
+hands every capture to `finish`, which reads it back with tshark, pairs the handshakes, checks
+them against what the scenario claims it did (refusing the capture otherwise), and writes
+NAME.pcapng (with a comment on every packet that matters) and NAME.expected.tsv.
+"""
+import argparse
+import datetime
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import analyze as A  # noqa: E402
+
+PY = "/usr/bin/python3"
+ROLES = os.path.join(HERE, "roles.py")
+PFX = "mblab-"
+
+# addresses (see run-lab.sh)
+C4, C6 = "10.77.1.2", "fd77:1::2"
+C4B, C6B = "10.77.6.2", "fd77:6::2"
+R1_4, R1_6 = "10.77.1.1", "fd77:1::1"
+R2_4 = "10.77.2.2"
+MB4, MB6 = "10.77.3.2", "fd77:3::2"
+S4, S6 = "10.77.4.2", "fd77:4::2"
+H4, H6 = "10.77.5.2", "fd77:5::2"
+NAMES = {"10.77.1.1": "router1", "fd77:1::1": "router1", "10.77.2.2": "router2", "fd77:2::2": "router2",
+         "10.77.3.2": "the middlebox", "fd77:3::2": "the middlebox", "10.77.4.2": "the server",
+         "fd77:4::2": "the server", "10.77.5.1": "the server", "fd77:5::1": "the server",
+         "10.77.5.2": "the host behind the server", "fd77:5::2": "the host behind the server",
+         "10.77.4.1": "the middlebox", "fd77:4::1": "the middlebox", "10.77.2.1": "router1",
+         "fd77:2::1": "router1", "10.77.3.1": "router2", "fd77:3::1": "router2"}
+
+ICMP_ERR = "icmp or (icmp6 and ip6[40] < 128)"
+
+
+def bpf(*ports, icmp=False):
+    """capture filter: the scenario's TCP ports only (the server may still be retransmitting
+    for an earlier scenario), plus ICMP/ICMPv6 errors where the scenario wants them"""
+    f = " or ".join(f"tcp port {p}" for p in ports)
+    return f"{f} or {ICMP_ERR}" if icmp else f
+
+
+CLIENT_BPF = "tcp or " + ICMP_ERR
+
+
+def log(*a):
+    print("lab:", *a, flush=True)
+
+
+class Refused(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- namespace helpers
+class Lab:
+    def __init__(self, work):
+        self.work = work
+        self.procs = []          # per scenario background processes
+        self.servers = []
+
+    def cmd(self, ns, args):
+        return ["ip", "netns", "exec", PFX + ns] + [str(a) for a in args]
+
+    def run(self, ns, *args, check=True, timeout=60):
+        r = subprocess.run(self.cmd(ns, args), capture_output=True, text=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise RuntimeError(f"[{ns}] {' '.join(map(str, args))}: {r.stderr.strip()}")
+        return r
+
+    def role(self, ns, *args, timeout=60, check=True):
+        return self.run(ns, PY, ROLES, *args, timeout=timeout, check=check)
+
+    def bg(self, ns, args, ready=None, keep=False, timeout=10):
+        if ready and os.path.exists(ready):
+            os.unlink(ready)
+        errf = open(os.path.join(self.work, f"bg-{ns}-{len(self.procs)}-{time.time():.0f}.err"), "w")
+        p = subprocess.Popen(self.cmd(ns, args), stdout=subprocess.DEVNULL, stderr=errf)
+        p.errfile = errf.name
+        (self.servers if keep else self.procs).append(p)
+        if ready:
+            t0 = time.time()
+            while not os.path.exists(ready):
+                if p.poll() is not None:
+                    raise RuntimeError(f"[{ns}] {args[:3]} died: {open(p.errfile).read()[-800:]}")
+                if time.time() - t0 > timeout:
+                    raise RuntimeError(f"[{ns}] {args[:3]} not ready after {timeout}s")
+                time.sleep(0.05)
+        return p
+
+    def stop_all(self, procs=None):
+        procs = self.procs if procs is None else procs
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(3)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        procs.clear()
+
+    def ipt(self, ns, *rule, v4=True, v6=True):
+        if v4:
+            self.run(ns, "iptables", *rule)
+        if v6:
+            self.run(ns, "ip6tables", *rule)
+
+    def reset(self):
+        """Between scenarios: stop helpers, flush rules, forget MPTCP state."""
+        self.stop_all()
+        for ns in ("client", "r1", "r2", "mb", "server", "host"):
+            for tool in ("iptables", "ip6tables"):
+                for table in ("filter", "mangle"):
+                    self.run(ns, tool, "-t", table, "-F", check=False)
+            self.run(ns, "ip", "mptcp", "endpoint", "flush", check=False)
+            self.run(ns, "ip", "mptcp", "limits", "set", "subflow", "2", "add_addr_accepted", "0", check=False)
+            # writing blackhole_timeout also clears MPTCP's memory of a blackholed path
+            self.run(ns, "sysctl", "-qw", "net.mptcp.blackhole_timeout=3600", "net.mptcp.enabled=1",
+                     check=False)
+            self.run(ns, "ip", "tcp_metrics", "flush", "all", check=False)
+
+    def l2args(self):
+        if not hasattr(self, "_r1mac"):
+            self._r1mac = self.run("r1", "cat", "/sys/class/net/r1-c/address").stdout.strip()
+        return ["--iface", "c-r1", "--gw-mac", self._r1mac]
+
+    def craft(self, *args):
+        """a SYN crafted with scapy on the client, sent on the main path"""
+        return self.role("client", "craft", *self.l2args(), *args)
+
+    # ---- captures
+    def capture(self, name, ns, iface, flt):
+        return Capture(self, name, ns, iface, flt)
+
+
+class Capture:
+    def __init__(self, lab, name, ns, iface, bpf):
+        self.lab, self.name, self.ns, self.iface, self.bpf = lab, name, ns, iface, bpf
+        self.path = os.path.join(lab.work, name + ".pcap")
+
+    def __enter__(self):
+        self.errf = os.path.join(self.lab.work, self.name + ".tcpdump.err")
+        ef = open(self.errf, "w")
+        self.p = subprocess.Popen(self.lab.cmd(self.ns, ["tcpdump", "-n", "-U", "--immediate-mode", "-s", "0",
+                                                          "-i", self.iface, "-w", self.path, self.bpf]),
+                                  stdout=subprocess.DEVNULL, stderr=ef)
+        t0 = time.time()
+        while "listening on" not in open(self.errf).read():
+            if self.p.poll() is not None or time.time() - t0 > 10:
+                raise RuntimeError(f"tcpdump {self.name}: {open(self.errf).read()}")
+            time.sleep(0.05)
+        time.sleep(0.2)
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep(0.3)
+        self.p.send_signal(signal.SIGINT)
+        try:
+            self.p.wait(5)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+        return False
+
+
+# ---------------------------------------------------------------- the capture spec and finish
+class Spec:
+    """What a scenario claims about one capture."""
+
+    def __init__(self, name, cap, title, claims, checks=(), notes=(), side="client", crafted=False):
+        self.crafted = crafted
+        self.name, self.cap, self.title = name, cap, title
+        self.claims = claims          # [{"match": {...}, "verdict": v, "why": text}]
+        self.checks = list(checks)    # [fn(pkts, hss) -> None or problem text]
+        self.notes = list(notes)      # [(fn(pkt) -> bool, text)]
+        self.side = side
+
+
+def hs_why(h):
+    return h.claim.get("why", "") if h.claim else ""
+
+
+def comments_for(spec, pkts, hss):
+    c = {}
+    where = "client side" if spec.side == "client" else "server side"
+    for h in hss:
+        v = h.verdict
+        for i, s in enumerate(h.syns):
+            txt = f"SYN {s.ep('src')} -> {s.ep('dst')}. Options: {A.describe(s.opts)}."
+            if i:
+                txt = (f"Retransmission of the SYN of frame {h.syns[0].frame} (same sequence number): "
+                       f"no answer came in time. Options now: {A.describe(s.opts)}.")
+                if A.mptcp_opt(h.syns[0].opts, 0) and not A.mptcp_opt(s.opts, 0):
+                    txt += " Linux has dropped MP_CAPABLE from this copy: it gives up on MPTCP after repeated SYN losses."
+            if v == "no-answer":
+                txt += " Nothing ever answers this SYN in the capture: verdict no-answer."
+            elif v == "rst":
+                txt += f" It is answered by the RST of frame {h.rst.frame}: verdict rst."
+            elif v == "simultaneous-open":
+                txt += " The other side sends its own SYN on the same 4-tuple before any SYN+ACK: a simultaneous open."
+            elif h.synacks:
+                txt += f" Answered by the SYN+ACK of frame {h.synacks[0].frame}; verdict {v}."
+            c[s.frame] = txt
+        for i, a in enumerate(h.synacks):
+            if v == "no-syn":
+                txt = (f"SYN+ACK {a.ep('src')} -> {a.ep('dst')} whose SYN is not in this capture "
+                       f"(the capture filter left it out): it cannot be compared with anything. Verdict no-syn. "
+                       f"Options: {A.describe(a.opts)}.")
+            else:
+                syn = h.syn_for(a)
+                txt = (f"SYN+ACK answering the SYN of frame {syn.frame} (its ack number is that SYN's sequence + 1). "
+                       f"Options: {A.describe(a.opts)}.")
+                if i:
+                    txt = f"Retransmitted SYN+ACK (same as frame {h.synacks[0].frame}). " + txt
+                txt += f" Verdict {v}."
+            why = hs_why(h)
+            if why:
+                txt += " " + why
+            c[a.frame] = txt
+        if h.rst:
+            c[h.rst.frame] = (f"RST from {h.rst.ep('src')} answering the SYN of frame {h.syns[-1].frame} "
+                              f"(ack = its sequence + 1). Verdict rst. " + hs_why(h)).strip()
+    # ICMP errors quoting a probe
+    by_tuple = {}
+    for p in pkts:
+        if not p.icmp and p.sport is not None and p.syn:
+            by_tuple.setdefault(p.tuple(), p)
+    for p in pkts:
+        if p.icmp and p.quoted:
+            probe = by_tuple.get(p.tuple())
+            who = NAMES.get(p.outer_src, p.outer_src)
+            kind = {11: "time exceeded", 3: "destination unreachable", 1: "destination unreachable",
+                    4: "port unreachable"}.get(p.icmp_type, f"type {p.icmp_type}")
+            if p.v6 or ":" in p.outer_src:
+                kind = {3: "time exceeded", 1: "destination unreachable"}.get(p.icmp_type, f"type {p.icmp_type}")
+            txt = f"ICMP{'v6' if ':' in p.outer_src else ''} {kind} from {who} ({p.outer_src})"
+            if probe and kind == "time exceeded":
+                txt += (f", quoting the probe SYN of frame {probe.frame}: it left with TTL/hop limit {probe.ttl}, "
+                        f"which ran out at this router")
+            elif probe:
+                txt += f", quoting the SYN of frame {probe.frame}"
+            txt += (f". Open the quoted TCP header: its options as {who} received them: {A.describe(p.opts)}. "
+                    "A quoted packet is a copy, not a packet: it gets no verdict.")
+            c[p.frame] = txt
+    # MPTCP third ACK / first data / joins
+    seen = set()
+    for p in pkts:
+        if p.icmp or p.sport is None or p.syn or p.synack:
+            continue
+        mpc = A.mptcp_opt(p.opts, 0)
+        if mpc and len(mpc) >= 20 and p.frame not in c and ("ack3", p.tuple()) not in seen:
+            seen.add(("ack3", p.tuple()))
+            c[p.frame] = ("Third ACK carrying MP_CAPABLE with both keys (client's and server's): "
+                          "the handshake really is MPTCP on both ends.")
+        elif p.tlen and mpc and ("data", p.tuple()) not in seen and p.frame not in c:
+            seen.add(("data", p.tuple()))
+            c[p.frame] = (f"First data after the handshake ({p.tlen} bytes). In MPTCP v1 it repeats MP_CAPABLE with "
+                          "both keys and the data length, in case the third ACK was lost.")
+        elif not p.tlen and A.mptcp_opt(p.opts, 1) and ("join3", p.tuple()) not in seen and p.frame not in c:
+            seen.add(("join3", p.tuple()))
+            c[p.frame] = ("Third ACK of the join: MP_JOIN with the client's full HMAC, proving it knows the keys "
+                          "exchanged on the first subflow.")
+        elif p.tlen and A.mptcp_opt(p.opts, 2) and ("data", p.tuple()) not in seen and p.frame not in c:
+            seen.add(("data", p.tuple()))
+            c[p.frame] = (f"Data after the handshake ({p.tlen} bytes) with an MPTCP DSS option: "
+                          "the bytes are numbered at the connection level, so they may travel on any subflow.")
+        elif p.tlen and ("data", p.tuple()) not in seen and p.frame not in c:
+            seen.add(("data", p.tuple()))
+            c[p.frame] = f"Data after the handshake ({p.tlen} bytes), plain TCP (no MPTCP option)."
+    for p in pkts:
+        if p.rst and not p.icmp and p.sport is not None and not (p.flags & 0x10) and p.frame not in c \
+                and any(h.synacks and h.synacks[0].tuple() == p.rtuple() and h.synacks[0].frame < p.frame for h in hss) \
+                and spec.crafted:
+            c[p.frame] = ("The client's kernel never opened this connection (scapy or zmap sent the SYN), so it "
+                          "answers the SYN+ACK with a RST. This RST answers a SYN+ACK, not a SYN: it gets no verdict.")
+    for fn, text in spec.notes:
+        for p in pkts:
+            if fn(p):
+                c[p.frame] = (c.get(p.frame, "") + " " + text).strip()
+    return c
+
+
+def finish(spec, out_dir):
+    """Verify one capture against its claims, then write NAME.pcapng + NAME.expected.tsv."""
+    if not os.path.exists(spec.cap) or os.path.getsize(spec.cap) < 32:
+        raise Refused(f"{spec.name}: no capture was written")
+    pkts = A.read(spec.cap)
+    if not pkts:
+        raise Refused(f"{spec.name}: the capture is empty")
+    hss = A.pair(pkts)
+    problems = []
+    if not hss:
+        problems.append("no handshake at all in the capture")
+    for h in hss:
+        for cl in spec.claims:
+            if A.match(cl, h):
+                h.claim = cl
+                break
+        if not h.claim:
+            problems.append(f"handshake {h.label()} ({h.mechanical()}) is not one the scenario made")
+            continue
+        why = A.check_verdict(h, h.claim["verdict"])
+        if why:
+            problems.append(f"handshake {h.label()}: claimed {h.claim['verdict']}, but {why}")
+        h.verdict = h.claim["verdict"]
+    for cl in spec.claims:
+        if cl.get("required", True) and not any(h.claim is cl for h in hss):
+            problems.append(f"the scenario's handshake {cl['match']} ({cl['verdict']}) is not in the capture")
+    for chk in spec.checks:
+        r = chk(pkts, hss)
+        if r:
+            problems.append(r)
+    if len(pkts) > 120:
+        problems.append(f"{len(pkts)} packets: too big for a teaching capture")
+    if problems:
+        raise Refused(f"{spec.name}: REFUSED, the capture does not match its scenario:\n  - " + "\n  - ".join(problems))
+
+    rows = sorted(r for h in hss for r in A.expected_rows(h))
+    frames = [r[0] for r in rows]
+    if len(frames) != len(set(frames)):
+        raise Refused(f"{spec.name}: a frame would get two verdicts: {rows}")
+    comments = comments_for(spec, pkts, hss)
+    dst = os.path.join(out_dir, spec.name + ".pcapng")
+    tmp = os.path.join(os.path.dirname(spec.cap), spec.name + ".annotated.pcapng")
+    cmd = ["editcap", "-F", "pcapng"]
+    for f in sorted(comments):
+        cmd += ["-a", f"{f}:{comments[f]}"]
+    subprocess.run(cmd + [spec.cap, tmp], check=True, capture_output=True)
+    # the annotated file must still be the same packets
+    again = A.read(tmp)
+    if [(p.frame, p.seq, p.ack, p.opts) for p in again] != [(p.frame, p.seq, p.ack, p.opts) for p in pkts]:
+        raise Refused(f"{spec.name}: annotating changed the packets")
+    if sum(1 for p in again if p.comment) != len(comments):
+        raise Refused(f"{spec.name}: {len(comments)} comments written, {sum(1 for p in again if p.comment)} read back")
+    counts = {}
+    for r in rows:
+        counts[r[1]] = counts.get(r[1], 0) + 1
+    with open(os.path.join(os.path.dirname(spec.cap), spec.name + ".expected.tsv"), "w") as f:
+        f.write(f"# {spec.name}.pcapng ({spec.side} side): {spec.title}\n")
+        f.write("# written by tests/lab/run-lab.sh from the same run as the capture; see test_captures/GUIDE.md\n")
+        f.write("frame\tverdict\tlink\n")
+        for fr, v, link in rows:
+            f.write(f"{fr}\t{v}\t{link}\n")
+    shutil.copyfile(tmp, dst)
+    shutil.copyfile(os.path.join(os.path.dirname(spec.cap), spec.name + ".expected.tsv"),
+                    os.path.join(out_dir, spec.name + ".expected.tsv"))
+    log(f"{spec.name}: OK, {len(pkts)} packets, {os.path.getsize(dst)} bytes, verdicts {counts}")
+    return {"name": spec.name, "packets": len(pkts), "bytes": os.path.getsize(dst), "counts": counts,
+            "title": spec.title, "side": spec.side}
+
+
+# ---------------------------------------------------------------- check helpers
+def claim(verdict, why="", required=True, **match):
+    return {"match": match, "verdict": verdict, "why": why, "required": required}
+
+
+def chk_data_after(pkts, hss):
+    if not any(p.tlen > 0 and A.mptcp_opt(p.opts, 2) for p in pkts if not p.icmp):
+        return "no MPTCP data (DSS) after the handshake"
+
+
+def chk_icmp_quotes(n_min):
+    def f(pkts, hss):
+        q = [p for p in pkts if p.icmp and p.quoted]
+        if len(q) < n_min:
+            return f"only {len(q)} ICMP errors quoting a probe, expected at least {n_min}"
+    return f
+
+
+# ---------------------------------------------------------------- scenarios
+SCENARIOS = []
+
+
+def scenario(fn):
+    SCENARIOS.append(fn)
+    return fn
+
+
+def rdy(lab, name):
+    return os.path.join(lab.work, name + ".ready")
+
+
+@scenario
+def mptcp_genuine(lab):
+    """kernel MPTCP v1 end to end, data, then an MP_JOIN subflow on the second path"""
+    lab.run("client", "ip", "mptcp", "limits", "set", "subflow", "2", "add_addr_accepted", "0")
+    lab.run("server", "ip", "mptcp", "limits", "set", "subflow", "2", "add_addr_accepted", "0")
+    lab.run("client", "ip", "mptcp", "endpoint", "add", C4B, "dev", "c-r1b", "subflow")
+    with lab.capture("mptcp-genuine-join", "client", "any", "tcp port 8080") as cap:
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41001, "--dst", S4, "--dport", 8080,
+                 "--data", 200, "--chunks", 3, "--pause", 0.4)
+        lab.role("client", "connect", "--mptcp", "--src", C6, "--sport", 41002, "--dst", S6, "--dport", 8080,
+                 "--data", 200)
+
+    def joined(pkts, hss):
+        if not any(h.claim and h.claim["verdict"] == "mptcp-join" for h in hss):
+            return "no MP_JOIN subflow was opened"
+    return [Spec("mptcp-genuine-join", cap.path,
+                 "kernel MPTCP v1 client and server: genuine MP_CAPABLE, data, and an MP_JOIN subflow (IPv4), "
+                 "then a second genuine connection over IPv6",
+                 [claim("mptcp-genuine", "The server chose its own key: a real MPTCP server.", sport=41001),
+                  claim("mptcp-genuine", "The server chose its own key: a real MPTCP server.", sport=41002),
+                  claim("mptcp-join", "The server answers the join with its own MP_JOIN (HMAC and nonce): a new subflow of the same connection.",
+                        src=C4B)],
+                 [chk_data_after, joined])]
+
+
+@scenario
+def mptcp_absent(lab):
+    """MPTCP client, plain TCP server"""
+    with lab.capture("mptcp-absent", "client", "c-r1", bpf(8081)) as cap:
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41011, "--dst", S4, "--dport", 8081, "--data", 100)
+        lab.role("client", "connect", "--mptcp", "--src", C6, "--sport", 41012, "--dst", S6, "--dport", 8081, "--data", 100)
+    why = "The server is plain TCP: it ignores MP_CAPABLE and answers without it; the client falls back to TCP."
+    return [Spec("mptcp-absent", cap.path, "MPTCP client to a plain TCP server (IPv4 and IPv6)",
+                 [claim("mptcp-absent", why, sport=41011), claim("mptcp-absent", why, sport=41012)])]
+
+
+def start_echo_proxy(lab, match, name="echo"):
+    # the middlebox drops what the proxy answers: the real server never sees those SYNs
+    for m in match:
+        addr, port = m.rsplit(":", 1)
+        addr = addr.strip("[]")
+        tool = "ip6tables" if ":" in addr else "iptables"
+        lab.run("mb", tool, "-A", "FORWARD", "-d", addr, "-p", "tcp", "--dport", port, "-j", "DROP")
+    lab.bg("mb", [PY, ROLES, "echo-proxy", "--iface", "mb-r2", "--match", ",".join(match),
+                  "--ready", rdy(lab, name), "--log", os.path.join(lab.work, name + ".log")],
+           ready=rdy(lab, name))
+    time.sleep(0.3)
+
+
+def chk_echo_bytes(pkts, hss):
+    """every SYN+ACK claimed to be an echo carries exactly the SYN's option bytes"""
+    for h in hss:
+        if h.claim and h.claim.get("echo_box") and h.synacks:
+            a = h.synacks[0]
+            if a.opts != h.syn_for(a).opts:
+                return f"SYN+ACK frame {a.frame}: options {a.opts.hex()} are not the SYN's {h.syn_for(a).opts.hex()}"
+
+
+@scenario
+def echo_kernel_v1(lab):
+    """echo box answering a real kernel MPTCP v1 SYN"""
+    start_echo_proxy(lab, [f"{S4}:8222", f"[{S6}]:8222"])
+    with lab.capture("echo-kernel-v1", "client", "c-r1", bpf(8222)) as cap:
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41021, "--dst", S4, "--dport", 8222,
+                 "--linger0", "--timeout", 2)
+        lab.role("client", "connect", "--mptcp", "--src", C6, "--sport", 41022, "--dst", S6, "--dport", 8222,
+                 "--linger0", "--timeout", 2)
+    why = ("Its options are the SYN's, byte for byte: the 4-byte keyless MP_CAPABLE of a v1 SYN came back. "
+           "A v1 server must put its own key in the SYN+ACK: this is an echo by a middlebox, not an MPTCP server.")
+    c = [claim("mptcp-echo", why, sport=41021), claim("mptcp-echo", why, sport=41022)]
+    for x in c:
+        x["echo_box"] = True
+    return [Spec("echo-kernel-v1", cap.path,
+                 "an echoing middlebox answers a real Linux MPTCP v1 SYN with the SYN's own options (IPv4, IPv6)",
+                 c, [chk_echo_bytes])]
+
+
+@scenario
+def echo_crafted_v0(lab):
+    """echo box answering a crafted MPTCP v0 SYN with a key"""
+    start_echo_proxy(lab, [f"{S4}:8222", f"[{S6}]:8222"])
+    with lab.capture("echo-v0-key", "client", "c-r1", bpf(8222)) as cap:
+        lab.craft("--src", C4, "--dst", S4, "--dport", 8222, "--sport", 41031, "--opt", "v0key")
+        lab.craft("--src", C6, "--dst", S6, "--dport", 8222, "--sport", 41032, "--opt", "v0key")
+    why = ("The SYN+ACK repeats the SYN's key: an echo, not an MPTCP server "
+           "(a real server picks a key of its own, as in the story's multipath-tcp.org trace).")
+    c = [claim("mptcp-echo", why, sport=41031), claim("mptcp-echo", why, sport=41032)]
+    for x in c:
+        x["echo_box"] = True
+    return [Spec("echo-v0-key", cap.path,
+                 "a crafted MPTCP v0 SYN with a 64-bit key (scapy) answered by the echoing middlebox (IPv4, IPv6)",
+                 c, [chk_echo_bytes], crafted=True)]
+
+
+@scenario
+def echo_kind222(lab):
+    """kind 222 to the echo box (echoed) and to a Linux server (dropped)"""
+    start_echo_proxy(lab, [f"{S4}:8222", f"[{S6}]:8222"])
+    with lab.capture("option222-echo-vs-linux", "client", "c-r1", bpf(8222, 8081)) as cap:
+        lab.craft("--src", C4, "--dst", S4, "--dport", 8222, "--sport", 41041, "--opt", "kind222")
+        lab.craft("--src", C4, "--dst", S4, "--dport", 8081, "--sport", 41042, "--opt", "kind222")
+        lab.craft("--src", C6, "--dst", S6, "--dport", 8222, "--sport", 41043, "--opt", "kind222")
+        lab.craft("--src", C6, "--dst", S6, "--dport", 8081, "--sport", 41044, "--opt", "kind222")
+    e = "Option 222 came back unchanged: no server knows kind 222, only an echoing box returns it."
+    p = "Linux does not know kind 222 and leaves it out of its SYN+ACK: a normal server, nothing echoed."
+    c = [claim("option-echo", e, sport=41041), claim("plain", p, sport=41042),
+         claim("option-echo", e, sport=41043), claim("plain", p, sport=41044)]
+    c[0]["echo_box"] = c[2]["echo_box"] = True
+
+    def linux_drops(pkts, hss):
+        for h in hss:
+            if h.claim and h.claim["verdict"] == "plain" and h.synacks and A.has_kind(h.synacks[0].opts, 222):
+                return "the Linux server's SYN+ACK carries kind 222"
+    return [Spec("option222-echo-vs-linux", cap.path,
+                 "SYNs with the unknown option kind 222: echoed by the middlebox, dropped by a Linux server (IPv4, IPv6)",
+                 c, [chk_echo_bytes, linux_drops], crafted=True)]
+
+
+@scenario
+def rewrite_box(lab):
+    """NFQUEUE box rewriting the server's genuine SYN+ACK options into the SYN's"""
+    for tool in ("iptables", "ip6tables"):
+        for d in ("--dport", "--sport"):
+            lab.run("mb", tool, "-A", "FORWARD", "-p", "tcp", d, "8090", "-j", "NFQUEUE", "--queue-num", "7")
+    lab.bg("mb", [PY, ROLES, "nfq", "--queue", 7, "--mode", "rewrite", "--ready", rdy(lab, "nfq"),
+                  "--log", os.path.join(lab.work, "nfq.log")], ready=rdy(lab, "nfq"))
+    with lab.capture("rewrite-box-server", "server", "s-mb", bpf(8090)) as scap, \
+            lab.capture("rewrite-box-client", "client", "c-r1", bpf(8090)) as ccap:
+        # no data: the handshake cannot complete (see the guide), so the client resets after 0.3 s
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41051, "--dst", S4, "--dport", 8090,
+                 "--pause", 0.3, "--linger0")
+        lab.role("client", "connect", "--mptcp", "--src", C6, "--sport", 41052, "--dst", S6, "--dport", 8090,
+                 "--pause", 0.3, "--linger0")
+    r = lab.run("server", "nstat", "-az", check=False).stdout
+    log("rewrite-box: server counters: " + " ".join(
+        " ".join(l.split()[:2]) for l in r.splitlines() if re.search(r"TSEcr|TSecr|PAWS|MPCapableFallbackACK", l)))
+    echo = ("The server really sent MP_CAPABLE with its own key (see rewrite-box-server.pcapng), but the box replaced "
+            "the SYN+ACK's options by the SYN's: the client receives the keyless v1 MP_CAPABLE of its own SYN. An echo.")
+    gen = ("This is what the server sent: its own key. Between here and the client a box rewrites these options into "
+           "the SYN's (compare rewrite-box-client.pcapng).")
+    cc = [claim("mptcp-echo", echo, sport=41051), claim("mptcp-echo", echo, sport=41052)]
+    for x in cc:
+        x["echo_box"] = True
+    return [Spec("rewrite-box-client", ccap.path,
+                 "a box (NFQUEUE) rewrites the server's genuine SYN+ACK options into the SYN's: what the client sees",
+                 cc, [chk_echo_bytes]),
+            Spec("rewrite-box-server", scap.path,
+                 "the same connections as rewrite-box-client, seen at the server: genuine MPTCP SYN+ACKs",
+                 [claim("mptcp-genuine", gen, sport=41051), claim("mptcp-genuine", gen, sport=41052)],
+                 side="server")]
+
+
+def strip_pair(lab, name, rule_flags, title, client_v, server_v, cwhy, swhy, check):
+    for tool in ("iptables", "ip6tables"):
+        lab.run("mb", tool, "-t", "mangle", "-A", "FORWARD", "-p", "tcp", *rule_flags,
+                "-j", "TCPOPTSTRIP", "--strip-options", "30")
+    with lab.capture(name + "-server", "server", "s-mb", bpf(8080)) as scap, lab.capture(name + "-client", "client", "c-r1", bpf(8080)) as ccap:
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41061, "--dst", S4, "--dport", 8080, "--data", 100)
+        lab.role("client", "connect", "--mptcp", "--src", C6, "--sport", 41062, "--dst", S6, "--dport", 8080, "--data", 100)
+    return [Spec(name + "-client", ccap.path, title + " (client side)",
+                 [claim(client_v, cwhy, sport=41061), claim(client_v, cwhy, sport=41062)], [check]),
+            Spec(name + "-server", scap.path, title + " (server side)",
+                 [claim(server_v, swhy, sport=41061), claim(server_v, swhy, sport=41062)], [check], side="server")]
+
+
+_strip_seen = {}
+
+
+def chk_strip(direction):
+    """the SYN (or SYN+ACK) has kind 30 on one side of the box and not on the other"""
+    def f(pkts, hss):
+        for h in hss:
+            p = h.syns[0] if direction == "syn" else (h.synacks[0] if h.synacks else None)
+            if p is None:
+                return "a handshake without SYN+ACK"
+            _strip_seen.setdefault((direction, h.client[1]), []).append(A.has_kind(p.opts, 30))
+            if direction == "syn" and not A.has_kind(p.opts, 30) and not (p.opts.count(b"\x01") >= 4):
+                return f"frame {p.frame}: no MP_CAPABLE and no NOPs where it was"
+    return f
+
+
+@scenario
+def optstrip_syn(lab):
+    """iptables TCPOPTSTRIP --strip-options 30 on the SYN"""
+    def check(pkts, hss):
+        for h in hss:
+            has = A.has_kind(h.syns[0].opts, 30)
+            side = "client" if h.syns[0].frame and any(p.src == C4 or p.src == C6 for p in pkts if p.frame == h.syns[0].frame) else "?"
+            _strip_seen.setdefault(("syn", h.client[1]), set()).add(has)
+    specs = strip_pair(
+        lab, "optstrip-syn", ["--tcp-flags", "SYN,ACK", "SYN"],
+        "iptables TCPOPTSTRIP --strip-options 30 on the SYN, in the middlebox",
+        "mptcp-absent", "plain",
+        "No MP_CAPABLE in the SYN+ACK: the server never saw it, because the box stripped it from the SYN "
+        "(see optstrip-syn-server.pcapng). Absent, not a plain TCP server.",
+        "The SYN arrives with NOPs where MP_CAPABLE was (TCPOPTSTRIP overwrote it): the server answers plain TCP.",
+        check)
+    specs[1].checks.append(lambda pkts, hss: None if all(not A.has_kind(h.syns[0].opts, 30) for h in hss)
+                           else "the server-side SYN still carries kind 30")
+    specs[0].checks.append(lambda pkts, hss: None if all(A.has_kind(h.syns[0].opts, 30) for h in hss)
+                           else "the client-side SYN lacks kind 30")
+    specs[1].notes.append((lambda p: p.syn and not p.icmp,
+                           "Look at the NOPs: TCPOPTSTRIP replaces the option's bytes by NOPs (kind 1) without moving the others."))
+    return specs
+
+
+@scenario
+def optstrip_synack(lab):
+    """iptables TCPOPTSTRIP --strip-options 30 on the SYN+ACK"""
+    specs = strip_pair(
+        lab, "optstrip-synack", ["--tcp-flags", "SYN,ACK", "SYN,ACK"],
+        "iptables TCPOPTSTRIP --strip-options 30 on the SYN+ACK, in the middlebox",
+        "mptcp-absent", "mptcp-genuine",
+        "The SYN+ACK arrives without MP_CAPABLE (NOPs in its place): the box stripped it on the way back "
+        "(the server did send it: optstrip-synack-server.pcapng). The client falls back to TCP.",
+        "The server's SYN+ACK leaves with its own key: genuine. The client's next ACK will not carry MP_CAPABLE "
+        "(it never saw the server's), so the server falls back to TCP.",
+        lambda pkts, hss: None)
+    specs[0].checks.append(lambda pkts, hss: None if all(h.synacks and not A.has_kind(h.synacks[0].opts, 30) for h in hss)
+                           else "the client-side SYN+ACK still carries kind 30")
+    specs[1].checks.append(lambda pkts, hss: None if all(h.synacks and A.has_kind(h.synacks[0].opts, 30) for h in hss)
+                           else "the server-side SYN+ACK lacks kind 30")
+    return specs
+
+
+@scenario
+def tcpmss(lab):
+    """iptables TCPMSS --set-mss on the SYN"""
+    for tool in ("iptables", "ip6tables"):
+        lab.run("mb", tool, "-t", "mangle", "-A", "FORWARD", "-p", "tcp", "--tcp-flags", "SYN,RST", "SYN",
+                "-j", "TCPMSS", "--set-mss", "1000")
+    with lab.capture("tcpmss-server", "server", "s-mb", bpf(8081)) as scap, lab.capture("tcpmss-client", "client", "c-r1", bpf(8081)) as ccap:
+        lab.role("client", "connect", "--src", C4, "--sport", 41065, "--dst", S4, "--dport", 8081, "--data", 100)
+        lab.role("client", "connect", "--src", C6, "--sport", 41066, "--dst", S6, "--dport", 8081, "--data", 100)
+
+    def mss_of(opts):
+        for k, o in A.parse_opts(opts):
+            if k == 2 and len(o) == 4:
+                return int.from_bytes(o[2:4], "big")
+
+    def clamped(want_server):
+        def f(pkts, hss):
+            for h in hss:
+                m = mss_of(h.syns[0].opts)
+                if want_server and m != 1000:
+                    return f"server-side SYN MSS is {m}, not 1000"
+                if not want_server and m == 1000:
+                    return "client-side SYN already has MSS 1000"
+                sam = mss_of(h.synacks[0].opts) if h.synacks else None
+                if not want_server and sam is not None and sam > 1000:
+                    return f"the client-side SYN+ACK has MSS {sam} > 1000"
+        return f
+    why = ("A box changed the MSS (TCPMSS --set-mss 1000 on SYNs, both directions): a changed MSS is normal and "
+           "never evidence of an echo.")
+    return [Spec("tcpmss-client", ccap.path, "iptables TCPMSS --set-mss 1000 on SYNs (client side)",
+                 [claim("plain", why, sport=41065), claim("plain", why, sport=41066)], [clamped(False)]),
+            Spec("tcpmss-server", scap.path, "iptables TCPMSS --set-mss 1000 on SYNs (server side)",
+                 [claim("plain", why, sport=41065), claim("plain", why, sport=41066)], [clamped(True)], side="server")]
+
+
+def tracebox(lab, v6):
+    """TTL / hop-limit sweep to the host behind the server; the middlebox strips kind 30 from SYNs"""
+    for tool in ("iptables", "ip6tables"):
+        lab.run("mb", tool, "-t", "mangle", "-A", "FORWARD", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN",
+                "-j", "TCPOPTSTRIP", "--strip-options", "30")
+    dst = H6 if v6 else H4
+    name = "tracebox-v6" if v6 else "tracebox-v4"
+    res = {}
+    with lab.capture(name, "client", "c-r1", bpf(8080, icmp=True)) as cap:
+        for opt, base in (("v0key", 41070), ("kind222", 41080)):
+            out = os.path.join(lab.work, f"{name}-{opt}.json")
+            lab.role("client", "tracebox", *lab.l2args(), "--src", C6 if v6 else C4, "--dst", dst, "--dport", 8080, "--sport-base", base, "--opt", opt,
+                     "--max-ttl", 8, "--out", out, timeout=60)
+            res[opt] = json.load(open(out))
+    log(f"{name}: {res}")
+    hops = {"10.77.1.1": 1, "fd77:1::1": 1, "10.77.2.2": 2, "fd77:2::2": 2, "10.77.3.2": 3, "fd77:3::2": 3,
+            "10.77.4.2": 4, "fd77:4::2": 4}
+
+    def check(pkts, hss):
+        q = [p for p in pkts if p.icmp and p.quoted]
+        if len(q) < 8:
+            return f"{len(q)} ICMP quotes, expected 4 per probe kind"
+        for p in q:
+            hop = hops.get(p.outer_src)
+            if hop is None:
+                return f"ICMP from unexpected {p.outer_src}"
+            if p.sport < 41080:   # MP_CAPABLE probes: present up to the box (hop 3), stripped after it
+                if hop <= 3 and not A.has_kind(p.opts, 30):
+                    return f"hop {hop} quotes the MP_CAPABLE probe without kind 30"
+                if hop == 4 and A.has_kind(p.opts, 30):
+                    return "hop 4 (after the stripping box) still quotes kind 30"
+            elif not A.has_kind(p.opts, 222):
+                return f"hop {hop} quotes the kind-222 probe without it"
+        for opt in res:
+            kinds = [r["kind"] for r in res[opt]]
+            if kinds != ["icmp"] * 4 + ["tcp"]:
+                return f"{opt} probes got {kinds}, expected 4 ICMP errors then the host's answer"
+    na = "This probe's TTL ran out on the way: a router answered with an ICMP error instead (see that frame)."
+    c = [claim("no-answer", na, sports=range(41071, 41075)),
+         claim("mptcp-absent", "The host answers without MP_CAPABLE. It does listen with MPTCP: the ICMP quote of hop 4 "
+               "shows the option was already gone after the middlebox (hop 3). Stripped on the path, not refused by the host.",
+               sport=41075),
+         claim("no-answer", na, sports=range(41081, 41085)),
+         claim("plain", "Linux (the host) drops the unknown kind 222: nothing echoed. The quotes show 222 travelled "
+               "the whole path untouched.", sport=41085)]
+    return [Spec(name, cap.path,
+                 f"tracebox-style {'hop-limit' if v6 else 'TTL'} sweeps (MP_CAPABLE v0 probe, kind 222 probe) to the host "
+                 "behind the server; the middlebox strips kind 30 from SYNs; routers quote the probes in ICMP"
+                 f"{'v6' if v6 else ''} time exceeded", c, [check], crafted=True)]
+
+
+@scenario
+def tracebox_v4(lab):
+    """tracebox TTL sweep, IPv4"""
+    return tracebox(lab, False)
+
+
+@scenario
+def tracebox_v6(lab):
+    """tracebox hop-limit sweep, IPv6"""
+    return tracebox(lab, True)
+
+
+@scenario
+def syn_retransmit(lab):
+    """lost SYNs: retransmitted then answered; Linux's MPTCP fallback after SYN losses"""
+    # a firewall that drops SYNs carrying MPTCP (option kind 30) and lets other SYNs through
+    drop = ["FORWARD", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN", "--tcp-option", "30", "--dport", "8080",
+            "-j", "DROP"]
+    with lab.capture("syn-retransmit", "client", "c-r1", "tcp port 8080") as cap:
+        # 1) first SYN lost once: the retransmission still offers MPTCP and is answered
+        lab.run("mb", "iptables", "-I", *drop)
+        p = lab.bg("client", [PY, ROLES, "connect", "--mptcp", "--src", C4, "--sport", 41091, "--dst", S4,
+                              "--dport", 8080, "--data", 50, "--timeout", 10])
+        time.sleep(0.5)
+        lab.run("mb", "iptables", "-D", *drop)
+        p.wait(15)
+        # 2) every SYN with MP_CAPABLE is dropped: after net.mptcp.syn_retrans_before_tcp_fallback
+        #    retransmissions Linux sends the SYN without it, which passes; the kernel then concludes
+        #    MPTCP is blackholed on this path and disables active MPTCP for net.mptcp.blackhole_timeout
+        lab.run("mb", "iptables", "-I", *drop)
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41092, "--dst", S4,
+                 "--dport", 8080, "--data", 50, "--timeout", 20, timeout=30)
+        # 3) MPTCP now remembers a blackholed path: the next MPTCP socket sends a plain SYN
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41093, "--dst", S4, "--dport", 8080,
+                 "--data", 50)
+
+    def check(pkts, hss):
+        h = {x.client[1]: x for x in hss}
+        if len(h.get(41091, A.Handshake()).syns) != 2:
+            return "the first connection should show exactly one retransmitted SYN"
+        h2 = h.get(41092)
+        if not h2 or len(h2.syns) < 3:
+            return "the second connection should show several SYN retransmissions"
+        if len([x for x in h2.syns if not A.mptcp_opt(x.opts, 0)]) != 1:
+            return "the second connection: expected exactly one SYN copy without MP_CAPABLE (the answered one)"
+        if not A.mptcp_opt(h2.syns[0].opts, 0) or A.mptcp_opt(h2.syns[-1].opts, 0):
+            return "the second connection: expected the first SYN with MP_CAPABLE and the last without"
+        if 41093 in h and A.mptcp_opt(h[41093].syns[0].opts, 0):
+            return "the third connection still offers MP_CAPABLE (no blackhole memory?)"
+    return [Spec("syn-retransmit", cap.path,
+                 "SYNs lost in the middlebox then answered: an MPTCP SYN lost once; then a firewall that drops every "
+                 "SYN carrying MPTCP: Linux retransmits until it leaves MP_CAPABLE out, and the next MPTCP connection "
+                 "no longer offers it (blackhole detection)",
+                 [claim("mptcp-genuine", "The SYN+ACK answers the latest copy of the SYN; the server's own key: genuine.",
+                        sport=41091),
+                  claim("plain", "It answers the latest SYN copy, which no longer offers MP_CAPABLE: compared with that copy, plain TCP.",
+                        sport=41092),
+                  claim("plain", "MPTCP remembered the blackhole: this MPTCP socket sent a SYN without MP_CAPABLE (Linux disables "
+                        "active MPTCP for net.mptcp.blackhole_timeout, 1 hour by default), answered plainly.",
+                        sport=41093)],
+                 [check])]
+
+
+@scenario
+def tuple_reuse(lab):
+    """one 4-tuple reused for three handshakes"""
+    with lab.capture("tuple-reuse", "client", "c-r1", "tcp port 8081") as cap:
+        lab.role("client", "connect", "--src", C4, "--sport", 41101, "--dst", S4, "--dport", 8081, "--data", 20,
+                 "--repeat", 3, "--linger0", "--gap", 0.2)
+
+    def check(pkts, hss):
+        if len(hss) != 3 or len({h.syns[0].seq for h in hss}) != 3:
+            return f"expected three handshakes with three different ISNs on one tuple, got {len(hss)}"
+    return [Spec("tuple-reuse", cap.path,
+                 "the same 4-tuple (10.77.1.2:41101 -> 10.77.4.2:8081) used for three handshakes, each closed by RST",
+                 [claim("plain", "Same 4-tuple as before, but a new SYN sequence number: a new handshake.", sport=41101)],
+                 [check])]
+
+
+@scenario
+def no_syn(lab):
+    """a SYN+ACK whose SYN the capture filter left out"""
+    bpf = "tcp port 8080 and not (tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn)"
+    with lab.capture("no-syn", "client", "c-r1", bpf) as cap:
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41111, "--dst", S4, "--dport", 8080, "--data", 50)
+    return [Spec("no-syn", cap.path, "a genuine MPTCP SYN+ACK whose SYN was filtered out of the capture",
+                 [claim("no-syn", "", sport=41111)],
+                 [lambda pkts, hss: None if not any(p.syn for p in pkts) else "a SYN is in the capture"])]
+
+
+@scenario
+def no_answer(lab):
+    """SYNs that are never answered (the middlebox silently drops them)"""
+    for tool in ("iptables", "ip6tables"):
+        lab.run("mb", tool, "-A", "FORWARD", "-p", "tcp", "--dport", "8083", "-j", "DROP")
+    with lab.capture("no-answer", "client", "c-r1", bpf(8083, icmp=True)) as cap:
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41121, "--dst", S4, "--dport", 8083,
+                 "--timeout", 0.5, check=False)
+        lab.role("client", "connect", "--src", C6, "--sport", 41122, "--dst", S6, "--dport", 8083,
+                 "--timeout", 0.5, check=False)
+        lab.craft("--src", C4, "--dst", S4, "--dport", 8083, "--sport", 41123, "--opt", "kind222", "--wait", 0.3)
+    why = "The middlebox drops it silently (iptables DROP): no SYN+ACK, no RST, no ICMP."
+    return [Spec("no-answer", cap.path, "SYNs silently dropped by the middlebox: never answered",
+                 [claim("no-answer", why, sport=41121), claim("no-answer", why, sport=41122),
+                  claim("no-answer", why, sport=41123)])]
+
+
+@scenario
+def rst(lab):
+    """SYNs answered by RST: a closed port, and a middlebox's REJECT --reject-with tcp-reset"""
+    for tool in ("iptables", "ip6tables"):
+        lab.run("mb", tool, "-A", "FORWARD", "-p", "tcp", "--dport", "9998", "-j", "REJECT", "--reject-with", "tcp-reset")
+    with lab.capture("rst", "client", "c-r1", bpf(9998, 9999, icmp=True)) as cap:
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41131, "--dst", S4, "--dport", 9999, check=False)
+        lab.role("client", "connect", "--src", C6, "--sport", 41132, "--dst", S6, "--dport", 9999, check=False)
+        lab.role("client", "connect", "--src", C4, "--sport", 41133, "--dst", S4, "--dport", 9998, check=False)
+    return [Spec("rst", cap.path, "SYNs answered by RST: the server's closed port 9999 (IPv4 MPTCP SYN, IPv6 SYN) "
+                 "and the middlebox's iptables REJECT --reject-with tcp-reset on port 9998",
+                 [claim("rst", "The server's kernel: nothing listens on port 9999.", sport=41131),
+                  claim("rst", "The server's kernel: nothing listens on port 9999.", sport=41132),
+                  claim("rst", "Sent by the middlebox (iptables REJECT --reject-with tcp-reset) in the server's name: "
+                        "the server never saw the SYN.", sport=41133)])]
+
+
+@scenario
+def simultaneous_open(lab):
+    """a true simultaneous open: client and server connect() to each other at once"""
+    for tool, a in (("iptables", None), ("ip6tables", None)):
+        lab.run("mb", tool, "-A", "FORWARD", "-p", "tcp", "--tcp-flags", "SYN", "SYN", "-m", "multiport",
+                "--ports", "45000,45001", "-j", "NFQUEUE", "--queue-num", "8")
+    lab.bg("mb", [PY, ROLES, "nfq", "--queue", 8, "--mode", "delay", "--delay", 0.3, "--ready", rdy(lab, "nfqd")],
+           ready=rdy(lab, "nfqd"))
+    with lab.capture("simultaneous-open", "client", "c-r1", "tcp port 45000 or tcp port 45001") as cap:
+        at = time.time() + 1.0
+        a = lab.bg("client", [PY, ROLES, "simopen", "--src", C4, "--sport", 45000, "--dst", S4, "--dport", 45001, "--at", at])
+        b = lab.bg("server", [PY, ROLES, "simopen", "--src", S4, "--sport", 45001, "--dst", C4, "--dport", 45000, "--at", at])
+        a.wait(15)
+        b.wait(15)
+
+    def check(pkts, hss):
+        syns = [p for p in pkts if p.syn]
+        if len(syns) != 2 or syns[0].src == syns[1].src:
+            return "expected one SYN in each direction"
+        sas = [p for p in pkts if p.synack]
+        if len(sas) < 2:
+            return "expected a SYN+ACK from each side"
+    why = ("Both ends sent a SYN on this 4-tuple before either got an answer (the SYNs crossed: the middlebox holds "
+           "every SYN and SYN+ACK of this test for 0.3 s). Each side's SYN+ACK repeats its own SYN's options: they may look like the peer's, but this is no echo.")
+    return [Spec("simultaneous-open", cap.path,
+                 "a true simultaneous open: client and server call connect() towards each other at the same moment",
+                 [claim("simultaneous-open", why, sport=45000), claim("simultaneous-open", why, sport=45001)], [check])]
+
+
+@scenario
+def zmap_scan(lab):
+    """zmap tcp_synscan of a few namespace addresses, one behind the echo box"""
+    start_echo_proxy(lab, [f"{H4}:80"])
+    allow = os.path.join(lab.work, "zmap-allow.txt")
+    block = os.path.join(lab.work, "zmap-block.txt")
+    targets = [S4, H4, MB4, R2_4, "10.77.4.77"]
+    open(allow, "w").write("".join(t + "/32\n" for t in targets))
+    open(block, "w").write("")
+    gw = lab.run("client", "cat", "/sys/class/net/c-r1/address").stdout.strip()
+    gwmac = lab.run("r1", "cat", "/sys/class/net/r1-c/address").stdout.strip()
+    outf = os.path.join(lab.work, "zmap.out")
+    with lab.capture("zmap-scan", "client", "c-r1", bpf(80, icmp=True)) as cap:
+        r = lab.run("client", "zmap", "--probe-module=tcp_synscan", "-p", "80", "-i", "c-r1", "--gateway-mac", gwmac,
+                    "-S", C4, "-w", allow, "-b", block, "-r", "20", "-c", "4", "-T", "1", "-o", outf,
+                    "--disable-syslog", "-q", check=False, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError(f"zmap: {r.stderr.strip()[-600:]}")
+    del gw
+    found = open(outf).read().split()
+    log(f"zmap-scan: zmap reported open: {found}")
+
+    def check(pkts, hss):
+        syns = [p for p in pkts if p.syn]
+        if sorted({p.dst for p in syns}) != sorted(targets):
+            return f"zmap probed {sorted({p.dst for p in syns})}, expected {targets}"
+        if sorted(found) != sorted([S4, H4]):
+            return f"zmap reported {found} open, expected the server and the host (echo box)"
+    return [Spec("zmap-scan", cap.path,
+                 "zmap --probe-module=tcp_synscan -p 80 over five lab addresses: the server (open), the host behind "
+                 "the echo box (answered by the box), the middlebox and router2 (closed: RST), an unused address (nothing)",
+                 [claim("plain", "The server listens on port 80: an ordinary SYN+ACK. zmap reports it open.", dst=S4),
+                  claim("plain", "Answered by the echo box, not by the host: the box copied the SYN's options, but zmap's "
+                        "SYN carries nothing an echo could be recognised by, so it looks plain. zmap counts it as open: "
+                        "the story's pitfall.", dst=H4),
+                  claim("rst", "Port 80 closed on the middlebox itself.", dst=MB4),
+                  claim("rst", "Port 80 closed on router2.", dst=R2_4),
+                  claim("no-answer", "Nobody has this address: the scan's SYN gets no answer.", dst="10.77.4.77")],
+                 [check], crafted=True)]
+
+
+# ---------------------------------------------------------------- guide summary
+def update_guide(out_dir, duration, full):
+    guide = os.path.join(REPO, "test_captures", "GUIDE.md")
+    if not os.path.exists(guide):
+        return
+    rows = []
+    for tsv in sorted(glob.glob(os.path.join(out_dir, "*.expected.tsv"))):
+        name = os.path.basename(tsv)[:-len(".expected.tsv")]
+        counts, frames = {}, {}
+        for line in open(tsv):
+            if line.startswith("#") or line.startswith("frame\t"):
+                continue
+            fr, v = line.split("\t")[:2]
+            counts[v] = counts.get(v, 0) + 1
+            frames.setdefault(v, []).append(fr)
+        pc = os.path.join(out_dir, name + ".pcapng")
+        npk = len(A.read(pc)) if os.path.exists(pc) else 0
+        sz = os.path.getsize(pc) if os.path.exists(pc) else 0
+        rows.append(f"| `lab/{name}.pcapng` | {npk} | {sz / 1024:.1f} KB | "
+                    + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())) + " | "
+                    + "; ".join(f"{v}: {','.join(f)}" for v, f in sorted(frames.items())) + " |")
+    text = open(guide).read()
+    table = ("| capture | packets | size | frames per verdict | which frames |\n|---|---|---|---|---|\n"
+             + "\n".join(rows) + "\n")
+    text = re.sub(r"(<!-- lab:table -->\n).*?(<!-- /lab:table -->)", lambda m: m.group(1) + table + m.group(2),
+                  text, flags=re.S)
+    if full:
+        k = uname = subprocess.run(["uname", "-r"], capture_output=True, text=True).stdout.strip()
+        del k
+        line = (f"Last full run: {datetime.date.today().isoformat()}, {duration:.0f} s from start to teardown "
+                f"(kernel {uname}, tshark {subprocess.run(['tshark', '--version'], capture_output=True, text=True).stdout.split()[2]}).")
+        text = re.sub(r"(<!-- lab:duration -->\n).*?(\n<!-- /lab:duration -->)", lambda m: m.group(1) + line + m.group(2),
+                      text, flags=re.S)
+    open(guide, "w").write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cmd", choices=("run", "list"))
+    ap.add_argument("--out")
+    ap.add_argument("--work")
+    ap.add_argument("--only", default="")
+    ap.add_argument("--start", type=float, default=time.time())
+    a = ap.parse_args()
+    names = {fn.__name__.replace("_", "-"): fn for fn in SCENARIOS}
+    if a.cmd == "list":
+        for n, fn in names.items():
+            print(f"{n:20s} {fn.__doc__}")
+        return 0
+    only = [x for x in a.only.split(",") if x]
+    for x in only:
+        if x not in names:
+            print(f"lab.py: unknown scenario {x} (see --list)", file=sys.stderr)
+            return 2
+    os.makedirs(a.out, exist_ok=True)
+    lab = Lab(a.work)
+    lab.bg("server", [PY, ROLES, "serve", "--listen", "8080:mptcp,8081:tcp,8090:mptcp,80:tcp",
+                      "--ready", rdy(lab, "srv")], ready=rdy(lab, "srv"), keep=True)
+    lab.bg("host", [PY, ROLES, "serve", "--listen", "8080:mptcp,80:tcp", "--ready", rdy(lab, "hst")],
+           ready=rdy(lab, "hst"), keep=True)
+    # end to end sanity before any scenario: both families, both client paths
+    for src, dst in ((C4, H4), (C6, H6), (C4B, S4)):
+        r = lab.role("client", "connect", "--src", src, "--dst", dst, "--dport", 80, "--timeout", 3, check=False)
+        if r.returncode != 0 or r.stderr.strip():
+            print(f"lab: the lab network is broken: {src} cannot reach {dst}: {r.stderr.strip()}", file=sys.stderr)
+            return 1
+    failures, done = [], []
+    for n, fn in names.items():
+        if only and n not in only:
+            continue
+        t0 = time.time()
+        lab.reset()
+        try:
+            specs = fn(lab)
+            lab.stop_all()
+            for s in specs:
+                done.append(finish(s, a.out))
+        except Refused as e:
+            failures.append(str(e))
+            print(str(e), file=sys.stderr, flush=True)
+        except Exception as e:   # a scenario that could not run is a failure too
+            failures.append(f"{n}: could not run: {e!r}")
+            print(f"lab: {n}: could not run: {e!r}", file=sys.stderr, flush=True)
+        finally:
+            lab.stop_all()
+        log(f"scenario {n}: {time.time() - t0:.1f} s")
+    lab.reset()
+    lab.stop_all(lab.servers)
+    dur = time.time() - a.start
+    update_guide(a.out, dur, full=not only and not failures)
+    log(f"{len(done)} captures written in {dur:.0f} s")
+    if failures:
+        print(f"lab: FAILED: {len(failures)} scenario(s) refused or broken; their captures were NOT written:",
+              file=sys.stderr)
+        for f in failures:
+            print("  " + f.splitlines()[0], file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
