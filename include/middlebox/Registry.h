@@ -31,6 +31,9 @@ struct ServerSummary {
     uint32_t first_evidence_frame = 0;  // first SYN+ACK proving an echo; 0: none
     uint32_t first_synack_frame = 0;
     std::vector<uint32_t> handshake_indices;  // in first-frame order
+    // "echoed" above lists what the SYN+ACKs copied from their SYNs (the
+    // evidence), whatever verdict the precedence picked; simultaneous opens,
+    // whose SYN+ACKs repeat their own side's options, never count.
 
     uint32_t echoes() const {
         return verdicts[static_cast<int>(Verdict::MptcpEcho)] + verdicts[static_cast<int>(Verdict::OptionEcho)];
@@ -53,6 +56,15 @@ struct Totals {
     uint32_t unknown_option_echoed = 0;        // ... that is a byte-for-byte copy of the SYN's
     uint64_t evictions = 0;                    // pending SYNs dropped at the cap
     uint32_t hidden_frames = 0;  // handshake frames the listener never saw (filtered out)
+    // Handshakes the analysis made of which the listener saw no frame at all:
+    // not in the rows, not in the counts above.
+    uint32_t hidden_handshakes = 0;
+    // Signs that the frames the listener saw are not the frames the analysis
+    // numbered (tshark -2 -R renumbers the frames that pass the read filter
+    // after the analysis saw them all): the counts cannot be trusted.
+    uint64_t out_of_order_frames = 0;  // Correlator::out_of_order()
+    uint64_t inconsistent_events = 0;  // Registry::inconsistent_events()
+    bool unreliable() const { return out_of_order_frames != 0 || inconsistent_events != 0; }
 };
 
 class Registry {
@@ -70,6 +82,12 @@ public:
     // Whether the listener was handed this frame (to tell filtered-out ones).
     bool saw_frame(uint32_t frame) const;
 
+    // Handshakes the listener saw a frame of, in first-seen order.
+    const std::vector<uint32_t>& handshakes() const { return order_; }
+    // Events whose endpoints contradict an earlier event of the same
+    // handshake: the frame numbers the tap sees are not the analysis's.
+    uint64_t inconsistent_events() const { return inconsistent_; }
+
 private:
     struct Entry {
         Address address;
@@ -77,7 +95,61 @@ private:
     };
     std::unordered_map<uint32_t, Entry> by_handshake_;  // handshake -> server endpoint
     std::vector<uint32_t> order_;                       // handshakes in first-seen order
-    std::vector<uint32_t> frames_seen_;  // taps deliver frames in order: stays sorted
+    // Taps deliver frames in order, so this stays sorted; a caller that
+    // feeds frames out of order gets it sorted on the next look-up.
+    mutable std::vector<uint32_t> frames_seen_;
+    mutable bool frames_sorted_ = true;
+    uint64_t inconsistent_ = 0;
+};
+
+// Counts kept up to date event by event, for consumers that have no hook at
+// the end of a read (Wireshark's stat-tap tables draw what they hold). Each
+// handshake's contribution is recomputed from the correlator whenever one of
+// its frames reaches the tap, so a single pass converges to the same numbers
+// as Registry::totals() (hop mismatches and hidden frames excepted: they are
+// not tracked here). Feeding the same event twice changes nothing.
+class RunningTally {
+public:
+    struct Counts {
+        uint32_t servers = 0;
+        uint32_t suspect_servers = 0;
+        uint32_t handshakes = 0;
+        uint32_t synacks = 0;
+        uint32_t verdicts[kVerdictCount] = {};
+        uint32_t synacks_with_mp_capable = 0;
+        uint32_t mp_capable_genuine = 0;
+        uint32_t mp_capable_echoed = 0;
+        uint32_t synacks_with_unknown_option = 0;
+        uint32_t unknown_option_echoed = 0;
+    };
+
+    // One tap event (same arguments as Registry::add). Returns true when a
+    // count changed.
+    bool add(const Correlator& c, uint32_t handshake, Role role, const FlowTuple& tuple);
+    void clear();
+    const Counts& counts() const { return counts_; }
+    // The correlator the counts come from (a new file means a new one).
+    const Correlator* source() const { return source_; }
+
+private:
+    struct Contribution {
+        uint8_t verdict = 0;  // Verdict; 0 (None): not counted yet
+        uint8_t flags = 0;
+        uint32_t server = 0;  // index into servers_
+    };
+    struct Server {
+        uint32_t echoes = 0;
+    };
+    static Contribution contribution_of(const Correlator& c, uint32_t handshake);
+    void apply(const Contribution& k, int sign);
+    bool refresh(const Correlator& c, uint32_t handshake);
+
+    const Correlator* source_ = nullptr;
+    Counts counts_;
+    std::vector<Contribution> by_handshake_;
+    std::unordered_map<std::string, uint32_t> server_index_;
+    std::vector<Server> servers_;
+    std::vector<uint32_t> unanswered_;  // handshakes counted as no-answer (may hold stale ones)
 };
 
 // "10.0.0.2" / "2001:db8::1".

@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
-#include <tuple>
 
 namespace middlebox {
 
@@ -45,12 +44,78 @@ std::string address_text(const Address& a) {
     return out;
 }
 
-void Registry::add(uint32_t handshake, Role role, const FlowTuple& tuple, uint32_t frame) {
-    frames_seen_.push_back(frame);
-    if (by_handshake_.count(handshake)) return;
-    // The server is the SYN's destination: the answer's source.
+namespace {
+
+// What one handshake adds to the counts, from the correlator's records as
+// they stand. Shared by the registry's summaries and the running tally so
+// that both count the same way.
+struct Facts {
+    bool synack = false;        // answered by a SYN+ACK
+    bool mpc = false;           // that SYN+ACK carried MP_CAPABLE
+    bool mpc_genuine = false;   // ... with the server's own key (verdict mptcp-genuine)
+    bool mpc_echo = false;      // ... copied from the SYN (verdict mptcp-echo)
+    bool unknown = false;       // that SYN+ACK carried a kind no genuine server copies
+    bool unknown_echo = false;  // ... copied byte for byte from the SYN
+    bool evidence = false;      // the SYN+ACK copied something that proves an echo
+};
+
+bool carries_unknown_kind(const OptionBlock& b) {
+    for (size_t i = 0; i < b.count(); ++i) {
+        const uint8_t k = b.at(i).kind;
+        if (!may_match_legitimately(k) && k != kTimestamp && k != kMptcp) return true;
+    }
+    return false;
+}
+
+Facts facts_of(const Correlator& c, const Handshake& hs) {
+    Facts f;
+    f.synack = hs.answer_role == Role::SynAck;
+    if (!f.synack || hs.pair == kNone) return f;
+    const Pair& p = c.pair(hs.pair);
+    const EchoEvidence& ev = p.evidence;
+    // Crossed SYNs: each SYN+ACK repeats its own side's options; never an echo.
+    const bool comparable = hs.verdict != Verdict::SimultaneousOpen;
+    f.mpc = ev.synack_mpc.present;
+    f.mpc_genuine = f.mpc && hs.verdict == Verdict::MptcpGenuine;
+    f.mpc_echo = f.mpc && hs.verdict == Verdict::MptcpEcho && ev.mpc_echo;
+    f.unknown = carries_unknown_kind(p.synack_block());
+    f.unknown_echo = f.unknown && ev.unknown_echo && comparable;
+    f.evidence = comparable && ev.any_echo();
+    return f;
+}
+
+std::string endpoint_key(const Address& a, uint16_t port) {
+    std::string k(19, '\0');
+    k[0] = static_cast<char>(a.family);
+    std::memcpy(&k[1], a.bytes, 16);
+    k[17] = static_cast<char>(port >> 8);
+    k[18] = static_cast<char>(port & 0xff);
+    return k;
+}
+
+// The server of a handshake as one of its frames shows it: the SYN's
+// destination, the answer's source.
+void server_of(Role role, const FlowTuple& tuple, Address* address, uint16_t* port) {
     const bool syn_direction = role == Role::Syn;
-    Entry e{syn_direction ? tuple.dst : tuple.src, syn_direction ? tuple.dst_port : tuple.src_port};
+    *address = syn_direction ? tuple.dst : tuple.src;
+    *port = syn_direction ? tuple.dst_port : tuple.src_port;
+}
+
+}  // namespace
+
+void Registry::add(uint32_t handshake, Role role, const FlowTuple& tuple, uint32_t frame) {
+    if (!frames_seen_.empty() && frame <= frames_seen_.back()) {
+        if (frame == frames_seen_.back()) return;  // the same frame handed over twice
+        frames_sorted_ = false;
+    }
+    frames_seen_.push_back(frame);
+    Entry e;
+    server_of(role, tuple, &e.address, &e.port);
+    auto it = by_handshake_.find(handshake);
+    if (it != by_handshake_.end()) {
+        if (it->second.address != e.address || it->second.port != e.port) ++inconsistent_;
+        return;
+    }
     by_handshake_.emplace(handshake, e);
     order_.push_back(handshake);
 }
@@ -59,20 +124,26 @@ void Registry::clear() {
     by_handshake_.clear();
     order_.clear();
     frames_seen_.clear();
+    frames_sorted_ = true;
+    inconsistent_ = 0;
 }
 
 bool Registry::saw_frame(uint32_t frame) const {
+    if (!frames_sorted_) {
+        std::sort(frames_seen_.begin(), frames_seen_.end());
+        frames_seen_.erase(std::unique(frames_seen_.begin(), frames_seen_.end()), frames_seen_.end());
+        frames_sorted_ = true;
+    }
     return std::binary_search(frames_seen_.begin(), frames_seen_.end(), frame);
 }
 
 std::vector<ServerSummary> Registry::summarize(const Correlator& c) const {
     // Group by (family, address bytes, port); the ordered key sorts the rows.
-    using Key = std::tuple<uint8_t, std::string, uint16_t>;
-    std::map<Key, ServerSummary> rows;
+    std::map<std::string, ServerSummary> rows;
     for (uint32_t index : order_) {
+        if (index >= c.handshake_count()) continue;  // a registry from another file
         const Entry& e = by_handshake_.at(index);
-        Key key{e.address.family, std::string(reinterpret_cast<const char*>(e.address.bytes), 16), e.port};
-        ServerSummary& row = rows[key];
+        ServerSummary& row = rows[endpoint_key(e.address, e.port)];
         row.address = e.address;
         row.port = e.port;
         row.handshake_indices.push_back(index);
@@ -80,26 +151,27 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c) const {
         const Handshake& hs = c.handshake(index);
         ++row.handshakes;
         ++row.verdicts[static_cast<int>(hs.verdict)];
-        if (hs.answer_role != Role::SynAck) continue;
+        const Facts f = facts_of(c, hs);
+        if (!f.synack) continue;
         ++row.synacks;
-        if (row.first_synack_frame == 0) row.first_synack_frame = hs.answer_frame;
+        if (row.first_synack_frame == 0 || hs.answer_frame < row.first_synack_frame)
+            row.first_synack_frame = hs.answer_frame;
         const uint8_t hops = estimated_hops(hs.answer_ttl);
         row.min_hops = std::min(row.min_hops, hops);
         row.max_hops = std::max(row.max_hops, hops);
         if (hs.hop_mismatch()) ++row.hop_mismatches;
-        if (hs.pair == kNone) continue;
+        if (!f.evidence) continue;
+        if (row.first_evidence_frame == 0 || hs.answer_frame < row.first_evidence_frame)
+            row.first_evidence_frame = hs.answer_frame;
         const EchoEvidence& ev = c.pair(hs.pair).evidence;
-        if (is_echo(hs.verdict) && row.first_evidence_frame == 0) row.first_evidence_frame = hs.answer_frame;
-        if (is_echo(hs.verdict)) {
-            for (uint8_t i = 0; i < ev.echoed_count; ++i) row.echoed_kinds[ev.echoed_kinds[i]] = true;
-            if (ev.mpc_echo) {
-                if (ev.synack_mpc.has_key) {
-                    if (std::find(row.echoed_keys.begin(), row.echoed_keys.end(), ev.synack_mpc.key) ==
-                        row.echoed_keys.end())
-                        row.echoed_keys.push_back(ev.synack_mpc.key);
-                } else {
-                    row.echoed_keyless = true;
-                }
+        for (uint8_t i = 0; i < ev.echoed_count; ++i) row.echoed_kinds[ev.echoed_kinds[i]] = true;
+        if (ev.mpc_echo) {
+            if (ev.synack_mpc.has_key) {
+                if (std::find(row.echoed_keys.begin(), row.echoed_keys.end(), ev.synack_mpc.key) ==
+                    row.echoed_keys.end())
+                    row.echoed_keys.push_back(ev.synack_mpc.key);
+            } else {
+                row.echoed_keyless = true;
             }
         }
     }
@@ -108,6 +180,7 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c) const {
     for (auto& kv : rows) {
         ServerSummary& r = kv.second;
         if (r.synacks == 0) r.min_hops = 0;
+        std::sort(r.echoed_keys.begin(), r.echoed_keys.end());
         out.push_back(std::move(r));
     }
     return out;
@@ -117,37 +190,147 @@ Totals Registry::totals(const Correlator& c, const std::vector<ServerSummary>& r
     Totals t;
     t.servers = static_cast<uint32_t>(rows.size());
     t.evictions = c.evictions();
+    t.out_of_order_frames = c.out_of_order();
+    t.inconsistent_events = seen.inconsistent_events();
+    std::vector<bool> counted(c.handshake_count(), false);
     for (const ServerSummary& r : rows) {
         if (r.suspect()) ++t.suspect_servers;
         t.handshakes += r.handshakes;
         t.synacks += r.synacks;
         for (int v = 0; v < kVerdictCount; ++v) t.verdicts[v] += r.verdicts[v];
         for (uint32_t index : r.handshake_indices) {
-            const Handshake& hs = c.handshake(index);
-            // Frames of this handshake that exist but never reached the listener.
-            for (uint32_t f : {hs.first_syn_frame, hs.answer_frame})
-                if (f != 0 && !seen.saw_frame(f)) ++t.hidden_frames;
-            if (hs.pair == kNone) continue;
-            const Pair& p = c.pair(hs.pair);
-            const EchoEvidence& ev = p.evidence;
-            if (ev.synack_mpc.present) {
+            counted[index] = true;
+            const Facts f = facts_of(c, c.handshake(index));
+            if (f.mpc) {
                 ++t.synacks_with_mp_capable;
-                if (hs.verdict == Verdict::MptcpGenuine) ++t.mp_capable_genuine;
-                if (ev.mpc_echo) ++t.mp_capable_echoed;
+                if (f.mpc_genuine) ++t.mp_capable_genuine;
+                if (f.mpc_echo) ++t.mp_capable_echoed;
             }
-            const OptionBlock synack = p.synack_block();
-            bool unknown = false;
-            for (size_t i = 0; i < synack.count(); ++i) {
-                const uint8_t k = synack.at(i).kind;
-                if (!may_match_legitimately(k) && k != kTimestamp && k != kMptcp) unknown = true;
-            }
-            if (unknown) {
+            if (f.unknown) {
                 ++t.synacks_with_unknown_option;
-                if (ev.unknown_echo) ++t.unknown_option_echoed;
+                if (f.unknown_echo) ++t.unknown_option_echoed;
             }
         }
     }
+    // Every frame the analysis gave a record (SYN, SYN+ACK, RST and their
+    // copies) of a counted handshake that never reached the listener.
+    for (const FrameRecord& r : c.records())
+        if (r.handshake < counted.size() && counted[r.handshake] && !seen.saw_frame(r.frame)) ++t.hidden_frames;
+    for (bool b : counted)
+        if (!b) ++t.hidden_handshakes;
     return t;
+}
+
+// ---- RunningTally -------------------------------------------------------
+
+namespace {
+enum ContributionFlags : uint8_t {
+    kCSynAck = 0x01,
+    kCMpc = 0x02,
+    kCMpcGenuine = 0x04,
+    kCMpcEcho = 0x08,
+    kCUnknown = 0x10,
+    kCUnknownEcho = 0x20,
+};
+// How far back a crossing SYN looks for the handshake it turned into a
+// simultaneous open (bounded so that a hostile capture stays linear).
+constexpr size_t kCrossingLookBack = 65536;
+}  // namespace
+
+RunningTally::Contribution RunningTally::contribution_of(const Correlator& c, uint32_t handshake) {
+    const Handshake& hs = c.handshake(handshake);
+    const Facts f = facts_of(c, hs);
+    Contribution k;
+    k.verdict = static_cast<uint8_t>(hs.verdict);
+    k.flags = static_cast<uint8_t>((f.synack ? kCSynAck : 0) | (f.mpc ? kCMpc : 0) | (f.mpc_genuine ? kCMpcGenuine : 0) |
+                                   (f.mpc_echo ? kCMpcEcho : 0) | (f.unknown ? kCUnknown : 0) |
+                                   (f.unknown_echo ? kCUnknownEcho : 0));
+    return k;
+}
+
+void RunningTally::apply(const Contribution& k, int sign) {
+    auto bump = [sign](uint32_t& v) { v = static_cast<uint32_t>(static_cast<int64_t>(v) + sign); };
+    bump(counts_.handshakes);
+    bump(counts_.verdicts[k.verdict]);
+    if (k.flags & kCSynAck) bump(counts_.synacks);
+    if (k.flags & kCMpc) bump(counts_.synacks_with_mp_capable);
+    if (k.flags & kCMpcGenuine) bump(counts_.mp_capable_genuine);
+    if (k.flags & kCMpcEcho) bump(counts_.mp_capable_echoed);
+    if (k.flags & kCUnknown) bump(counts_.synacks_with_unknown_option);
+    if (k.flags & kCUnknownEcho) bump(counts_.unknown_option_echoed);
+    if (is_echo(static_cast<Verdict>(k.verdict))) {
+        Server& s = servers_[k.server];
+        if (sign > 0 && s.echoes++ == 0) ++counts_.suspect_servers;
+        if (sign < 0 && --s.echoes == 0) --counts_.suspect_servers;
+    }
+}
+
+bool RunningTally::refresh(const Correlator& c, uint32_t handshake) {
+    Contribution& old = by_handshake_[handshake];
+    Contribution now = contribution_of(c, handshake);
+    now.server = old.server;
+    if (now.verdict == old.verdict && now.flags == old.flags) return false;
+    apply(old, -1);
+    apply(now, +1);
+    old = now;
+    if (now.verdict == static_cast<uint8_t>(Verdict::NoAnswer)) unanswered_.push_back(handshake);
+    return true;
+}
+
+bool RunningTally::add(const Correlator& c, uint32_t handshake, Role role, const FlowTuple& tuple) {
+    if (source_ != &c) {
+        clear();
+        source_ = &c;
+    }
+    if (handshake >= c.handshake_count()) return false;
+    if (handshake >= by_handshake_.size()) by_handshake_.resize(handshake + 1);
+    Contribution& slot = by_handshake_[handshake];
+    if (slot.verdict != 0) return refresh(c, handshake);
+
+    Address address;
+    uint16_t port;
+    server_of(role, tuple, &address, &port);
+    auto ins = server_index_.emplace(endpoint_key(address, port), static_cast<uint32_t>(servers_.size()));
+    if (ins.second) {
+        servers_.push_back(Server{});
+        ++counts_.servers;
+    }
+    Contribution now = contribution_of(c, handshake);
+    now.server = ins.first->second;
+    slot = now;
+    apply(now, +1);
+    if (now.verdict == static_cast<uint8_t>(Verdict::NoAnswer)) unanswered_.push_back(handshake);
+
+    // A SYN that crosses another one turns that older handshake into a
+    // simultaneous open without a frame of its own reaching the tap.
+    if (now.verdict == static_cast<uint8_t>(Verdict::SimultaneousOpen)) {
+        size_t looked = 0;
+        for (size_t i = unanswered_.size(); i-- > 0 && looked < kCrossingLookBack; ++looked) {
+            const uint32_t h = unanswered_[i];
+            if (h == handshake || by_handshake_[h].verdict != static_cast<uint8_t>(Verdict::NoAnswer)) continue;
+            if (c.handshake(h).verdict == Verdict::SimultaneousOpen) {
+                refresh(c, h);
+                break;
+            }
+        }
+    }
+    // Drop the entries that stopped being no-answer once they pile up.
+    if (unanswered_.size() > 1024 && unanswered_.size() > 2u * counts_.verdicts[static_cast<int>(Verdict::NoAnswer)]) {
+        const uint8_t na = static_cast<uint8_t>(Verdict::NoAnswer);
+        unanswered_.erase(std::remove_if(unanswered_.begin(), unanswered_.end(),
+                                         [&](uint32_t h) { return by_handshake_[h].verdict != na; }),
+                          unanswered_.end());
+    }
+    return true;
+}
+
+void RunningTally::clear() {
+    source_ = nullptr;
+    counts_ = Counts{};
+    by_handshake_.clear();
+    server_index_.clear();
+    servers_.clear();
+    unanswered_.clear();
 }
 
 }  // namespace middlebox

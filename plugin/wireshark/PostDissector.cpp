@@ -11,7 +11,9 @@
 #include "Annotate.h"
 #include "Fields.h"
 #include "HeaderReader.h"
+#include "Menu.h"
 #include "Registration.h"
+#include "Report.h"
 #include "TapEvent.h"
 
 namespace middlebox_ws {
@@ -106,8 +108,10 @@ void register_protocol() {
     handle = create_dissector_handle(dissect, fields.proto);
     register_postdissector(handle);
     tap_id = register_tap(kTapName);
+    register_report();  // -z middlebox and Statistics > Middlebox Verdicts, on this tap
     register_init_routine(init_routine);
     register_cleanup_routine(cleanup_routine);
+    register_menu();
 }
 
 void register_handoff() {
