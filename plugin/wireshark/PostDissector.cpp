@@ -14,7 +14,6 @@
 #include "Menu.h"
 #include "Registration.h"
 #include "Report.h"
-#include "Report.h"
 #include "TapEvent.h"
 
 namespace middlebox_ws {
@@ -109,7 +108,6 @@ void register_protocol() {
     handle = create_dissector_handle(dissect, fields.proto);
     register_postdissector(handle);
     tap_id = register_tap(kTapName);
-    register_report();  // -z middlebox and Statistics > Middlebox Verdicts, on this tap
     register_report();  // -z middlebox and Statistics > Middlebox Verdicts, on this tap
     register_init_routine(init_routine);
     register_cleanup_routine(cleanup_routine);
