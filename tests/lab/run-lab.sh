@@ -66,8 +66,11 @@ cleanup() {
   [ -n "$WORK" ] && [ -z "${LAB_KEEP:-}" ] && rm -rf "$WORK"
   return $rc
 }
+PYPID=""
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# a signal stops the scenario runner first (its child processes live in our namespaces and are
+# ended by cleanup), then exits through cleanup
+trap '[ -n "$PYPID" ] && kill "$PYPID" 2>/dev/null; exit 130' INT TERM
 
 x() { ip netns exec "$PFX$1" "${@:2}"; }
 
@@ -133,7 +136,10 @@ WORK="$(mktemp -d /tmp/mblab.XXXXXX)"
 setup
 echo "run-lab.sh: namespaces up"
 set +e
-"$PY" "$HERE/lab.py" run --out "$OUT" --work "$WORK" ${ONLY:+--only "$ONLY"} --start "$START"
+"$PY" "$HERE/lab.py" run --out "$OUT" --work "$WORK" ${ONLY:+--only "$ONLY"} --start "$START" &
+PYPID=$!
+wait "$PYPID"
 rc=$?
+PYPID=""
 set -e
 exit $rc
