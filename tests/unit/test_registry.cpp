@@ -1,0 +1,258 @@
+// The Registry (rows and totals of the -z middlebox report) and the
+// RunningTally (the Statistics table), fed like the tap feeds them.
+#include <gtest/gtest.h>
+
+#include "Builders.h"
+#include "middlebox/Correlator.h"
+#include "middlebox/Registry.h"
+
+using namespace middlebox;
+using namespace mbtest;
+
+namespace {
+const Host kClient{192, 0, 2, 10};
+const Host kEcho{198, 51, 100, 1};     // a box that echoes
+const Host kGenuine{198, 51, 100, 2};  // a genuine MPTCP server
+const Host kPlain{198, 51, 100, 3};
+const uint16_t S = kSyn, SA = kSyn | kAck, A = kAck, RA = kRst | kAck;
+
+int V(Verdict v) { return static_cast<int>(v); }
+
+struct RegistryTest : ::testing::Test {
+    Correlator c{1000};
+    Registry reg;
+    RunningTally tally;
+    std::vector<Bytes> keep;
+
+    // Observes a segment and hands its record to the registry and the tally
+    // the way the post-dissector's tap does (only when `tapped`).
+    void feed(uint32_t f, Host src, uint16_t sport, Host dst, uint16_t dport, uint16_t flags, uint32_t seq,
+              uint32_t ack, Bytes opts, uint8_t ttl = 64, bool tapped = true) {
+        keep.push_back(std::move(opts));
+        const Segment s = seg(f, src, sport, dst, dport, flags, seq, ack, keep.back(), ttl);
+        const FrameRecord* r = c.observe(s);
+        if (r != nullptr && tapped) {
+            reg.add(r->handshake, r->role, s.tuple, r->frame);
+            tally.add(c, r->handshake, r->role, s.tuple);
+        }
+    }
+
+    // A handshake each: v0 echo, genuine v0, plain with an echoed kind 222,
+    // an unanswered SYN, a RST.
+    void scenario() {
+        feed(1, kClient, 40001, kEcho, 80, S, 100, 0, mpc_key(0, 0x1111));
+        feed(2, kEcho, 80, kClient, 40001, SA, 900, 101, mpc_key(0, 0x1111), 50);
+        feed(3, kClient, 40002, kEcho, 80, S, 200, 0, pad4(kind222()));
+        feed(4, kEcho, 80, kClient, 40002, SA, 901, 201, pad4(kind222()), 52);
+        feed(5, kClient, 40003, kGenuine, 443, S, 300, 0, mpc_key(0, 0x2222));
+        feed(6, kGenuine, 443, kClient, 40003, SA, 902, 301, cat({mss(1380), mpc_key(0, 0x3333)}), 57);
+        feed(7, kClient, 40004, kPlain, 80, S, 400, 0, mss(1460));
+        feed(8, kClient, 40005, kPlain, 81, S, 500, 0, mss(1460));
+        feed(9, kPlain, 81, kClient, 40005, RA, 0, 501, {});
+    }
+
+    const ServerSummary* row(const std::vector<ServerSummary>& rows, Host h, uint16_t port) {
+        const uint8_t b[4] = {h.a, h.b, h.c, h.d};
+        const Address a = Address::v4(b);
+        for (const ServerSummary& r : rows)
+            if (r.address == a && r.port == port) return &r;
+        return nullptr;
+    }
+};
+
+void expect_tally_matches(const RunningTally::Counts& n, const Totals& t) {
+    EXPECT_EQ(n.servers, t.servers);
+    EXPECT_EQ(n.suspect_servers, t.suspect_servers);
+    EXPECT_EQ(n.handshakes, t.handshakes);
+    EXPECT_EQ(n.synacks, t.synacks);
+    for (int v = 0; v < kVerdictCount; ++v) EXPECT_EQ(n.verdicts[v], t.verdicts[v]) << verdict_name(Verdict(v));
+    EXPECT_EQ(n.synacks_with_mp_capable, t.synacks_with_mp_capable);
+    EXPECT_EQ(n.mp_capable_genuine, t.mp_capable_genuine);
+    EXPECT_EQ(n.mp_capable_echoed, t.mp_capable_echoed);
+    EXPECT_EQ(n.synacks_with_unknown_option, t.synacks_with_unknown_option);
+    EXPECT_EQ(n.unknown_option_echoed, t.unknown_option_echoed);
+}
+}  // namespace
+
+TEST_F(RegistryTest, RowsPerServerEndpointSortedByAddressThenPort) {
+    scenario();
+    const auto rows = reg.summarize(c);
+    ASSERT_EQ(rows.size(), 4u);
+    EXPECT_EQ(address_text(rows[0].address), "198.51.100.1");
+    EXPECT_EQ(address_text(rows[1].address), "198.51.100.2");
+    EXPECT_EQ(rows[2].port, 80);
+    EXPECT_EQ(rows[3].port, 81);
+
+    const ServerSummary* echo = row(rows, kEcho, 80);
+    ASSERT_NE(echo, nullptr);
+    EXPECT_EQ(echo->handshakes, 2u);
+    EXPECT_EQ(echo->synacks, 2u);
+    EXPECT_EQ(echo->verdicts[V(Verdict::MptcpEcho)], 1u);
+    EXPECT_EQ(echo->verdicts[V(Verdict::OptionEcho)], 1u);
+    EXPECT_TRUE(echo->suspect());
+    ASSERT_EQ(echo->echoed_keys.size(), 1u);
+    EXPECT_EQ(echo->echoed_keys[0], 0x1111u);
+    EXPECT_FALSE(echo->echoed_keyless);
+    EXPECT_TRUE(echo->echoed_kinds[kMptcp]);
+    EXPECT_TRUE(echo->echoed_kinds[222]);
+    EXPECT_EQ(echo->first_evidence_frame, 2u);
+    EXPECT_EQ(echo->first_synack_frame, 2u);
+    EXPECT_EQ(echo->min_hops, 12);  // 64 - 52
+    EXPECT_EQ(echo->max_hops, 14);  // 64 - 50
+
+    const ServerSummary* genuine = row(rows, kGenuine, 443);
+    ASSERT_NE(genuine, nullptr);
+    EXPECT_EQ(genuine->verdicts[V(Verdict::MptcpGenuine)], 1u);
+    EXPECT_FALSE(genuine->suspect());
+    EXPECT_TRUE(genuine->echoed_keys.empty());
+    EXPECT_EQ(genuine->first_evidence_frame, 0u);
+
+    const ServerSummary* unanswered = row(rows, kPlain, 80);
+    ASSERT_NE(unanswered, nullptr);
+    EXPECT_EQ(unanswered->synacks, 0u);
+    EXPECT_EQ(unanswered->min_hops, 0);
+    EXPECT_EQ(unanswered->verdicts[V(Verdict::NoAnswer)], 1u);
+    EXPECT_EQ(row(rows, kPlain, 81)->verdicts[V(Verdict::Rst)], 1u);
+}
+
+TEST_F(RegistryTest, TotalsInTheStyleOfTheDeploymentStudies) {
+    scenario();
+    const auto rows = reg.summarize(c);
+    const Totals t = Registry::totals(c, rows, reg);
+    EXPECT_EQ(t.servers, 4u);
+    EXPECT_EQ(t.suspect_servers, 1u);
+    EXPECT_EQ(t.handshakes, 5u);
+    EXPECT_EQ(t.synacks, 3u);
+    EXPECT_EQ(t.synacks_with_mp_capable, 2u);
+    EXPECT_EQ(t.mp_capable_genuine, 1u);
+    EXPECT_EQ(t.mp_capable_echoed, 1u);
+    EXPECT_EQ(t.synacks_with_unknown_option, 1u);
+    EXPECT_EQ(t.unknown_option_echoed, 1u);
+    EXPECT_EQ(t.hidden_frames, 0u);
+    EXPECT_EQ(t.hidden_handshakes, 0u);
+    EXPECT_FALSE(t.unreliable());
+    expect_tally_matches(tally.counts(), t);
+}
+
+TEST_F(RegistryTest, KeylessV1EchoIsListedAsKeyless) {
+    feed(1, kClient, 40001, kEcho, 80, S, 100, 0, mpc_v1_syn());
+    feed(2, kEcho, 80, kClient, 40001, SA, 900, 101, mpc_v1_syn());
+    const auto rows = reg.summarize(c);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_TRUE(rows[0].echoed_keyless);
+    EXPECT_TRUE(rows[0].echoed_keys.empty());
+    EXPECT_EQ(rows[0].verdicts[V(Verdict::MptcpEcho)], 1u);
+}
+
+TEST_F(RegistryTest, FramesHiddenFromTheListenerAreCountedNotGuessed) {
+    // The SYN of the echo is filtered out; the SYN+ACK is seen: the handshake
+    // still counts, with the verdict made from both frames.
+    feed(1, kClient, 40001, kEcho, 80, S, 100, 0, mpc_key(0, 0x1111), 64, /*tapped=*/false);
+    feed(2, kEcho, 80, kClient, 40001, SA, 900, 101, mpc_key(0, 0x1111), 50);
+    // A handshake of which nothing is seen.
+    feed(3, kClient, 40002, kPlain, 80, S, 200, 0, mss(1460), 64, false);
+    feed(4, kClient, 40002, kPlain, 80, S, 200, 0, mss(1460), 64, false);  // a copy
+    const auto rows = reg.summarize(c);
+    const Totals t = Registry::totals(c, rows, reg);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].verdicts[V(Verdict::MptcpEcho)], 1u);
+    EXPECT_EQ(t.hidden_frames, 1u);
+    EXPECT_EQ(t.hidden_handshakes, 1u);
+    EXPECT_EQ(t.handshakes, 1u);
+}
+
+TEST_F(RegistryTest, SinglePassAndSecondPassGiveTheSameRows) {
+    scenario();
+    const auto first = reg.summarize(c);
+    // A second pass hands the same frames over again, now reading final records.
+    Registry again;
+    RunningTally tally2;
+    for (const FrameRecord& r : c.records()) {
+        const Handshake& hs = c.handshake(r.handshake);
+        FlowTuple t;
+        if (hs.pair != kNone) t = c.pair(hs.pair).server_to_client;
+        if (r.role == Role::Syn) t = t.reversed();
+        if (hs.pair == kNone) {  // no pair: rebuild the SYN direction from the first pass's rows
+            for (const ServerSummary& s : first)
+                for (uint32_t h : s.handshake_indices)
+                    if (h == r.handshake) {
+                        t.dst = s.address;
+                        t.dst_port = s.port;
+                    }
+            if (r.role != Role::Syn) t = t.reversed();
+        }
+        again.add(r.handshake, r.role, t, r.frame);
+        tally2.add(c, r.handshake, r.role, t);
+    }
+    const auto second = again.summarize(c);
+    ASSERT_EQ(first.size(), second.size());
+    for (size_t i = 0; i < first.size(); ++i) {
+        EXPECT_EQ(first[i].address, second[i].address);
+        EXPECT_EQ(first[i].port, second[i].port);
+        EXPECT_EQ(first[i].handshakes, second[i].handshakes);
+        for (int v = 0; v < kVerdictCount; ++v) EXPECT_EQ(first[i].verdicts[v], second[i].verdicts[v]);
+    }
+    expect_tally_matches(tally2.counts(), Registry::totals(c, second, again));
+    expect_tally_matches(tally.counts(), Registry::totals(c, first, reg));
+}
+
+TEST_F(RegistryTest, TallyFollowsASimultaneousOpenWithoutItsOwnLaterFrame) {
+    // Crossed SYNs; only the second handshake is answered afterwards. The
+    // first one turns simultaneous-open when the second SYN arrives.
+    feed(1, kClient, 5001, kEcho, 5001, S, 100, 0, mss(1460));
+    feed(2, kEcho, 5001, kClient, 5001, S, 700, 0, mss(1400));
+    feed(3, kClient, 5001, kEcho, 5001, SA, 101, 701, mss(1460));
+    const auto rows = reg.summarize(c);
+    const Totals t = Registry::totals(c, rows, reg);
+    EXPECT_EQ(t.verdicts[V(Verdict::SimultaneousOpen)], 2u);
+    expect_tally_matches(tally.counts(), t);
+}
+
+TEST_F(RegistryTest, TallyIgnoresRepeatedEventsAndRestartsOnAnotherFile) {
+    scenario();
+    const RunningTally::Counts before = tally.counts();
+    for (const FrameRecord& r : c.records()) {
+        FlowTuple t;  // endpoints do not matter for a handshake already counted
+        EXPECT_FALSE(tally.add(c, r.handshake, r.role, t));
+    }
+    EXPECT_EQ(tally.counts().handshakes, before.handshakes);
+    Correlator other{10};
+    keep.push_back(mss(1460));
+    const Segment s = seg(1, kClient, 1, kPlain, 2, S, 1, 0, keep.back());
+    const FrameRecord* r = other.observe(s);
+    ASSERT_NE(r, nullptr);
+    EXPECT_TRUE(tally.add(other, r->handshake, r->role, s.tuple));
+    EXPECT_EQ(tally.counts().handshakes, 1u);
+    EXPECT_EQ(tally.source(), &other);
+}
+
+TEST_F(RegistryTest, EventsContradictingTheirHandshakeMakeTheCountsUnreliable) {
+    scenario();
+    // A frame renumbered under the analysis (tshark -2 -R): the record of
+    // frame 2 handed over with another packet's endpoints.
+    FlowTuple wrong;
+    const uint8_t b[4] = {203, 0, 113, 9};
+    wrong.src = Address::v4(b);
+    wrong.src_port = 9;
+    reg.add(c.lookup(2)->handshake, Role::SynAck, wrong, 10);
+    const Totals t = Registry::totals(c, reg.summarize(c), reg);
+    EXPECT_EQ(t.inconsistent_events, 1u);
+    EXPECT_TRUE(t.unreliable());
+}
+
+TEST_F(RegistryTest, RegistryToleratesFramesOutOfOrderAndTwice) {
+    scenario();
+    Registry r2;
+    const auto& recs = c.records();
+    for (size_t i = recs.size(); i-- > 0;) {
+        const Handshake& hs = c.handshake(recs[i].handshake);
+        FlowTuple t;
+        if (hs.pair != kNone) t = c.pair(hs.pair).server_to_client;
+        if (recs[i].role == Role::Syn) t = t.reversed();
+        r2.add(recs[i].handshake, recs[i].role, t, recs[i].frame);
+        r2.add(recs[i].handshake, recs[i].role, t, recs[i].frame);
+    }
+    for (const FrameRecord& fr : recs) EXPECT_TRUE(r2.saw_frame(fr.frame));
+    EXPECT_FALSE(r2.saw_frame(1000));
+    EXPECT_EQ(r2.handshake_count(), c.handshake_count());
+}

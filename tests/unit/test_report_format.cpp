@@ -1,0 +1,243 @@
+// The -z middlebox argument grammar and the four output forms.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "Builders.h"
+#include "middlebox/Correlator.h"
+#include "middlebox/Registry.h"
+#include "middlebox/ReportFormat.h"
+
+using namespace middlebox;
+using namespace mbtest;
+
+namespace {
+
+ReportRequest parse_ok(const char* arg) {
+    ReportRequest r;
+    std::string error;
+    EXPECT_TRUE(parse_report_request(arg, &r, &error)) << arg << ": " << error;
+    return r;
+}
+
+std::string parse_error(const char* arg) {
+    ReportRequest r;
+    std::string error;
+    EXPECT_FALSE(parse_report_request(arg, &r, &error)) << arg;
+    return error;
+}
+
+}  // namespace
+
+TEST(ReportArgs, FormsAndFilters) {
+    ReportRequest r = parse_ok("middlebox");
+    EXPECT_EQ(r.form, ReportForm::Text);
+    EXPECT_FALSE(r.has_filter);
+    EXPECT_FALSE(r.form_given);
+
+    for (ReportForm f : {ReportForm::Text, ReportForm::Json, ReportForm::Csv, ReportForm::Pairs}) {
+        r = parse_ok((std::string("middlebox,") + report_form_name(f)).c_str());
+        EXPECT_EQ(r.form, f);
+        EXPECT_TRUE(r.form_given);
+        EXPECT_FALSE(r.has_filter);
+    }
+
+    r = parse_ok("middlebox,json,ip.addr==10.0.0.0/8");
+    EXPECT_EQ(r.form, ReportForm::Json);
+    EXPECT_TRUE(r.has_filter);
+    EXPECT_EQ(r.filter, "ip.addr==10.0.0.0/8");
+
+    // The filter is the rest of the argument, commas included.
+    r = parse_ok("middlebox,csv,tcp.port in {80, 443}");
+    EXPECT_EQ(r.form, ReportForm::Csv);
+    EXPECT_EQ(r.filter, "tcp.port in {80, 443}");
+
+    // A first argument that is not a form is the filter of the text report.
+    r = parse_ok("middlebox,tcp.port==80");
+    EXPECT_EQ(r.form, ReportForm::Text);
+    EXPECT_FALSE(r.form_given);
+    EXPECT_EQ(r.filter, "tcp.port==80");
+
+    // "json" is also a protocol: spelled after a form it is the filter.
+    r = parse_ok("middlebox,text,json");
+    EXPECT_EQ(r.form, ReportForm::Text);
+    EXPECT_EQ(r.filter, "json");
+}
+
+TEST(ReportArgs, Errors) {
+    EXPECT_NE(parse_error("middleboxes").find("unknown report \"middleboxes\""), std::string::npos);
+    EXPECT_NE(parse_error("middlebox_verdict").find("unknown report"), std::string::npos);
+    EXPECT_NE(parse_error("middlebox,").find("empty argument"), std::string::npos);
+    EXPECT_NE(parse_error("middlebox,,tcp").find("empty argument"), std::string::npos);
+    EXPECT_NE(parse_error("middlebox,json,").find("empty filter"), std::string::npos);
+    EXPECT_NE(parse_error("middlebox,csv,  ").find("empty filter"), std::string::npos);
+    const std::string usage = report_usage();
+    for (const char* form : {"-z middlebox ", "middlebox,text", "middlebox,json", "middlebox,csv", "middlebox,pairs",
+                             "middlebox,FILTER", "middlebox_verdicts"})
+        EXPECT_NE(usage.find(form), std::string::npos) << form;
+}
+
+TEST(ReportText, JsonStringEscapes) {
+    EXPECT_EQ(json_string("10.0.0.2"), "\"10.0.0.2\"");
+    EXPECT_EQ(json_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    EXPECT_EQ(json_string("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");
+    EXPECT_EQ(json_string(std::string("\x01\x1f", 2)), "\"\\u0001\\u001f\"");
+    EXPECT_EQ(json_string(std::string("a\0b", 3)), "\"a\\u0000b\"");
+    // Valid UTF-8 passes through; invalid bytes become U+FFFD.
+    EXPECT_EQ(json_string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+    EXPECT_EQ(json_string("\xff"), "\"\xef\xbf\xbd\"");
+    EXPECT_EQ(json_string("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");      // overlong '/'
+    EXPECT_EQ(json_string("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // a surrogate
+    EXPECT_EQ(json_string("\xe2\x82"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");      // cut short
+}
+
+TEST(ReportText, CsvFieldsAndEndpoints) {
+    EXPECT_EQ(csv_field("plain"), "plain");
+    EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+    EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
+    EXPECT_EQ(key_text(0x099c0e6b50c00000ull), "0x099c0e6b50c00000");
+    const uint8_t v4[4] = {10, 0, 0, 2};
+    EXPECT_EQ(endpoint_text(Address::v4(v4), 80), "10.0.0.2:80");
+    uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8};
+    v6[15] = 2;
+    EXPECT_EQ(endpoint_text(Address::v6(v6), 443), "[2001:db8::2]:443");
+}
+
+namespace {
+
+struct Report : ::testing::Test {
+    Correlator c{1000};
+    Registry reg;
+    std::vector<Bytes> keep;
+    const Host client{192, 0, 2, 10}, box{198, 51, 100, 1}, server{198, 51, 100, 2};
+
+    void feed(uint32_t f, Host src, uint16_t sport, Host dst, uint16_t dport, uint16_t flags, uint32_t seq,
+              uint32_t ack, Bytes opts, uint8_t ttl = 64) {
+        keep.push_back(std::move(opts));
+        const Segment s = seg(f, src, sport, dst, dport, flags, seq, ack, keep.back(), ttl);
+        if (const FrameRecord* r = c.observe(s)) reg.add(r->handshake, r->role, s.tuple, r->frame);
+    }
+    void scenario() {
+        const uint16_t S = kSyn, SA = kSyn | kAck;
+        feed(1, client, 40001, box, 80, S, 100, 0, mpc_key(0, 0x099c0e6b50c00000ull));
+        feed(2, box, 80, client, 40001, SA, 9, 101, mpc_key(0, 0x099c0e6b50c00000ull), 46);
+        feed(3, client, 40002, server, 80, S, 200, 0, pad4(kind222()));
+        feed(4, server, 80, client, 40002, SA, 9, 201, mss(1380), 57);
+        feed(5, client, 40003, server, 80, S, 300, 0, mss(1460));
+    }
+    std::vector<ServerSummary> rows() { return reg.summarize(c); }
+    Totals totals() { return Registry::totals(c, rows(), reg); }
+};
+
+}  // namespace
+
+TEST_F(Report, JsonDocument) {
+    scenario();
+    ReportRequest r = parse_ok("middlebox,json,ip.addr==\"x\"");
+    std::ostringstream out;
+    write_json(out, rows(), totals(), r);
+    const std::string expected =
+        "{\n"
+        "  \"report\": \"middlebox\",\n"
+        "  \"version\": 1,\n"
+        "  \"filter\": \"ip.addr==\\\"x\\\"\",\n"
+        "  \"servers\": [\n"
+        "    {\"address\": \"198.51.100.1\", \"family\": 4, \"port\": 80, \"handshakes\": 1, \"synacks\": 1, "
+        "\"verdicts\": {\"mptcp-echo\": 1}, \"suspect\": true, \"echoed\": {\"mp_capable_keys\": "
+        "[\"0x099c0e6b50c00000\"], \"keyless\": false, \"kinds\": [30]}, \"hops\": {\"min\": 18, \"max\": 18}, "
+        "\"hop_mismatches\": 0, \"first_evidence_frame\": 2, \"first_synack_frame\": 2},\n"
+        "    {\"address\": \"198.51.100.2\", \"family\": 4, \"port\": 80, \"handshakes\": 2, \"synacks\": 1, "
+        "\"verdicts\": {\"plain\": 1, \"no-answer\": 1}, \"suspect\": false, \"echoed\": {\"mp_capable_keys\": [], "
+        "\"keyless\": false, \"kinds\": []}, \"hops\": {\"min\": 7, \"max\": 7}, \"hop_mismatches\": 0, "
+        "\"first_evidence_frame\": null, \"first_synack_frame\": 4}\n"
+        "  ],\n"
+        "  \"totals\": {\"servers\": 2, \"suspect_servers\": 1, \"handshakes\": 3, \"synacks\": 2, \"verdicts\": "
+        "{\"mptcp-echo\": 1, \"plain\": 1, \"no-answer\": 1},\n"
+        "             \"mp_capable\": {\"synacks\": 1, \"genuine\": 0, \"echoed\": 1}, \"unknown_options\": "
+        "{\"synacks\": 0, \"echoed\": 0},\n"
+        "             \"evictions\": 0, \"hidden_frames\": 0, \"hidden_handshakes\": 0, \"reliable\": true},\n"
+        "  \"notes\": []\n"
+        "}\n";
+    EXPECT_EQ(out.str(), expected);
+}
+
+TEST_F(Report, JsonWithoutServers) {
+    std::ostringstream out;
+    write_json(out, {}, Totals{}, ReportRequest{});
+    EXPECT_NE(out.str().find("\"filter\": null,\n  \"servers\": [],\n"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("\"notes\": []\n}\n"), std::string::npos);
+}
+
+TEST_F(Report, CsvRows) {
+    scenario();
+    std::ostringstream out;
+    write_csv(out, rows());
+    const std::string expected =
+        "address,port,handshakes,synacks,mptcp-genuine,mptcp-echo,mptcp-absent,mptcp-join,option-echo,"
+        "simultaneous-open,plain,no-syn,no-answer,rst,truncated,suspect,echoed_mp_capable_keys,echoed_keyless,"
+        "echoed_kinds,hops_min,hops_max,hop_mismatches,first_evidence_frame,first_synack_frame\n"
+        "198.51.100.1,80,1,1,0,1,0,0,0,0,0,0,0,0,0,1,0x099c0e6b50c00000,0,30,18,18,0,2,2\n"
+        "198.51.100.2,80,2,1,0,0,0,0,0,0,1,0,1,0,0,0,,0,,7,7,0,,4\n";
+    EXPECT_EQ(out.str(), expected);
+}
+
+TEST_F(Report, TextTableAndTotals) {
+    scenario();
+    std::ostringstream out;
+    write_text(out, rows(), totals(), ReportRequest{});
+    const std::string s = out.str();
+    EXPECT_NE(s.find("Filter: none\n"), std::string::npos);
+    EXPECT_NE(s.find("Server           Handshakes  SYN+ACKs  Verdicts"), std::string::npos) << s;
+    EXPECT_NE(s.find("198.51.100.1:80           1         1  mptcp-echo 1"), std::string::npos) << s;
+    EXPECT_NE(s.find("MP_CAPABLE key 0x099c0e6b50c00000; kind 30"), std::string::npos) << s;
+    EXPECT_NE(s.find("plain 1, no-answer 1"), std::string::npos) << s;
+    EXPECT_NE(s.find("  MP_CAPABLE: of 1 SYN+ACK that carried MP_CAPABLE, 0 genuine, 1 echo\n"), std::string::npos)
+        << s;
+    EXPECT_NE(s.find("  Unknown options: of 0 SYN+ACKs that carried an unknown option kind, 0 echoed"),
+              std::string::npos);
+    EXPECT_EQ(s.find("Note:"), std::string::npos);
+    // No line ends in a space.
+    EXPECT_EQ(s.find(" \n"), std::string::npos);
+}
+
+TEST_F(Report, PairsWithTheOptionDiff) {
+    scenario();
+    std::ostringstream out;
+    write_pairs(out, pair_rows(c, reg), totals(), ReportRequest{});
+    const std::string s = out.str();
+    EXPECT_NE(s.find("# syn_frame\tsynack_frame\tclient\tserver\tverdict\tdiff\n"), std::string::npos);
+    EXPECT_NE(s.find("1\t2\t192.0.2.10:40001\t198.51.100.1:80\tmptcp-echo\t=MP_CAPABLE v0 key 0x099c0e6b50c00000\n"),
+              std::string::npos)
+        << s;
+    EXPECT_NE(s.find("3\t4\t192.0.2.10:40002\t198.51.100.2:80\tplain\t+MSS 1380 -KIND222\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("# 2 pairs\n"), std::string::npos);
+}
+
+TEST_F(Report, NotesSayWhatWasHidden) {
+    Totals t;
+    ReportRequest r = parse_ok("middlebox,ip.src==10.0.0.1");
+    EXPECT_TRUE(report_notes(t, r).empty());
+    t.hidden_frames = 3;
+    t.hidden_handshakes = 1;
+    t.evictions = 2;
+    auto notes = report_notes(t, r);
+    ASSERT_EQ(notes.size(), 3u);
+    EXPECT_NE(notes[0].find("1 handshake found by the analysis had no frame matching the report filter \"ip.src==10.0.0.1\""),
+              std::string::npos)
+        << notes[0];
+    EXPECT_NE(notes[1].find("3 frames"), std::string::npos);
+    EXPECT_NE(notes[2].find("2 pending SYNs were dropped"), std::string::npos);
+
+    t = Totals{};
+    t.out_of_order_frames = 4;
+    notes = report_notes(t, ReportRequest{});
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_NE(notes[0].find("WARNING"), std::string::npos);
+    EXPECT_NE(notes[0].find("-R"), std::string::npos);
+
+    // A filter on middlebox fields: SYNs only match it with two passes.
+    notes = report_notes(Totals{}, parse_ok("middlebox,middlebox.verdict==\"mptcp-echo\""));
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_NE(notes[0].find("tshark -2"), std::string::npos);
+}
