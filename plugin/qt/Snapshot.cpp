@@ -1,0 +1,225 @@
+#include "Snapshot.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+#include "middlebox/OptionDiff.h"
+
+namespace middlebox_qt {
+
+using middlebox::Address;
+using middlebox::Verdict;
+
+namespace {
+
+// Wireshark 4.0 wants commas between string set members.
+const char* kEchoSet = "middlebox.verdict in {\"mptcp-echo\", \"option-echo\"}";
+
+std::string key_hex(uint64_t k) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%016" PRIx64, k);
+    return buf;
+}
+
+std::string kind_text(uint8_t kind) {
+    const std::string name = middlebox::option_name(kind);
+    if (name.rfind("KIND", 0) == 0) return name;  // unknown kinds are named by number already
+    return name + " (" + std::to_string(kind) + ")";
+}
+
+void append(std::string& out, const std::string& item, const char* sep) {
+    if (item.empty()) return;
+    if (!out.empty()) out += sep;
+    out += item;
+}
+
+std::string block_text(const middlebox::OptionBlock& b) {
+    if (!b.ok()) return std::string("(") + middlebox::status_name(b.status()) + ")";
+    std::string out;
+    for (size_t i = 0; i < b.count(); ++i) append(out, middlebox::describe_option(b, b.at(i)), ", ");
+    return out.empty() ? "(none)" : out;
+}
+
+std::string pair_echoed(const middlebox::EchoEvidence& ev) {
+    std::string out;
+    if (ev.mpc_echo)
+        append(out, ev.synack_mpc.has_key ? "MP_CAPABLE key " + key_hex(ev.synack_mpc.key) : "keyless MP_CAPABLE",
+               "; ");
+    if (ev.join_echo) append(out, "MP_JOIN", "; ");
+    for (uint8_t i = 0; i < ev.echoed_count; ++i) {
+        const uint8_t k = ev.echoed_kinds[i];
+        if (k == middlebox::kMptcp || k == middlebox::kTimestamp) continue;  // named above / below
+        append(out, kind_text(k), "; ");
+    }
+    if (ev.tsval_echo) append(out, "TSval", "; ");
+    if (ev.all_options) append(out, "whole option block", "; ");
+    return out;
+}
+
+std::string server_echoed(const middlebox::ServerSummary& s) {
+    std::string keys;
+    const size_t shown = std::min<size_t>(s.echoed_keys.size(), 3);
+    for (size_t i = 0; i < shown; ++i) append(keys, key_hex(s.echoed_keys[i]), ", ");
+    if (s.echoed_keys.size() > shown) keys += ", +" + std::to_string(s.echoed_keys.size() - shown) + " more";
+    std::string out;
+    if (!keys.empty()) out = (s.echoed_keys.size() == 1 ? "key " : "keys ") + keys;
+    if (s.echoed_keyless) append(out, "keyless MP_CAPABLE", "; ");
+    std::string kinds;
+    for (int k = 0; k < 256; ++k)
+        if (s.echoed_kinds[k]) append(kinds, kind_text(static_cast<uint8_t>(k)), ", ");
+    if (!kinds.empty()) append(out, "kinds " + kinds, "; ");
+    return out;
+}
+
+std::string verdicts_text(const uint32_t (&v)[middlebox::kVerdictCount]) {
+    std::vector<int> order;
+    for (int i = 1; i < middlebox::kVerdictCount; ++i)
+        if (v[i] != 0) order.push_back(i);
+    // Echo verdicts first, then by count; ties in verdict order.
+    std::stable_sort(order.begin(), order.end(), [&v](int a, int b) {
+        const bool ea = middlebox::is_echo(static_cast<Verdict>(a)), eb = middlebox::is_echo(static_cast<Verdict>(b));
+        if (ea != eb) return ea;
+        return v[a] > v[b];
+    });
+    std::string out;
+    for (int i : order)
+        append(out, std::string(middlebox::verdict_name(static_cast<Verdict>(i))) + " " + std::to_string(v[i]), ", ");
+    return out;
+}
+
+}  // namespace
+
+std::string ServerRow::hops_text() const {
+    if (min_hops < 0) return "";
+    if (min_hops == max_hops) return std::to_string(min_hops);
+    return std::to_string(min_hops) + "-" + std::to_string(max_hops);
+}
+
+std::string ServerRow::evidence_text(size_t limit) const {
+    std::string out;
+    for (size_t i = 0; i < evidence_frames.size() && i < limit; ++i)
+        append(out, std::to_string(evidence_frames[i]), ", ");
+    if (evidence_frames.size() > limit) out += ", ...";
+    return out;
+}
+
+size_t Snapshot::suspects() const {
+    return static_cast<size_t>(std::count_if(servers.begin(), servers.end(), [](const ServerRow& s) { return s.suspect(); }));
+}
+
+Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r, const ClientLookup& clients) {
+    Snapshot snap;
+    const std::vector<middlebox::ServerSummary> rows = r.summarize(c);
+    snap.totals = middlebox::Registry::totals(c, rows, r);
+    snap.servers.reserve(rows.size());
+    for (const middlebox::ServerSummary& s : rows) {
+        ServerRow row;
+        row.address = s.address;
+        row.port = s.port;
+        row.address_text = middlebox::address_text(s.address);
+        row.handshakes = s.handshakes;
+        row.synacks = s.synacks;
+        std::copy(std::begin(s.verdicts), std::end(s.verdicts), std::begin(row.verdicts));
+        row.verdicts_text = verdicts_text(row.verdicts);
+        row.echoed = server_echoed(s);
+        if (s.synacks > 0) {
+            row.min_hops = s.min_hops;
+            row.max_hops = s.max_hops;
+        }
+        row.hop_mismatches = s.hop_mismatches;
+        row.first_synack_frame = s.first_synack_frame;
+
+        row.pairs.reserve(s.handshake_indices.size());
+        for (uint32_t index : s.handshake_indices) {
+            if (index >= c.handshake_count()) continue;  // never: the registry is cleared with the file
+            const middlebox::Handshake& hs = c.handshake(index);
+            PairRow p;
+            p.handshake = index;
+            p.verdict = hs.verdict;
+            p.syn_frame = hs.syn_frame != 0 ? hs.syn_frame : hs.first_syn_frame;
+            p.answer_frame = hs.answer_frame;
+            p.answer_is_synack = hs.answer_role == middlebox::Role::SynAck;
+            p.syn_copies = hs.syn_copies;
+            if (p.answer_is_synack) {
+                p.ttl = hs.answer_ttl;
+                p.hops = middlebox::estimated_hops(hs.answer_ttl);
+                p.hop_mismatch = hs.hop_mismatch();
+            }
+            Address client;
+            uint16_t client_port = 0;
+            if (clients && clients(index, &client, &client_port)) {
+                p.client_known = true;
+            } else if (hs.pair != middlebox::kNone) {
+                const middlebox::FlowTuple& t = c.pair(hs.pair).server_to_client;
+                client = t.dst;
+                client_port = t.dst_port;
+                p.client_known = true;
+            }
+            if (p.client_known) {
+                p.client = client;
+                p.client_port = client_port;
+                p.client_text = middlebox::address_text(client);
+            }
+            if (hs.pair != middlebox::kNone) {
+                const middlebox::Pair& pr = c.pair(hs.pair);
+                const middlebox::OptionBlock synack = pr.synack_block();
+                const middlebox::OptionBlock syn = pr.syn_block();
+                p.diff = middlebox::option_diff(pr.has_syn ? &syn : nullptr, synack);
+                p.synack_options = block_text(synack);
+                if (pr.has_syn) p.syn_options = block_text(syn);
+                if (middlebox::is_echo(hs.verdict)) {
+                    p.echoed = pair_echoed(pr.evidence);
+                    row.evidence_frames.push_back(hs.answer_frame);
+                }
+            }
+            row.pairs.push_back(std::move(p));
+        }
+        std::sort(row.evidence_frames.begin(), row.evidence_frames.end());
+        snap.servers.push_back(std::move(row));
+    }
+    return snap;
+}
+
+std::string address_filter(const Address& a, const char* direction) {
+    return std::string(a.family == 6 ? "ipv6." : "ip.") + direction + " == " + middlebox::address_text(a);
+}
+
+std::string server_filter(const ServerRow& s) {
+    const std::string port = std::to_string(s.port);
+    if (s.suspect()) return std::string(kEchoSet) + " && " + address_filter(s.address, "src") + " && tcp.srcport == " + port;
+    return "middlebox.verdict && ((" + address_filter(s.address, "src") + " && tcp.srcport == " + port + ") || (" +
+           address_filter(s.address, "dst") + " && tcp.dstport == " + port + "))";
+}
+
+std::string pair_filter(const ServerRow& s, const PairRow& p) {
+    if (!p.client_known) return server_filter(s);
+    return address_filter(p.client, "addr") + " && tcp.port == " + std::to_string(p.client_port) + " && " +
+           address_filter(s.address, "addr") + " && tcp.port == " + std::to_string(s.port);
+}
+
+std::string suspects_filter(const std::vector<const ServerRow*>& shown, size_t all_suspects) {
+    std::vector<const ServerRow*> suspects;
+    for (const ServerRow* s : shown)
+        if (s->suspect()) suspects.push_back(s);
+    if (suspects.size() == all_suspects || suspects.empty())
+        return std::string(kEchoSet) + " && tcp.flags.syn == 1 && tcp.flags.ack == 1";
+    std::string any;
+    for (const ServerRow* s : suspects) {
+        const std::string one = address_filter(s->address, "src") + " && tcp.srcport == " + std::to_string(s->port);
+        append(any, suspects.size() == 1 ? one : "(" + one + ")", " || ");
+    }
+    return std::string(kEchoSet) + " && " + (suspects.size() == 1 ? any : "(" + any + ")");
+}
+
+std::string csv_field(const std::string& s) {
+    std::string out = "\"";
+    for (char ch : s) {
+        if (ch == '"') out += '"';
+        out += ch;
+    }
+    out += '"';
+    return out;
+}
+
+}  // namespace middlebox_qt

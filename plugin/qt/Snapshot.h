@@ -1,0 +1,110 @@
+// What the Suspected Middleboxes dialog shows, copied out of the plugin's
+// Correlator and Registry in one go: plain values that stay valid after the
+// capture file they came from is closed. No Qt here, so the snapshot and
+// the display filters it implies are tested without a GUI.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "middlebox/Correlator.h"
+#include "middlebox/Registry.h"
+#include "middlebox/Segment.h"
+#include "middlebox/Verdict.h"
+
+namespace middlebox_qt {
+
+// One handshake towards a server: a child row of the server.
+struct PairRow {
+    uint32_t handshake = 0;
+    bool client_known = false;
+    middlebox::Address client;
+    uint16_t client_port = 0;
+    std::string client_text;  // "192.0.2.10" (empty when unknown)
+    middlebox::Verdict verdict = middlebox::Verdict::None;
+    uint32_t syn_frame = 0;     // the SYN copy the answer was paired with; 0: not captured
+    uint32_t answer_frame = 0;  // SYN+ACK or RST; 0: unanswered
+    bool answer_is_synack = false;
+    int hops = -1;  // estimated hops of the SYN+ACK; -1: none
+    int ttl = -1;
+    bool hop_mismatch = false;
+    uint16_t syn_copies = 0;
+    std::string echoed;          // what this SYN+ACK copied: "MP_CAPABLE key 0x..", "KIND222", "TSval"
+    std::string diff;            // options against the SYN (+added -removed ~changed =returned)
+    std::string syn_options;     // the SYN's options in words
+    std::string synack_options;  // the SYN+ACK's options in words
+
+    // Where a double-click goes: the SYN+ACK (or RST), else the SYN.
+    uint32_t target_frame() const { return answer_frame != 0 ? answer_frame : syn_frame; }
+};
+
+// One server endpoint (the SYNs' destination address and port).
+struct ServerRow {
+    middlebox::Address address;
+    uint16_t port = 0;
+    std::string address_text;
+    uint32_t handshakes = 0;
+    uint32_t synacks = 0;
+    uint32_t verdicts[middlebox::kVerdictCount] = {};
+    std::string verdicts_text;  // "mptcp-echo 3, plain 1": every non-zero count, by count
+    std::string echoed;         // "key 0x099c0e6b50c00000; kinds MPTCP (30), KIND222"
+    int min_hops = -1, max_hops = -1;
+    uint32_t hop_mismatches = 0;
+    uint32_t first_synack_frame = 0;
+    std::vector<uint32_t> evidence_frames;  // SYN+ACKs proving an echo, in frame order
+    std::vector<PairRow> pairs;             // in first-frame order
+
+    uint32_t mptcp_echoes() const { return verdicts[static_cast<int>(middlebox::Verdict::MptcpEcho)]; }
+    uint32_t option_echoes() const { return verdicts[static_cast<int>(middlebox::Verdict::OptionEcho)]; }
+    uint32_t echoes() const { return mptcp_echoes() + option_echoes(); }
+    bool suspect() const { return echoes() > 0; }
+    // "7" or "5-7"; "" without SYN+ACK.
+    std::string hops_text() const;
+    // "12, 40, 77" (at most `limit`, then ", ...").
+    std::string evidence_text(size_t limit = 8) const;
+    // Where a double-click goes: the first echoing SYN+ACK, else the first SYN+ACK.
+    uint32_t target_frame() const {
+        return !evidence_frames.empty() ? evidence_frames.front() : first_synack_frame;
+    }
+};
+
+struct Snapshot {
+    std::vector<ServerRow> servers;  // every server endpoint, sorted by address then port
+    middlebox::Totals totals;
+    size_t suspects() const;
+};
+
+// The client of a handshake as the tap saw it; false when unknown.
+using ClientLookup = std::function<bool(uint32_t handshake, middlebox::Address* address, uint16_t* port)>;
+
+// Builds the snapshot from the registry's summaries (Registry::summarize) and
+// the correlator's handshakes and pairs. `clients` may be empty: the client of
+// an answered handshake is then taken from its SYN+ACK.
+Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r,
+                        const ClientLookup& clients = {});
+
+// Display filters (Wireshark syntax) -------------------------------------
+
+// "ip.src == 198.51.100.1" / "ipv6.src == 2001:db8::1".
+std::string address_filter(const middlebox::Address& a, const char* direction /* "src", "dst", "addr" */);
+
+// The SYN+ACKs of this server that carry an echo verdict; for a server
+// without one, every handshake packet to or from it that has a verdict.
+std::string server_filter(const ServerRow& s);
+
+// The packets of one handshake's connection (a conversation filter).
+std::string pair_filter(const ServerRow& s, const PairRow& p);
+
+// The echoing SYN+ACKs of the given servers. When `shown` holds every
+// suspect of the snapshot the filter does not name addresses.
+std::string suspects_filter(const std::vector<const ServerRow*>& shown, size_t all_suspects);
+
+// CSV ------------------------------------------------------------------
+
+// One field, quoted the way Wireshark's "Copy as CSV" does (always quoted,
+// inner quotes doubled).
+std::string csv_field(const std::string& s);
+
+}  // namespace middlebox_qt

@@ -1,0 +1,523 @@
+#include "SuspectDialog.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QKeySequence>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSet>
+#include <QShortcut>
+#include <QStackedWidget>
+#include <QTimer>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+#include <cstdio>
+
+#include "SuspectModel.h"
+
+namespace middlebox_qt {
+
+namespace {
+
+// Wireshark titles its dialogs "Wireshark · <Dialog> · <file>".
+const QString kMiddleDot = QString::fromUtf8(" \xc2\xb7 ");
+
+// Poll the host this often for resets (file closed, reloaded, another one
+// opened) that no draw callback reports.
+constexpr int kPollMs = 1000;
+// While a file is being read or captured, refresh at most this often.
+constexpr qint64 kLiveRefreshMs = 3000;
+
+}  // namespace
+
+QString whatItLooksFor() {
+    return SuspectDialog::tr(
+        "<p>This dialog lists the servers whose SYN+ACK repeats what the client put in its SYN: a sign that a "
+        "middlebox answered the handshake, not the server. It looks for</p>"
+        "<ul>"
+        "<li><b>mptcp-echo</b>: an MP_CAPABLE that carries the client's own key (MPTCP v0) or the keyless form only a "
+        "SYN may use (v1), or an MP_JOIN returned byte for byte;</li>"
+        "<li><b>option-echo</b>: an option no genuine server copies (an unknown or experimental kind such as 222, "
+        "253 or 254, MD5, TCP-AO) returned byte for byte, or the SYN's timestamp value returned as the "
+        "SYN+ACK's.</li>"
+        "</ul>"
+        "<p>Options two honest stacks may share (MSS, window scale, SACK permitted, ...) never count. A handshake "
+        "counts only when both its SYN and its SYN+ACK are in the capture, with their options readable.</p>");
+}
+
+SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
+    : QDialog(parent), host_(host), logging_(!qEnvironmentVariableIsEmpty("MIDDLEBOX_QT_LOG")) {
+    setObjectName(QStringLiteral("MiddleboxSuspectsDialog"));
+    setWindowTitle(fileTitle());
+    setWindowFlags(windowFlags() | Qt::WindowMinMaxButtonsHint);
+    resize(1100, 480);
+
+    model_ = new SuspectModel(this);
+    proxy_ = new SuspectProxy(this);
+    proxy_->setSourceModel(model_);
+
+    view_ = new QTreeView(this);
+    view_->setModel(proxy_);
+    view_->setSortingEnabled(true);
+    view_->sortByColumn(SuspectModel::ColEchoes, Qt::DescendingOrder);
+    view_->setUniformRowHeights(true);
+    view_->setAlternatingRowColors(true);
+    view_->setAllColumnsShowFocus(true);
+    view_->setSelectionMode(QAbstractItemView::SingleSelection);
+    view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view_->setContextMenuPolicy(Qt::CustomContextMenu);
+    view_->header()->setStretchLastSection(true);
+    view_->header()->setSortIndicatorShown(true);
+    view_->setWhatsThis(tr("Double-click a row or press Enter to go to its SYN+ACK."));
+
+    empty_label_ = new QLabel(this);
+    empty_label_->setWordWrap(true);
+    empty_label_->setTextFormat(Qt::RichText);
+    empty_label_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    empty_label_->setMargin(12);
+    empty_label_->setBackgroundRole(QPalette::Base);
+    empty_label_->setAutoFillBackground(true);
+
+    stack_ = new QStackedWidget(this);
+    stack_->addWidget(view_);
+    stack_->addWidget(empty_label_);
+
+    auto* search_label = new QLabel(tr("&Search:"), this);
+    search_ = new QLineEdit(this);
+    search_->setPlaceholderText(tr("Address, port, verdict, option or frame"));
+    search_->setClearButtonEnabled(true);
+    search_->setToolTip(tr("Show the servers whose row or handshakes contain this text (Ctrl+F)"));
+    search_label->setBuddy(search_);
+    all_servers_ = new QCheckBox(tr("Show servers &without echoes"), this);
+    all_servers_->setToolTip(tr("Also list servers whose handshakes show no echo, with their verdicts"));
+    auto* search_row = new QHBoxLayout;
+    search_row->addWidget(search_label);
+    search_row->addWidget(search_, 1);
+    search_row->addWidget(all_servers_);
+
+    hint_ = new QLabel(this);
+    hint_->setWordWrap(true);
+
+    buttons_ = new QDialogButtonBox(QDialogButtonBox::Help | QDialogButtonBox::Close, this);
+    goto_button_ = buttons_->addButton(tr("&Go to Packet"), QDialogButtonBox::ActionRole);
+    goto_button_->setToolTip(tr("Go to the selected row's SYN+ACK in the packet list (Enter, double-click)"));
+    apply_button_ = buttons_->addButton(tr("&Apply as Filter"), QDialogButtonBox::ActionRole);
+    apply_button_->setToolTip(tr("Show the selected server's echoing SYN+ACKs, or the selected handshake's "
+                                 "connection, in the packet list"));
+    filter_all_button_ = buttons_->addButton(tr("Filter A&ll Suspects"), QDialogButtonBox::ActionRole);
+    filter_all_button_->setToolTip(tr("Show the echoing SYN+ACKs of every server listed"));
+    copy_button_ = buttons_->addButton(tr("C&opy"), QDialogButtonBox::ActionRole);
+    auto* copy_menu = new QMenu(copy_button_);
+    QAction* copy_csv = copy_menu->addAction(tr("as CSV"));
+    QAction* copy_csv_all = copy_menu->addAction(tr("as CSV, with Handshakes"));
+    QAction* copy_filter = copy_menu->addAction(tr("Display Filter of the Selection"));
+    copy_button_->setMenu(copy_menu);
+    save_button_ = buttons_->addButton(tr("Sa&ve As…"), QDialogButtonBox::ActionRole);
+    save_button_->setToolTip(tr("Save the table as CSV"));
+    refresh_button_ = buttons_->addButton(tr("&Refresh"), QDialogButtonBox::ActionRole);
+    refresh_button_->setToolTip(tr("Analyse the whole capture file again (F5)"));
+    for (QAbstractButton* b : buttons_->buttons())
+        if (auto* pb = qobject_cast<QPushButton*>(b)) {
+            pb->setAutoDefault(false);
+            pb->setDefault(false);
+        }
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(stack_, 1);
+    layout->addLayout(search_row);
+    layout->addWidget(hint_);
+    layout->addWidget(buttons_);
+
+    connect(view_, &QTreeView::activated, this, &SuspectDialog::activated);
+    connect(view_, &QWidget::customContextMenuRequested, this, &SuspectDialog::contextMenu);
+    connect(view_->selectionModel(), &QItemSelectionModel::currentChanged, this, &SuspectDialog::updateWidgets);
+    connect(search_, &QLineEdit::textChanged, this, [this](const QString& t) {
+        proxy_->setSearchText(t);
+        updateWidgets();
+    });
+    connect(all_servers_, &QCheckBox::toggled, this, [this](bool on) {
+        proxy_->setSuspectsOnly(!on);
+        updateWidgets();
+    });
+    connect(goto_button_, &QPushButton::clicked, this, &SuspectDialog::gotoSelected);
+    connect(apply_button_, &QPushButton::clicked, this, [this] { applySelectedFilter(true); });
+    connect(filter_all_button_, &QPushButton::clicked, this, [this] { applyAllSuspectsFilter(true); });
+    connect(copy_csv, &QAction::triggered, this, [this] { copyCsv(false); });
+    connect(copy_csv_all, &QAction::triggered, this, [this] { copyCsv(true); });
+    connect(copy_filter, &QAction::triggered, this, [this] {
+        const QString f = selectedFilter();
+        if (!f.isEmpty()) QApplication::clipboard()->setText(f);
+    });
+    connect(save_button_, &QPushButton::clicked, this, &SuspectDialog::saveAs);
+    connect(refresh_button_, &QPushButton::clicked, this, &SuspectDialog::retap);
+    connect(buttons_, &QDialogButtonBox::helpRequested, this, &SuspectDialog::showHelp);
+    connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto* find = new QShortcut(QKeySequence::Find, this);
+    connect(find, &QShortcut::activated, this, [this] {
+        search_->setFocus();
+        search_->selectAll();
+    });
+    auto* reload = new QShortcut(QKeySequence::Refresh, this);
+    connect(reload, &QShortcut::activated, this, &SuspectDialog::retap);
+    auto* copy = new QShortcut(QKeySequence::Copy, view_, nullptr, nullptr, Qt::WidgetShortcut);
+    connect(copy, &QShortcut::activated, this, [this] { copyCsv(false); });
+
+    refresh_timer_ = new QTimer(this);
+    refresh_timer_->setSingleShot(true);
+    refresh_timer_->setInterval(100);
+    connect(refresh_timer_, &QTimer::timeout, this, &SuspectDialog::refresh);
+    poll_timer_ = new QTimer(this);
+    poll_timer_->setInterval(kPollMs);
+    connect(poll_timer_, &QTimer::timeout, this, &SuspectDialog::poll);
+
+    QPointer<SuspectDialog> self(this);
+    listening_ = host_->listen(
+        [self] {
+            if (self) self->scheduleRefresh();
+        },
+        &listen_error_);
+    if (!listening_) log(QStringLiteral("listen-failed %1").arg(listen_error_));
+    refresh();
+    poll_timer_->start();
+    view_->setFocus();
+}
+
+SuspectDialog::~SuspectDialog() {
+    if (listening_) host_->unlisten();
+    delete host_;
+}
+
+void SuspectDialog::closeEvent(QCloseEvent* event) {
+    log(QStringLiteral("closed"));
+    QDialog::closeEvent(event);
+}
+
+bool SuspectDialog::showingEmptyText() const { return stack_->currentWidget() == empty_label_; }
+
+QString SuspectDialog::fileTitle() const {
+    const FileInfo info = host_->fileInfo();
+    QString title = tr("Wireshark") + kMiddleDot + tr("Suspected Middleboxes");
+    if (!info.path.isEmpty()) title += kMiddleDot + QFileInfo(info.path).fileName();
+    return title;
+}
+
+void SuspectDialog::log(const QString& line) const {
+    if (!logging_) return;
+    std::fprintf(stderr, "middlebox-qt: %s\n", line.toLocal8Bit().constData());
+    std::fflush(stderr);
+}
+
+void SuspectDialog::logLater(const QString& what, int ms) {
+    if (!logging_) return;
+    QTimer::singleShot(ms, this, [this, what] {
+        const FileInfo info = host_->fileInfo();
+        log(QStringLiteral("%1 displayed %2 of %3 current %4")
+                .arg(what)
+                .arg(info.displayed)
+                .arg(info.frames)
+                .arg(info.current_frame));
+    });
+}
+
+void SuspectDialog::scheduleRefresh() {
+    if (!refresh_timer_->isActive()) refresh_timer_->start();
+}
+
+void SuspectDialog::poll() {
+    const uint64_t g = host_->generation();
+    if (g == seen_generation_) return;
+    // A live capture or a long read: the draw callback refreshes, and so
+    // does this, but not more often than Wireshark redraws its own taps.
+    const FileInfo info = host_->fileInfo();
+    if (info.state == FileInfo::Reading && QDateTime::currentMSecsSinceEpoch() - last_refresh_ms_ < kLiveRefreshMs)
+        return;
+    refresh();
+}
+
+void SuspectDialog::refresh() {
+    seen_generation_ = host_->generation();
+    last_refresh_ms_ = QDateTime::currentMSecsSinceEpoch();
+
+    // Keep what the user had open and selected across the reset.
+    QSet<QByteArray> expanded;
+    auto keyOf = [](const ServerRow& s) {
+        QByteArray k(reinterpret_cast<const char*>(s.address.bytes), 16);
+        k.append(static_cast<char>(s.address.family)).append(QByteArray::number(s.port));
+        return k;
+    };
+    for (int r = 0; r < proxy_->rowCount(); ++r) {
+        const QModelIndex pi = proxy_->index(r, 0);
+        if (!view_->isExpanded(pi)) continue;
+        if (const ServerRow* s = model_->server(proxy_->mapToSource(pi))) expanded.insert(keyOf(*s));
+    }
+    QByteArray current_server;
+    uint32_t current_handshake = 0;
+    bool current_is_pair = false;
+    const QModelIndex cur = currentSourceIndex();
+    if (const ServerRow* s = model_->server(cur)) current_server = keyOf(*s);
+    if (const PairRow* p = model_->pair(cur)) {
+        current_is_pair = true;
+        current_handshake = p->handshake;
+    }
+
+    Snapshot snap;
+    have_file_ = host_->snapshot(&snap);
+    model_->setSnapshot(std::move(snap));
+
+    for (int r = 0; r < proxy_->rowCount(); ++r) {
+        const QModelIndex pi = proxy_->index(r, 0);
+        const ServerRow* s = model_->server(proxy_->mapToSource(pi));
+        if (s == nullptr) continue;
+        const QByteArray k = keyOf(*s);
+        if (expanded.contains(k)) view_->expand(pi);
+        if (k != current_server) continue;
+        QModelIndex target = pi;
+        if (current_is_pair)
+            for (int h = 0; h < proxy_->rowCount(pi); ++h) {
+                const QModelIndex ph = proxy_->index(h, 0, pi);
+                const PairRow* p = model_->pair(proxy_->mapToSource(ph));
+                if (p != nullptr && p->handshake == current_handshake) target = ph;
+            }
+        view_->selectionModel()->setCurrentIndex(target, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    }
+    if (!view_->currentIndex().isValid() && proxy_->rowCount() > 0)
+        view_->selectionModel()->setCurrentIndex(proxy_->index(0, 0),
+                                                 QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    for (int c = 0; c < SuspectModel::ColumnCount - 1; ++c) view_->resizeColumnToContents(c);
+    setWindowTitle(fileTitle());
+    updateWidgets();
+    const Snapshot& s = model_->snapshot();
+    log(QStringLiteral("rows %1 servers %2 suspects %3 handshakes %4 file %5")
+            .arg(proxy_->rowCount())
+            .arg(s.servers.size())
+            .arg(s.suspects())
+            .arg(s.totals.handshakes)
+            .arg(host_->fileInfo().path));
+}
+
+void SuspectDialog::retap() {
+    log(QStringLiteral("retap"));
+    if (!host_->retap()) refresh();
+}
+
+QString SuspectDialog::emptyText() const {
+    const Snapshot& s = model_->snapshot();
+    QString head;
+    if (!have_file_) {
+        head = tr("<p><b>No capture file is open.</b> Open one or start a capture: this list fills as its "
+                  "handshakes are dissected.</p>");
+    } else if (s.totals.handshakes == 0) {
+        const FileInfo info = host_->fileInfo();
+        head = info.state == FileInfo::Reading
+                   ? tr("<p><b>No TCP handshake yet.</b> The list fills as SYNs and SYN+ACKs arrive.</p>")
+                   : tr("<p><b>No TCP handshake (SYN, SYN+ACK) in this capture.</b></p>");
+    } else if (!proxy_->searchText().isEmpty() && (proxy_->suspectsOnly() ? s.suspects() > 0 : !s.servers.empty())) {
+        return tr("<p><b>No server matches “%1”.</b> Clear the search to see all %2.</p>")
+            .arg(proxy_->searchText().toHtmlEscaped())
+            .arg(proxy_->suspectsOnly() ? tr("%n suspect(s)", nullptr, static_cast<int>(s.suspects()))
+                                        : tr("%n server(s)", nullptr, static_cast<int>(s.servers.size())));
+    } else {
+        const middlebox::Totals& t = s.totals;
+        head = tr("<p><b>No suspected middleboxes.</b> %1 handshake(s) towards %2 server(s) were checked; %3 "
+                  "answered by a SYN+ACK (%4 genuine MPTCP, %5 MP_CAPABLE not returned, %6 plain).</p>")
+                   .arg(t.handshakes)
+                   .arg(t.servers)
+                   .arg(t.synacks)
+                   .arg(t.verdicts[static_cast<int>(middlebox::Verdict::MptcpGenuine)])
+                   .arg(t.verdicts[static_cast<int>(middlebox::Verdict::MptcpAbsent)])
+                   .arg(t.verdicts[static_cast<int>(middlebox::Verdict::Plain)]);
+        if (t.hidden_frames)
+            head += tr("<p>%1 handshake frame(s) never reached this dialog's listener.</p>").arg(t.hidden_frames);
+    }
+    return head + whatItLooksFor();
+}
+
+void SuspectDialog::updateWidgets() {
+    const bool empty = proxy_->rowCount() == 0;
+    if (empty) empty_label_->setText(emptyText());
+    stack_->setCurrentWidget(empty ? static_cast<QWidget*>(empty_label_) : static_cast<QWidget*>(view_));
+
+    const QModelIndex cur = currentSourceIndex();
+    const ServerRow* s = model_->server(cur);
+    const PairRow* p = model_->pair(cur);
+    const uint32_t frame = p ? p->target_frame() : (s ? s->target_frame() : 0);
+    goto_button_->setEnabled(!empty && frame != 0);
+    apply_button_->setEnabled(!empty && s != nullptr);
+    const std::vector<const ServerRow*> shown = proxy_->shownServers();
+    bool any_suspect = false;
+    for (const ServerRow* r : shown) any_suspect = any_suspect || r->suspect();
+    filter_all_button_->setEnabled(any_suspect);
+    copy_button_->setEnabled(!empty);
+    save_button_->setEnabled(!empty);
+
+    const Snapshot& snap = model_->snapshot();
+    const middlebox::Totals& t = snap.totals;
+    QString hint;
+    if (have_file_) {
+        hint = tr("%1 suspected middlebox(es) among %2 server(s); %3 of %4 handshake(s) echoed the SYN.")
+                   .arg(snap.suspects())
+                   .arg(t.servers)
+                   .arg(t.verdicts[static_cast<int>(middlebox::Verdict::MptcpEcho)] +
+                        t.verdicts[static_cast<int>(middlebox::Verdict::OptionEcho)])
+                   .arg(t.handshakes);
+        if (static_cast<size_t>(proxy_->rowCount()) != snap.suspects() || !proxy_->suspectsOnly())
+            hint += QLatin1Char(' ') + tr("Showing %n row(s).", nullptr, proxy_->rowCount());
+        if (t.evictions) hint += QLatin1Char(' ') + tr("%1 pending SYN(s) were dropped at the cap.").arg(t.evictions);
+    }
+    if (!listening_) hint += QLatin1Char(' ') + tr("Live updates are off: %1").arg(listen_error_);
+    if (!empty) hint += QLatin1Char(' ') + tr("Double-click a row to go to its SYN+ACK.");
+    hint_->setText(hint.trimmed());
+}
+
+QModelIndex SuspectDialog::currentSourceIndex() const {
+    const QModelIndex pi = view_->currentIndex();
+    return pi.isValid() ? proxy_->mapToSource(pi) : QModelIndex();
+}
+
+QString SuspectDialog::selectedFilter() const {
+    const QModelIndex cur = currentSourceIndex();
+    const ServerRow* s = model_->server(cur);
+    if (s == nullptr) return QString();
+    if (const PairRow* p = model_->pair(cur)) return QString::fromStdString(pair_filter(*s, *p));
+    return QString::fromStdString(server_filter(*s));
+}
+
+QString SuspectDialog::allSuspectsFilter() const {
+    return QString::fromStdString(suspects_filter(proxy_->shownServers(), model_->snapshot().suspects()));
+}
+
+void SuspectDialog::applySelectedFilter(bool apply) {
+    const QString f = selectedFilter();
+    if (f.isEmpty()) return;
+    log(QStringLiteral("filter %1").arg(f));
+    host_->setDisplayFilter(f, apply);
+    logLater(QStringLiteral("filtered"), 1500);
+}
+
+void SuspectDialog::applyAllSuspectsFilter(bool apply) {
+    const QString f = allSuspectsFilter();
+    log(QStringLiteral("filter %1").arg(f));
+    host_->setDisplayFilter(f, apply);
+    logLater(QStringLiteral("filtered"), 1500);
+}
+
+void SuspectDialog::activated(const QModelIndex& proxy_index) {
+    const uint frame = proxy_index.data(SuspectModel::FrameRole).toUInt();
+    if (frame == 0) return;
+    log(QStringLiteral("goto %1").arg(frame));
+    host_->gotoFrame(frame);
+    logLater(QStringLiteral("went"), 1000);
+}
+
+void SuspectDialog::gotoSelected() {
+    const QModelIndex pi = view_->currentIndex();
+    if (pi.isValid()) activated(pi);
+}
+
+QString SuspectDialog::csv(bool with_handshakes) const { return tableCsv(proxy_, with_handshakes); }
+
+void SuspectDialog::copyCsv(bool with_handshakes) {
+    QApplication::clipboard()->setText(csv(with_handshakes));
+    log(QStringLiteral("copied %1 rows").arg(proxy_->rowCount()));
+}
+
+bool SuspectDialog::saveCsv(const QString& path, bool with_handshakes, QString* error) const {
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        if (error) *error = f.errorString();
+        return false;
+    }
+    f.write(csv(with_handshakes).toUtf8());
+    if (!f.commit()) {
+        if (error) *error = f.errorString();
+        return false;
+    }
+    return true;
+}
+
+void SuspectDialog::saveAs() {
+    const FileInfo info = host_->fileInfo();
+    QString base = QFileInfo(info.path).completeBaseName();
+    if (base.isEmpty()) base = QStringLiteral("capture");
+    const QString dir = info.path.isEmpty() ? QDir::homePath() : QFileInfo(info.path).absolutePath();
+    QString selected;
+    const QString csv_only = tr("Comma-separated values (*.csv)");
+    const QString csv_all = tr("CSV with handshakes (*.csv)");
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Wireshark") + kMiddleDot + tr("Save Suspected Middleboxes As…"),
+        QDir(dir).filePath(base + QStringLiteral("-middleboxes.csv")), csv_only + QStringLiteral(";;") + csv_all,
+        &selected);
+    if (path.isEmpty()) return;
+    QString error;
+    if (!saveCsv(path, selected == csv_all, &error))
+        QMessageBox::warning(this, tr("Save Suspected Middleboxes"), tr("Could not save %1: %2").arg(path, error));
+    else
+        log(QStringLiteral("saved %1").arg(path));
+}
+
+void SuspectDialog::showHelp() {
+    QMessageBox box(this);
+    box.setWindowTitle(tr("Wireshark") + kMiddleDot + tr("Suspected Middleboxes Help"));
+    box.setIcon(QMessageBox::Information);
+    box.setTextFormat(Qt::RichText);
+    QString text = whatItLooksFor();
+    text += tr("<p>Each row is a server endpoint (the SYNs' destination address and port); expand it to see each "
+               "handshake with its verdict and its SYN+ACK's options set against the SYN's "
+               "(<tt>+</tt>added, <tt>-</tt>removed, <tt>~</tt>changed, <tt>=</tt>returned unchanged). "
+               "Hops are estimated from the SYN+ACK's TTL; <tt>*</tt> marks a SYN+ACK that came from another distance "
+               "than the server's later segments.</p>"
+               "<p><b>Go to Packet</b> (Enter, double-click) selects the SYN+ACK. <b>Apply as Filter</b> shows the "
+               "selected server's echoing SYN+ACKs, or the selected handshake's connection; <b>Filter All Suspects</b> "
+               "the echoing SYN+ACKs of every server listed. The same analysis is in the packet details under "
+               "<i>Middlebox</i> and in the <tt>middlebox.verdict</tt> field.</p>");
+    if (!host_->pluginVersion().isEmpty()) text += tr("<p>Middlebox plugin %1.</p>").arg(host_->pluginVersion());
+    box.setText(text);
+    box.exec();
+}
+
+void SuspectDialog::contextMenu(const QPoint& pos) {
+    const QModelIndex pi = view_->indexAt(pos);
+    if (!pi.isValid()) return;
+    view_->setCurrentIndex(pi);
+    QMenu menu(this);
+    QAction* go = menu.addAction(tr("Go to SYN+ACK"));
+    const PairRow* p = model_->pair(proxy_->mapToSource(pi));
+    QAction* go_syn = nullptr;
+    if (p != nullptr && p->syn_frame != 0) go_syn = menu.addAction(tr("Go to SYN"));
+    menu.addSeparator();
+    QAction* apply = menu.addAction(tr("Apply as Filter"));
+    QAction* prepare = menu.addAction(tr("Prepare as Filter"));
+    QAction* apply_all = menu.addAction(tr("Apply as Filter: All Suspects"));
+    apply_all->setEnabled(filter_all_button_->isEnabled());
+    menu.addSeparator();
+    QAction* copy_filter = menu.addAction(tr("Copy Display Filter"));
+    QAction* copy = menu.addAction(tr("Copy Table as CSV"));
+    QAction* chosen = menu.exec(view_->viewport()->mapToGlobal(pos));
+    if (chosen == go) gotoSelected();
+    else if (chosen != nullptr && chosen == go_syn) host_->gotoFrame(p->syn_frame);
+    else if (chosen == apply) applySelectedFilter(true);
+    else if (chosen == prepare) applySelectedFilter(false);
+    else if (chosen == apply_all) applyAllSuspectsFilter(true);
+    else if (chosen == copy_filter) QApplication::clipboard()->setText(selectedFilter());
+    else if (chosen == copy) copyCsv(false);
+}
+
+}  // namespace middlebox_qt

@@ -1,0 +1,341 @@
+#include "SuspectModel.h"
+
+#include <QBrush>
+#include <QByteArray>
+#include <QFont>
+#include <QPalette>
+
+#include <cstring>
+
+namespace middlebox_qt {
+
+namespace {
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+QByteArray addressKey(const middlebox::Address& a, uint16_t port) {
+    QByteArray k;
+    k.append(static_cast<char>(a.family));
+    k.append(reinterpret_cast<const char*>(a.bytes), a.family == 4 ? 4 : 16);
+    k.append(static_cast<char>(port >> 8));
+    k.append(static_cast<char>(port & 0xff));
+    return k;
+}
+
+QVariant num(qulonglong v) { return QVariant::fromValue<qulonglong>(v); }
+QVariant frameText(uint32_t f) { return f ? QVariant(QString::number(f)) : QVariant(); }
+
+}  // namespace
+
+SuspectModel::SuspectModel(QObject* parent) : QAbstractItemModel(parent) {}
+
+void SuspectModel::setSnapshot(Snapshot snapshot) {
+    beginResetModel();
+    snapshot_ = std::move(snapshot);
+    endResetModel();
+}
+
+const ServerRow* SuspectModel::server(const QModelIndex& index) const {
+    if (!index.isValid() || index.model() != this) return nullptr;
+    const quintptr id = index.internalId();
+    const size_t row = id == 0 ? static_cast<size_t>(index.row()) : static_cast<size_t>(id - 1);
+    return row < snapshot_.servers.size() ? &snapshot_.servers[row] : nullptr;
+}
+
+const PairRow* SuspectModel::pair(const QModelIndex& index) const {
+    if (!index.isValid() || index.model() != this || index.internalId() == 0) return nullptr;
+    const ServerRow* s = server(index);
+    const size_t row = static_cast<size_t>(index.row());
+    return s != nullptr && row < s->pairs.size() ? &s->pairs[row] : nullptr;
+}
+
+QModelIndex SuspectModel::indexOfServer(const middlebox::Address& a, uint16_t port) const {
+    for (size_t i = 0; i < snapshot_.servers.size(); ++i) {
+        const ServerRow& s = snapshot_.servers[i];
+        if (s.port == port && s.address == a) return index(static_cast<int>(i), 0);
+    }
+    return QModelIndex();
+}
+
+QString SuspectModel::columnTitle(int column) {
+    switch (column) {
+        case ColAddress: return tr("Address");
+        case ColPort: return tr("Port");
+        case ColHandshakes: return tr("Handshakes");
+        case ColEchoes: return tr("Echoes");
+        case ColVerdicts: return tr("Verdicts");
+        case ColEchoed: return tr("Echoed");
+        case ColHops: return tr("Hops");
+        case ColSyn: return tr("SYN");
+        case ColSynAck: return tr("SYN+ACK");
+        case ColEvidence: return tr("Evidence Frames");
+        case ColDiff: return tr("Options vs SYN");
+        default: return QString();
+    }
+}
+
+QModelIndex SuspectModel::index(int row, int column, const QModelIndex& parent) const {
+    if (row < 0 || column < 0 || column >= ColumnCount) return QModelIndex();
+    if (!parent.isValid()) {
+        if (static_cast<size_t>(row) >= snapshot_.servers.size()) return QModelIndex();
+        return createIndex(row, column, quintptr(0));
+    }
+    if (parent.internalId() != 0) return QModelIndex();  // handshakes have no children
+    const size_t srow = static_cast<size_t>(parent.row());
+    if (srow >= snapshot_.servers.size() || static_cast<size_t>(row) >= snapshot_.servers[srow].pairs.size())
+        return QModelIndex();
+    return createIndex(row, column, quintptr(srow + 1));
+}
+
+QModelIndex SuspectModel::parent(const QModelIndex& child) const {
+    if (!child.isValid() || child.internalId() == 0) return QModelIndex();
+    return createIndex(static_cast<int>(child.internalId() - 1), 0, quintptr(0));
+}
+
+int SuspectModel::rowCount(const QModelIndex& parent) const {
+    if (!parent.isValid()) return static_cast<int>(snapshot_.servers.size());
+    if (parent.column() != 0 || parent.internalId() != 0) return 0;
+    const size_t srow = static_cast<size_t>(parent.row());
+    return srow < snapshot_.servers.size() ? static_cast<int>(snapshot_.servers[srow].pairs.size()) : 0;
+}
+
+int SuspectModel::columnCount(const QModelIndex&) const { return ColumnCount; }
+
+QVariant SuspectModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal) return QVariant();
+    if (role == Qt::DisplayRole) return columnTitle(section);
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+            case ColAddress: return tr("Server address (the SYNs' destination); under it, each client");
+            case ColPort: return tr("Server port; under it, each client's port");
+            case ColHandshakes: return tr("Handshakes (distinct SYNs) towards this server");
+            case ColEchoes: return tr("Handshakes whose SYN+ACK echoed the SYN (mptcp-echo + option-echo)");
+            case ColVerdicts: return tr("Handshakes per verdict (middlebox.verdict)");
+            case ColEchoed: return tr("What came back from the SYN: MP_CAPABLE keys and option kinds copied byte for byte");
+            case ColHops: return tr("Estimated hops of the SYN+ACKs (from their TTL); * marks a TTL that differs from "
+                                    "the server's later segments");
+            case ColSyn: return tr("Frame of the SYN the answer was paired with");
+            case ColSynAck: return tr("Frame of the SYN+ACK (or RST); for a server, its first echoing SYN+ACK. "
+                                      "Double-click to go there.");
+            case ColEvidence: return tr("SYN+ACK frames that prove an echo");
+            case ColDiff: return tr("The SYN+ACK's options set against the SYN's: +added -removed ~changed "
+                                    "=returned unchanged");
+            default: break;
+        }
+    }
+    return QVariant();
+}
+
+QVariant SuspectModel::data(const QModelIndex& index, int role) const {
+    const ServerRow* s = server(index);
+    if (s == nullptr) return QVariant();
+    if (index.internalId() == 0) return serverData(*s, index.column(), role);
+    const PairRow* p = pair(index);
+    return p != nullptr ? pairData(*s, *p, index.column(), role) : QVariant();
+}
+
+QVariant SuspectModel::serverData(const ServerRow& s, int column, int role) const {
+    if (role == FrameRole) return static_cast<uint>(s.target_frame());
+    if (role == Qt::TextAlignmentRole) {
+        switch (column) {
+            case ColPort: case ColHandshakes: case ColEchoes: case ColSynAck:
+                return static_cast<int>(Qt::AlignRight | Qt::AlignVCenter);
+            default: return QVariant();
+        }
+    }
+    if (role == Qt::FontRole && column == ColEchoes && s.suspect()) {
+        QFont f;
+        f.setBold(true);
+        return f;
+    }
+    if (role == SortRole) {
+        switch (column) {
+            case ColAddress: return addressKey(s.address, s.port);
+            case ColPort: return num(s.port);
+            case ColHandshakes: return num(s.handshakes);
+            case ColEchoes: return num(s.echoes());
+            case ColHops: return num(s.min_hops < 0 ? 0x10000 : s.min_hops * 256 + s.max_hops);
+            case ColSyn: return num(0);
+            case ColSynAck: return num(s.target_frame());
+            case ColEvidence: return num(s.evidence_frames.empty() ? 0xffffffffu : s.evidence_frames.front());
+            default: break;
+        }
+        role = Qt::DisplayRole;  // text columns sort by their text
+    }
+    if (role == Qt::ToolTipRole) {
+        QString tip = tr("%1 port %2: %3 handshake(s), %4 answered by SYN+ACK")
+                          .arg(qs(s.address_text)).arg(s.port).arg(s.handshakes).arg(s.synacks);
+        if (s.suspect()) tip += tr("\n%1 echoed the SYN: %2").arg(s.echoes()).arg(qs(s.echoed));
+        if (s.hop_mismatches) tip += tr("\n%1 SYN+ACK(s) came from another distance than the server's later segments")
+                                         .arg(s.hop_mismatches);
+        tip += tr("\nDouble-click: go to frame %1").arg(s.target_frame());
+        return tip;
+    }
+    if (role != Qt::DisplayRole) return QVariant();
+    switch (column) {
+        case ColAddress: return qs(s.address_text);
+        case ColPort: return QString::number(s.port);
+        case ColHandshakes: return QString::number(s.handshakes);
+        case ColEchoes: return QString::number(s.echoes());
+        case ColVerdicts: return qs(s.verdicts_text);
+        case ColEchoed: return qs(s.echoed);
+        case ColHops: return qs(s.hops_text()) + (s.hop_mismatches ? QStringLiteral(" *") : QString());
+        case ColSyn: return QVariant();
+        case ColSynAck: return frameText(s.target_frame());
+        case ColEvidence: return qs(s.evidence_text());
+        case ColDiff:
+            for (const PairRow& p : s.pairs)
+                if (p.answer_frame == s.target_frame()) return qs(p.diff);
+            return QVariant();
+        default: return QVariant();
+    }
+}
+
+QVariant SuspectModel::pairData(const ServerRow&, const PairRow& p, int column, int role) const {
+    if (role == FrameRole) return static_cast<uint>(p.target_frame());
+    if (role == Qt::TextAlignmentRole) {
+        switch (column) {
+            case ColPort: case ColSyn: case ColSynAck: return static_cast<int>(Qt::AlignRight | Qt::AlignVCenter);
+            default: return QVariant();
+        }
+    }
+    if (role == Qt::ForegroundRole && !middlebox::is_echo(p.verdict)) return QBrush(QPalette().color(QPalette::Disabled, QPalette::Text));
+    if (role == SortRole) {
+        switch (column) {
+            case ColAddress: return p.client_known ? addressKey(p.client, p.client_port) : QByteArray();
+            case ColPort: return num(p.client_port);
+            case ColHandshakes: case ColEchoes: return num(middlebox::is_echo(p.verdict) ? 1 : 0);
+            case ColHops: return num(p.hops < 0 ? 0x10000 : p.hops);
+            case ColSyn: return num(p.syn_frame);
+            case ColSynAck: case ColEvidence: return num(p.answer_frame);
+            default: break;
+        }
+        role = Qt::DisplayRole;
+    }
+    if (role == Qt::ToolTipRole) {
+        QString tip = tr("Handshake %1: %2").arg(p.handshake).arg(middlebox::verdict_name(p.verdict));
+        if (!p.syn_options.empty()) tip += tr("\nSYN options (frame %1): %2").arg(p.syn_frame).arg(qs(p.syn_options));
+        if (!p.synack_options.empty())
+            tip += tr("\nSYN+ACK options (frame %1): %2").arg(p.answer_frame).arg(qs(p.synack_options));
+        if (!p.diff.empty()) tip += tr("\nAgainst the SYN: %1").arg(qs(p.diff));
+        if (p.syn_copies > 1) tip += tr("\nThe SYN was sent %1 times").arg(p.syn_copies);
+        if (p.hop_mismatch) tip += tr("\nThe SYN+ACK came from another distance than the server's later segments");
+        if (p.target_frame()) tip += tr("\nDouble-click: go to frame %1").arg(p.target_frame());
+        return tip;
+    }
+    if (role != Qt::DisplayRole) return QVariant();
+    switch (column) {
+        case ColAddress: return p.client_known ? qs(p.client_text) : tr("(client not seen)");
+        case ColPort: return p.client_known ? QVariant(QString::number(p.client_port)) : QVariant();
+        case ColVerdicts: return QString::fromLatin1(middlebox::verdict_name(p.verdict));
+        case ColEchoed: return qs(p.echoed);
+        case ColHops:
+            if (p.hops < 0) return QVariant();
+            return QString::number(p.hops) + (p.hop_mismatch ? QStringLiteral(" *") : QString());
+        case ColSyn: return frameText(p.syn_frame);
+        case ColSynAck:
+            if (p.answer_frame == 0) return QVariant();
+            return p.answer_is_synack ? QString::number(p.answer_frame) : tr("RST %1").arg(p.answer_frame);
+        case ColDiff: return qs(p.diff);
+        default: return QVariant();
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+SuspectProxy::SuspectProxy(QObject* parent) : QSortFilterProxyModel(parent) {
+    setSortRole(SuspectModel::SortRole);
+    setDynamicSortFilter(true);
+}
+
+void SuspectProxy::setSearchText(const QString& text) {
+    const QString t = text.trimmed();
+    if (t == search_) return;
+    search_ = t;
+    invalidateFilter();
+}
+
+void SuspectProxy::setSuspectsOnly(bool on) {
+    if (on == suspects_only_) return;
+    suspects_only_ = on;
+    invalidateFilter();
+}
+
+std::vector<const ServerRow*> SuspectProxy::shownServers() const {
+    std::vector<const ServerRow*> out;
+    auto* m = qobject_cast<const SuspectModel*>(sourceModel());
+    if (m == nullptr) return out;
+    for (int r = 0; r < rowCount(); ++r)
+        if (const ServerRow* s = m->server(mapToSource(index(r, 0)))) out.push_back(s);
+    return out;
+}
+
+bool SuspectProxy::filterAcceptsRow(int source_row, const QModelIndex& source_parent) const {
+    if (source_parent.isValid()) return true;  // a handshake follows its server
+    auto* m = qobject_cast<const SuspectModel*>(sourceModel());
+    if (m == nullptr) return true;
+    const QModelIndex si = m->index(source_row, 0);
+    const ServerRow* s = m->server(si);
+    if (s == nullptr) return false;
+    if (suspects_only_ && !s->suspect()) return false;
+    if (search_.isEmpty()) return true;
+    auto matches = [this, m](const QModelIndex& row_index) {
+        for (int c = 0; c < SuspectModel::ColumnCount; ++c) {
+            const QString text = m->data(row_index.sibling(row_index.row(), c), Qt::DisplayRole).toString();
+            if (text.contains(search_, Qt::CaseInsensitive)) return true;
+        }
+        return false;
+    };
+    if (matches(si)) return true;
+    for (int r = 0; r < m->rowCount(si); ++r)
+        if (matches(m->index(r, 0, si))) return true;
+    return false;
+}
+
+bool SuspectProxy::lessThan(const QModelIndex& left, const QModelIndex& right) const {
+    const QVariant l = left.data(SuspectModel::SortRole), r = right.data(SuspectModel::SortRole);
+    if (l.userType() == QMetaType::QByteArray && r.userType() == QMetaType::QByteArray) {
+        const QByteArray a = l.toByteArray(), b = r.toByteArray();
+        const int n = std::memcmp(a.constData(), b.constData(), static_cast<size_t>(std::min(a.size(), b.size())));
+        return n != 0 ? n < 0 : a.size() < b.size();
+    }
+    if (l.userType() == QMetaType::ULongLong && r.userType() == QMetaType::ULongLong)
+        return l.toULongLong() < r.toULongLong();
+    return QString::localeAwareCompare(l.toString(), r.toString()) < 0;
+}
+
+// ---------------------------------------------------------------------------
+
+QString tableCsv(const QAbstractItemModel* model, bool with_handshakes) {
+    QStringList lines;
+    auto line = [](const QStringList& fields) {
+        QStringList quoted;
+        for (const QString& f : fields) quoted << QString::fromStdString(csv_field(f.toStdString()));
+        return quoted.join(QLatin1Char(','));
+    };
+    QStringList header;
+    if (with_handshakes) header << QStringLiteral("Row");
+    for (int c = 0; c < SuspectModel::ColumnCount; ++c) header << SuspectModel::columnTitle(c);
+    lines << line(header);
+    auto rowFields = [model](const QModelIndex& first) {
+        QStringList fields;
+        for (int c = 0; c < SuspectModel::ColumnCount; ++c)
+            fields << model->data(first.sibling(first.row(), c), Qt::DisplayRole).toString();
+        return fields;
+    };
+    for (int r = 0; r < model->rowCount(); ++r) {
+        const QModelIndex si = model->index(r, 0);
+        QStringList fields = rowFields(si);
+        if (with_handshakes) fields.prepend(QStringLiteral("server"));
+        lines << line(fields);
+        if (!with_handshakes) continue;
+        for (int h = 0; h < model->rowCount(si); ++h) {
+            QStringList pf = rowFields(model->index(h, 0, si));
+            pf.prepend(QStringLiteral("handshake"));
+            lines << line(pf);
+        }
+    }
+    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+}  // namespace middlebox_qt
