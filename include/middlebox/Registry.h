@@ -85,8 +85,10 @@ public:
     // Handshakes the listener saw a frame of, in first-seen order.
     const std::vector<uint32_t>& handshakes() const { return order_; }
     // Events whose endpoints contradict an earlier event of the same
-    // handshake: the frame numbers the tap sees are not the analysis's.
+    // handshake, or that event_matches() refused and the caller noted: the
+    // frame numbers the tap sees are not the analysis's.
     uint64_t inconsistent_events() const { return inconsistent_; }
+    void note_inconsistent_event() { ++inconsistent_; }
 
 private:
     struct Entry {
@@ -151,6 +153,13 @@ private:
     std::vector<Server> servers_;
     std::vector<uint32_t> unanswered_;  // handshakes counted as no-answer (may hold stale ones)
 };
+
+// Whether a tap event can be the frame the correlator recorded under its
+// number: the segment's TCP flags (`tcp_flags` < 0: not known) fit the
+// record's role, and when a SYN+ACK answered the handshake the segment's
+// endpoints fit that pair's. False means the frames the tap is handed are
+// not numbered as the analysis numbered them (tshark -2 -R renumbers).
+bool event_matches(const Correlator& c, uint32_t handshake, Role role, const FlowTuple& tuple, int tcp_flags);
 
 // "10.0.0.2" / "2001:db8::1".
 std::string address_text(const Address& a);

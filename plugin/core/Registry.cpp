@@ -103,6 +103,22 @@ void server_of(Role role, const FlowTuple& tuple, Address* address, uint16_t* po
 
 }  // namespace
 
+bool event_matches(const Correlator& c, uint32_t handshake, Role role, const FlowTuple& tuple, int tcp_flags) {
+    if (handshake >= c.handshake_count()) return false;
+    if (tcp_flags >= 0) {
+        Segment s;
+        s.flags = static_cast<uint16_t>(tcp_flags);
+        const bool fits = role == Role::Syn ? s.is_syn() : role == Role::SynAck ? s.is_synack() : s.is_rst();
+        if (!fits) return false;
+    }
+    const Handshake& hs = c.handshake(handshake);
+    if (hs.pair == kNone || hs.pair >= c.pair_count()) return true;
+    const FlowTuple& answer = c.pair(hs.pair).server_to_client;
+    const FlowTuple expected = role == Role::Syn ? answer.reversed() : answer;
+    return tuple.src == expected.src && tuple.dst == expected.dst && tuple.src_port == expected.src_port &&
+           tuple.dst_port == expected.dst_port;
+}
+
 void Registry::add(uint32_t handshake, Role role, const FlowTuple& tuple, uint32_t frame) {
     if (!frames_seen_.empty() && frame <= frames_seen_.back()) {
         if (frame == frames_seen_.back()) return;  // the same frame handed over twice

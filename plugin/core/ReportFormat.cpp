@@ -235,13 +235,16 @@ std::vector<std::string> report_notes(const Totals& t, const ReportRequest& r) {
     std::vector<std::string> notes;
     const std::string filter = r.has_filter ? "the report filter \"" + r.filter + "\"" : std::string();
     if (t.unreliable()) {
-        notes.push_back(
-            "WARNING: the frames handed to the report are not the frames the analysis numbered (" +
-            plural(t.out_of_order_frames, "frame number", "frame numbers") + " seen twice in the first pass, " +
-            plural(t.inconsistent_events, "event", "events") +
-            " contradicting their handshake). tshark -2 -R renumbers the frames that pass the read filter after "
-            "the analysis has seen every frame, so these counts cannot be trusted: filter in the report instead "
-            "(-z middlebox,FORM,FILTER).");
+        std::string why;
+        if (t.out_of_order_frames > 0)
+            why = plural(t.out_of_order_frames, "frame", "frames") + " seen out of order in the first pass";
+        if (t.inconsistent_events > 0)
+            why += (why.empty() ? "" : ", ") + plural(t.inconsistent_events, "frame", "frames") +
+                   " not matching the handshake recorded under their number";
+        notes.push_back("WARNING: the frames handed to the report are not the frames the analysis numbered (" + why +
+                        "). tshark -2 -R renumbers the frames that pass the read filter after the analysis has "
+                        "seen every frame, so these counts cannot be trusted: filter in the report instead "
+                        "(-z middlebox,FORM,FILTER).");
     }
     if (t.hidden_handshakes > 0) {
         notes.push_back(plural(t.hidden_handshakes, "handshake", "handshakes") + " found by the analysis had no frame " +
