@@ -6,8 +6,8 @@
 // Open addressing with linear probing and backward-shift deletion (no
 // tombstones), load factor at most 3/4: the table starts small and doubles up
 // to the slots the cap needs, so a small capture costs little. When the cap
-// is reached, the oldest of a few entries swept by a clock hand is dropped
-// and counted. insert() may move entries: pointers from find() do not
+// is reached, one of a few entries swept by a clock hand is dropped (an
+// answered one first, else the oldest) and counted. insert() may move entries: pointers from find() do not
 // survive it.
 #pragma once
 
@@ -46,7 +46,11 @@ public:
     size_t capacity() const { return capacity_; }
     size_t slots() const { return slots_.size(); }
     size_t bytes() const { return slots_.size() * sizeof(PendingSyn); }
+    // Unanswered SYNs dropped at the cap (they end no-answer: counted, reported).
     uint64_t evictions() const { return evictions_; }
+    // Answered handshakes dropped at the cap (nothing lost but the pairing of
+    // a very late SYN+ACK retransmission).
+    uint64_t reclaimed() const { return reclaimed_; }
 
     PendingSyn* find(uint64_t tuple);
     // Inserts or returns the existing entry for `tuple`. When the table is at
@@ -68,6 +72,7 @@ private:
     size_t size_ = 0;
     size_t hand_ = 0;  // sweeps the slots to pick eviction candidates
     uint64_t evictions_ = 0;
+    uint64_t reclaimed_ = 0;
 };
 
 }  // namespace middlebox

@@ -149,12 +149,11 @@ const FrameRecord* Correlator::on_synack(const Segment& s) {
 }
 
 const FrameRecord* Correlator::on_rst(const Segment& s) {
-    // A RST travelling the SYN's way ends that handshake (a scanner's kernel
-    // resetting an unexpected SYN+ACK, a client giving up): forget it.
-    if (PendingSyn* own = table_.find(s.tuple.fingerprint())) {
-        if (own->state & kAnswered) table_.erase(own);
-        return nullptr;
-    }
+    // A RST travelling the SYN's way (a scanner's kernel resetting an
+    // unexpected SYN+ACK, a client giving up) does not answer anything. The
+    // entry stays: servers that ignore the RST retransmit their SYN+ACK, and
+    // the cap reclaims answered entries first.
+    if (table_.find(s.tuple.fingerprint()) != nullptr) return nullptr;
     PendingSyn* e = table_.find(s.tuple.reversed().fingerprint());
     if (e == nullptr) return nullptr;
     if (e->state & kAnswered) {  // the server reset after its SYN+ACK
@@ -175,13 +174,14 @@ const FrameRecord* Correlator::on_rst(const Segment& s) {
 }
 
 void Correlator::on_other(const Segment& s) {
-    // The first later segment from the server tells its real distance; after
-    // that nothing more is learnt from the handshake and its slot is freed.
+    // The first later segment from the server tells its real distance. The
+    // entry is kept (not erased): a server may still retransmit its SYN+ACK
+    // (a rejected third ACK, an ignored RST), and that copy must pair.
     if (PendingSyn* e = table_.find(s.tuple.reversed().fingerprint())) {
         if ((e->state & kAnswered) && !(e->state & kServerSeen)) {
             Handshake& hs = handshakes_[e->handshake];
             if (hs.answer_role == Role::SynAck) hs.server_ttl = s.ttl;
-            table_.erase(e);
+            e->state |= kServerSeen;
         }
         return;
     }

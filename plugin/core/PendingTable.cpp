@@ -39,8 +39,9 @@ PendingSyn* PendingTable::find(uint64_t tuple) {
 }
 
 PendingSyn* PendingTable::pick_victim() {
-    // The oldest (smallest frame) among the next few occupied slots the hand
-    // passes: an approximation of "oldest pending" that costs O(1).
+    // Among the next few occupied slots the hand passes, an answered
+    // handshake (kept only to pair SYN+ACK retransmissions) goes first, then
+    // the oldest unanswered SYN: an approximation of LRU that costs O(1).
     PendingSyn* victim = nullptr;
     int seen = 0;
     for (size_t n = 0; n < slots_.size() && seen < 8; ++n) {
@@ -48,7 +49,12 @@ PendingSyn* PendingTable::pick_victim() {
         hand_ = (hand_ + 1) & mask_;
         if (s.tuple == 0) continue;
         ++seen;
-        if (victim == nullptr || s.frame < victim->frame) victim = &s;
+        if (victim == nullptr) {
+            victim = &s;
+            continue;
+        }
+        const bool s_done = (s.state & kAnswered) != 0, v_done = (victim->state & kAnswered) != 0;
+        if ((s_done && !v_done) || (s_done == v_done && s.frame < victim->frame)) victim = &s;
     }
     return victim;
 }
@@ -60,8 +66,11 @@ PendingSyn* PendingTable::insert(uint64_t tuple, PendingSyn* evicted, bool* did_
         PendingSyn* victim = pick_victim();
         if (evicted != nullptr) *evicted = *victim;
         if (did_evict != nullptr) *did_evict = true;
+        if (victim->state & kAnswered)
+            ++reclaimed_;
+        else
+            ++evictions_;
         erase(victim);
-        ++evictions_;
     } else if ((size_ + 1) * 4 > slots_.size() * 3 && slots_.size() < max_slots_) {
         grow();
     }

@@ -148,7 +148,20 @@ TEST_F(Fixture, ServerLaterTtlRevealsAnotherBox) {
     c.observe(seg(4, kServer, 80, kClient, 40000, A, 7778, 1001, none, 50));
     EXPECT_EQ(hs_of(2).server_ttl, 50);
     EXPECT_TRUE(hs_of(2).hop_mismatch());
-    EXPECT_EQ(c.pending(), 0u);
+    // A SYN+ACK retransmitted after that (the server rejected the third ACK)
+    // still pairs with the SYN.
+    synack(5, 1001, 40000, &echo_opts, 62);
+    EXPECT_EQ(c.lookup(5)->handshake, c.lookup(2)->handshake);
+    EXPECT_EQ(c.lookup(5)->flags & kRetransmission, kRetransmission);
+}
+
+TEST_F(Fixture, SynAckRetransmittedAfterClientRstStillPairs) {
+    syn(1, 1000);
+    synack(2, 1001);
+    c.observe(seg(3, kClient, 40000, kServer, 80, R, 1001, 0, none));
+    synack(4, 1001);
+    EXPECT_EQ(c.lookup(4)->handshake, c.lookup(2)->handshake);
+    EXPECT_EQ(verdict_of(4), Verdict::MptcpEcho);
 }
 
 TEST_F(Fixture, TruncatedSynAckIsTruncated) {
