@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "ByteOrder.h"
+
 namespace middlebox {
 
 namespace {
@@ -10,8 +12,7 @@ uint32_t tsval(const OptionBlock& b, bool* present) {
     const TcpOption* ts = b.find(kTimestamp);
     *present = ts != nullptr && ts->length == 10;
     if (!*present) return 0;
-    const uint8_t* p = b.data(*ts) + 2;
-    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+    return detail::be32(b.data(*ts) + 2);
 }
 
 void note_kind(EchoEvidence& e, uint8_t kind) {

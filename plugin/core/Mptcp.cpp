@@ -1,17 +1,11 @@
 #include "middlebox/Mptcp.h"
 
+#include "ByteOrder.h"
+
 namespace middlebox {
 
-namespace {
-uint64_t be64(const uint8_t* p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-    return v;
-}
-uint32_t be32(const uint8_t* p) {
-    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-}  // namespace
+using detail::be32;
+using detail::be64;
 
 uint8_t mptcp_subtype(const uint8_t* option, size_t length) {
     if (option == nullptr || length < 3) return 0xff;

@@ -3,9 +3,12 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "ByteOrder.h"
 #include "middlebox/Mptcp.h"
 
 namespace middlebox {
+
+using detail::be32;
 
 namespace {
 
@@ -24,10 +27,6 @@ std::string key_hex(uint64_t k) {
     char buf[24];
     std::snprintf(buf, sizeof buf, "0x%016" PRIx64, k);
     return buf;
-}
-
-uint32_t be32(const uint8_t* p) {
-    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
 }
 
 // Same kind, and for MPTCP the same subtype: the option the other side
