@@ -46,6 +46,13 @@ constexpr qint64 kLiveRefreshMs = 3000;
 
 }  // namespace
 
+// Identifies a server across snapshots.
+static QByteArray serverKey(const ServerRow& s) {
+    QByteArray k(reinterpret_cast<const char*>(s.address.bytes), 16);
+    k.append(static_cast<char>(s.address.family)).append(QByteArray::number(s.port));
+    return k;
+}
+
 QString whatItLooksFor() {
     return SuspectDialog::tr(
         "<p>This dialog lists the servers whose SYN+ACK repeats what the client put in its SYN: a sign that a "
@@ -146,6 +153,12 @@ SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
     layout->addWidget(buttons_);
 
     connect(view_, &QTreeView::activated, this, &SuspectDialog::activated);
+    connect(view_, &QTreeView::expanded, this, [this](const QModelIndex& pi) {
+        if (const ServerRow* s = model_->server(proxy_->mapToSource(pi))) expanded_.insert(serverKey(*s));
+    });
+    connect(view_, &QTreeView::collapsed, this, [this](const QModelIndex& pi) {
+        if (const ServerRow* s = model_->server(proxy_->mapToSource(pi))) expanded_.remove(serverKey(*s));
+    });
     connect(view_, &QWidget::customContextMenuRequested, this, &SuspectDialog::contextMenu);
     connect(view_->selectionModel(), &QItemSelectionModel::currentChanged, this, &SuspectDialog::updateWidgets);
     connect(search_, &QLineEdit::textChanged, this, [this](const QString& t) {
@@ -256,26 +269,13 @@ void SuspectDialog::refresh() {
     seen_generation_ = host_->generation();
     last_refresh_ms_ = QDateTime::currentMSecsSinceEpoch();
 
-    // Keep what the user had open and selected across the reset.
-    QSet<QByteArray> expanded;
-    auto keyOf = [](const ServerRow& s) {
-        QByteArray k(reinterpret_cast<const char*>(s.address.bytes), 16);
-        k.append(static_cast<char>(s.address.family)).append(QByteArray::number(s.port));
-        return k;
-    };
-    for (int r = 0; r < proxy_->rowCount(); ++r) {
-        const QModelIndex pi = proxy_->index(r, 0);
-        if (!view_->isExpanded(pi)) continue;
-        if (const ServerRow* s = model_->server(proxy_->mapToSource(pi))) expanded.insert(keyOf(*s));
-    }
-    QByteArray current_server;
-    uint32_t current_handshake = 0;
-    bool current_is_pair = false;
+    // Keep what the user had open and selected across the reset, also
+    // across a file closed and reopened (the keys outlive the rows).
     const QModelIndex cur = currentSourceIndex();
-    if (const ServerRow* s = model_->server(cur)) current_server = keyOf(*s);
-    if (const PairRow* p = model_->pair(cur)) {
-        current_is_pair = true;
-        current_handshake = p->handshake;
+    if (const ServerRow* s = model_->server(cur)) {
+        current_server_ = serverKey(*s);
+        const PairRow* p = model_->pair(cur);
+        current_handshake_ = p != nullptr ? static_cast<qint64>(p->handshake) : -1;
     }
 
     Snapshot snap;
@@ -286,15 +286,15 @@ void SuspectDialog::refresh() {
         const QModelIndex pi = proxy_->index(r, 0);
         const ServerRow* s = model_->server(proxy_->mapToSource(pi));
         if (s == nullptr) continue;
-        const QByteArray k = keyOf(*s);
-        if (expanded.contains(k)) view_->expand(pi);
-        if (k != current_server) continue;
+        const QByteArray k = serverKey(*s);
+        if (expanded_.contains(k)) view_->expand(pi);
+        if (k != current_server_) continue;
         QModelIndex target = pi;
-        if (current_is_pair)
+        if (current_handshake_ >= 0)
             for (int h = 0; h < proxy_->rowCount(pi); ++h) {
                 const QModelIndex ph = proxy_->index(h, 0, pi);
                 const PairRow* p = model_->pair(proxy_->mapToSource(ph));
-                if (p != nullptr && p->handshake == current_handshake) target = ph;
+                if (p != nullptr && p->handshake == current_handshake_) target = ph;
             }
         view_->selectionModel()->setCurrentIndex(target, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     }
