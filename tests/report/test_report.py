@@ -367,6 +367,18 @@ def check_errors():
         check(p.returncode != 0 and message in p.stderr and p.stdout == "", f"-z {arg}: {p.returncode} {p.stderr!r}")
 
 
+def check_readme_section():
+    """The example in tests/report/README-section.md is the shipped capture's real output."""
+    with open(os.path.join(HERE, "README-section.md")) as f:
+        text = f.read()
+    cap = os.path.join(CAPTURES, "replicas", "kind222.pcapng")
+    for form in ("text", "pairs", "json"):
+        out = report(cap, "middlebox," + form)
+        check(out.rstrip("\n") in text, f"README-section.md: the {form} example is not today's output:\n{out}")
+    header = report(cap, "middlebox,csv").splitlines()[0]
+    check(header in text, "README-section.md: the CSV header differs")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--update", action="store_true", help="rewrite the golden files")
@@ -405,6 +417,7 @@ def main():
     if not args.captures:
         jobs.append(("filters: -z FILTER, -Y, -2 -R, single-pass -R", check_filters))
         jobs.append(("wrong arguments: exit status, stderr, valid forms", check_errors))
+        jobs.append(("README section example", check_readme_section))
     # Each check runs its own tshark processes: run several at once, report in order.
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         futures = [(name, pool.submit(attempt, fn)) for name, fn in jobs]

@@ -256,3 +256,20 @@ TEST_F(RegistryTest, RegistryToleratesFramesOutOfOrderAndTwice) {
     EXPECT_FALSE(r2.saw_frame(1000));
     EXPECT_EQ(r2.handshake_count(), c.handshake_count());
 }
+
+TEST_F(RegistryTest, EventMatchesChecksRoleAndEndpoints) {
+    scenario();
+    const uint32_t echo_hs = c.lookup(2)->handshake;
+    const FlowTuple answer = c.pair(c.handshake(echo_hs).pair).server_to_client;
+    EXPECT_TRUE(event_matches(c, echo_hs, Role::SynAck, answer, kSyn | kAck));
+    EXPECT_TRUE(event_matches(c, echo_hs, Role::Syn, answer.reversed(), kSyn));
+    EXPECT_TRUE(event_matches(c, echo_hs, Role::Syn, answer.reversed(), -1));  // flags unknown
+    EXPECT_FALSE(event_matches(c, echo_hs, Role::SynAck, answer, kAck));       // an ACK under a SYN+ACK's number
+    EXPECT_FALSE(event_matches(c, echo_hs, Role::Syn, answer, kSyn));          // the wrong direction
+    EXPECT_FALSE(event_matches(c, echo_hs, Role::Syn, answer.reversed(), kSyn | kAck));
+    const uint32_t rst_hs = c.lookup(9)->handshake;
+    FlowTuple any;
+    EXPECT_TRUE(event_matches(c, rst_hs, Role::Rst, any, kRst | kAck));  // no pair: only the flags are known
+    EXPECT_FALSE(event_matches(c, rst_hs, Role::Rst, any, kSyn));
+    EXPECT_FALSE(event_matches(c, 1000, Role::Syn, any, kSyn));
+}
