@@ -171,7 +171,7 @@ RunningTally tally;
 enum TableColumn { kItemColumn, kCountColumn };
 
 stat_tap_table_item table_fields[] = {
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Item", "%-60s"},
+    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Item", "%-66s"},
     {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Count", "%u"},
 };
 
@@ -183,16 +183,17 @@ struct TotalsRow {
     const char* label;
     uint32_t RunningTally::Counts::*count;
 };
+// The GUI sorts the rows by label: each label names its whole subject.
 const TotalsRow totals_rows[] = {
     {"Servers (address, port)", &RunningTally::Counts::servers},
     {"Servers suspected of echoing (mptcp-echo or option-echo)", &RunningTally::Counts::suspect_servers},
     {"Handshakes", &RunningTally::Counts::handshakes},
     {"Handshakes answered by a SYN+ACK", &RunningTally::Counts::synacks},
-    {"SYN+ACKs carrying MP_CAPABLE", &RunningTally::Counts::synacks_with_mp_capable},
-    {"  of which genuine (the server's own key)", &RunningTally::Counts::mp_capable_genuine},
-    {"  of which echoes (the SYN's key or keyless form)", &RunningTally::Counts::mp_capable_echoed},
-    {"SYN+ACKs carrying an unknown option kind", &RunningTally::Counts::synacks_with_unknown_option},
-    {"  of which echoed byte for byte from the SYN", &RunningTally::Counts::unknown_option_echoed},
+    {"SYN+ACKs with MP_CAPABLE", &RunningTally::Counts::synacks_with_mp_capable},
+    {"SYN+ACKs with MP_CAPABLE: genuine (the server's own key)", &RunningTally::Counts::mp_capable_genuine},
+    {"SYN+ACKs with MP_CAPABLE: echoes (the SYN's key or keyless form)", &RunningTally::Counts::mp_capable_echoed},
+    {"SYN+ACKs with an unknown option kind", &RunningTally::Counts::synacks_with_unknown_option},
+    {"SYN+ACKs with an unknown option kind: echoed from the SYN", &RunningTally::Counts::unknown_option_echoed},
 };
 
 void set_count(stat_tap_table* table, guint row, guint value) {
@@ -224,10 +225,41 @@ void table_reset(stat_tap_table* table) {
     for (guint i = 0; i < table->num_elements; ++i) set_count(table, i, 0);
 }
 
+// The post-dissector queues its events only when a protocol tree is built,
+// and neither a GUI retap nor tshark's second pass (-2) builds one for a tap
+// listener that does not filter or ask for it; the table's listener is
+// registered by Wireshark itself, without TL_REQUIRES_PROTO_TREE. This
+// do-nothing listener asks for the tree while the table exists.
+int tree_helper_token;
+bool tree_helper_registered = false;
+
+tap_packet_status tree_helper_packet(void*, packet_info*, epan_dissect_t*, const void*, tap_flags_t) {
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+void start_tree_helper() {
+    if (tree_helper_registered) return;
+    GString* err = register_tap_listener(kTapName, &tree_helper_token, nullptr, TL_REQUIRES_PROTO_TREE, nullptr,
+                                         tree_helper_packet, nullptr, nullptr);
+    if (err != nullptr) {
+        g_string_free(err, TRUE);
+        return;
+    }
+    tree_helper_registered = true;
+}
+
+// Wireshark frees the tables when the dialog closes: the helper goes too.
+void table_free_item(stat_tap_table*, guint, guint, stat_tap_table_item_type*) {
+    if (!tree_helper_registered) return;
+    tree_helper_registered = false;
+    remove_tap_listener(&tree_helper_token);
+}
+
 void table_init(stat_tap_table_ui* ui) {
     // New tables (or a new dialog): the tally restarts with them; the events
     // of the (re)tap that follows fill it again.
     tally.clear();
+    start_tree_helper();
     if (stat_tap_table* t = stat_tap_find_table(ui, kVerdictTable)) {
         table_reset(t);
         if (stat_tap_table* t2 = stat_tap_find_table(ui, kTotalsTable)) table_reset(t2);
@@ -256,20 +288,13 @@ tap_packet_status table_packet(void* tapdata, packet_info*, epan_dissect_t*, con
 }
 
 // Refuses "-z middlebox_verdictsX" (tshark matches -z names by prefix).
-//
-// Without a filter, "tcp" is used: tshark's second pass (-2) builds no
-// protocol tree for a tap listener that neither filters nor asks for one,
-// and tshark registers this table's listener without TL_REQUIRES_PROTO_TREE;
-// every handshake frame is TCP, so the filter changes no count.
 void table_filter_check(const char* opt_arg, const char** filter, char** err) {
     const size_t len = std::strlen(kTableCli);
     if (std::strncmp(opt_arg, kTableCli, len) != 0 || (opt_arg[len] != '\0' && opt_arg[len] != ',')) {
         *filter = nullptr;
         *err = g_strdup_printf("-z %s: unknown report; valid forms: -z %s[,FILTER] and -z %s[,text|json|csv|pairs][,FILTER]",
                                opt_arg, kTableCli, kReportCli);
-        return;
     }
-    if (*filter == nullptr || **filter == '\0') *filter = "tcp";
 }
 
 tap_param table_params[] = {
@@ -284,7 +309,7 @@ stat_tap_table_ui table_ui = {
     table_init,
     table_packet,
     table_reset,
-    nullptr,  // labels are static strings, counts plain numbers: nothing to free
+    table_free_item,  // labels are static strings, counts plain numbers: only the helper to stop
     table_filter_check,
     G_N_ELEMENTS(table_fields),
     table_fields,

@@ -208,11 +208,11 @@ def table_totals(table):
         "suspect_servers": table["Servers suspected of echoing (mptcp-echo or option-echo)"],
         "handshakes": table["Handshakes"],
         "synacks": table["Handshakes answered by a SYN+ACK"],
-        "mp_capable": {"synacks": table["SYN+ACKs carrying MP_CAPABLE"],
-                       "genuine": table["of which genuine (the server's own key)"],
-                       "echoed": table["of which echoes (the SYN's key or keyless form)"]},
-        "unknown_options": {"synacks": table["SYN+ACKs carrying an unknown option kind"],
-                            "echoed": table["of which echoed byte for byte from the SYN"]},
+        "mp_capable": {"synacks": table["SYN+ACKs with MP_CAPABLE"],
+                       "genuine": table["SYN+ACKs with MP_CAPABLE: genuine (the server's own key)"],
+                       "echoed": table["SYN+ACKs with MP_CAPABLE: echoes (the SYN's key or keyless form)"]},
+        "unknown_options": {"synacks": table["SYN+ACKs with an unknown option kind"],
+                            "echoed": table["SYN+ACKs with an unknown option kind: echoed from the SYN"]},
     }
 
 
