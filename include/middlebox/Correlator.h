@@ -74,6 +74,29 @@ struct FrameRecord {
     uint8_t flags = 0;
 };
 
+// A SYN as a router quoted it in an ICMP/ICMPv6 error (time exceeded,
+// unreachable): what the SYN looked like when it reached that hop, set
+// against what was sent. This is tracebox's hop-by-hop view, read passively.
+struct Quote {
+    uint32_t frame = 0;           // the ICMP error
+    uint32_t handshake = kNone;   // the quoted SYN's handshake; kNone: not in the capture
+    uint32_t syn_frame = 0;       // the copy that was quoted (latest before the error)
+    bool options_visible = false; // the quote reaches the TCP data offset
+    uint8_t syn_options[kMaxOptionBytes] = {};
+    uint8_t quoted_options[kMaxOptionBytes] = {};
+    uint8_t syn_captured = 0, syn_declared = 0;
+    uint8_t quoted_captured = 0, quoted_declared = 0;
+
+    OptionBlock syn_block() const { return OptionBlock::parse(syn_options, syn_captured, syn_declared); }
+    OptionBlock quoted_block() const {
+        return OptionBlock::parse(quoted_options, quoted_captured, quoted_declared);
+    }
+    // Kinds the SYN carried that the quote lacks: removed before that hop.
+    bool stripped() const;
+    // Anything differs (stripped, added, rewritten such as an MSS clamp).
+    bool changed() const;
+};
+
 // Initial TTL a stack most likely used (32, 64, 128 or 255) minus the TTL seen.
 uint8_t estimated_hops(uint8_t ttl);
 
@@ -87,6 +110,14 @@ public:
 
     // Any pass: the record of a frame that observe() kept, or nullptr.
     const FrameRecord* lookup(uint32_t frame) const;
+
+    // First pass only: an ICMP error (frame `frame`) quoting `quoted`, a SYN
+    // of the capture's own traffic. Never pairs anything and changes no
+    // handshake; returns nullptr for a quote of anything but a SYN.
+    // `options_visible` is false when the quote ends before the data offset.
+    const Quote* observe_quote(uint32_t frame, const Segment& quoted, bool options_visible);
+    const Quote* lookup_quote(uint32_t frame) const;
+    size_t quote_count() const { return quotes_.size(); }
 
     const Handshake& handshake(uint32_t i) const { return handshakes_[i]; }
     size_t handshake_count() const { return handshakes_.size(); }
@@ -106,12 +137,14 @@ private:
     const FrameRecord* on_rst(const Segment& s);
     void on_other(const Segment& s);
     const FrameRecord* add_record(uint32_t frame, uint32_t handshake, Role role, uint8_t flags);
+    bool advance(uint32_t frame);
     static void keep_options(PendingSyn& e, const Segment& s);
 
     PendingTable table_;
     std::vector<FrameRecord> records_;
     std::vector<Handshake> handshakes_;
     std::vector<Pair> pairs_;
+    std::vector<Quote> quotes_;  // in frame order
     uint32_t last_frame_ = 0;
     uint64_t out_of_order_ = 0;
 };

@@ -25,15 +25,20 @@ void Correlator::keep_options(PendingSyn& e, const Segment& s) {
     e.options_declared = static_cast<uint8_t>(b.declared_length());
 }
 
-const FrameRecord* Correlator::observe(const Segment& s) {
+bool Correlator::advance(uint32_t frame) {
     // Pairing relies on seeing frames in capture order; a frame that goes
     // back in time (a caller bug or a merged file seen twice) is ignored
     // rather than allowed to corrupt the state.
-    if (s.frame <= last_frame_ && last_frame_ != 0) {
+    if (frame <= last_frame_ && last_frame_ != 0) {
         ++out_of_order_;
-        return nullptr;
+        return false;
     }
-    last_frame_ = s.frame;
+    last_frame_ = frame;
+    return true;
+}
+
+const FrameRecord* Correlator::observe(const Segment& s) {
+    if (!advance(s.frame)) return nullptr;
 
     if (s.is_syn()) return on_syn(s, s.tuple.fingerprint());
     if (s.is_synack()) return on_synack(s);
@@ -190,6 +195,53 @@ void Correlator::on_other(const Segment& s) {
         if (PendingSyn* own = table_.find(s.tuple.fingerprint()))
             if (own->state & kAnswered) table_.erase(own);
     }
+}
+
+const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bool options_visible) {
+    if (!quoted.is_syn() || !advance(frame)) return nullptr;
+    Quote q;
+    q.frame = frame;
+    q.options_visible = options_visible;
+    if (options_visible) {
+        const OptionBlock b = quoted.option_block();
+        q.quoted_captured = static_cast<uint8_t>(b.copy_to(q.quoted_options));
+        q.quoted_declared = static_cast<uint8_t>(b.declared_length());
+    }
+    // The quoted SYN travels the SYN's direction with the SYN's sequence number.
+    if (const PendingSyn* e = table_.find(quoted.tuple.fingerprint()); e != nullptr && e->seq == quoted.seq) {
+        q.handshake = e->handshake;
+        q.syn_frame = e->frame;
+        q.syn_captured = e->options_captured;
+        q.syn_declared = e->options_declared;
+        std::memcpy(q.syn_options, e->options, kMaxOptionBytes);
+    }
+    quotes_.push_back(q);
+    return &quotes_.back();
+}
+
+const Quote* Correlator::lookup_quote(uint32_t frame) const {
+    auto it = std::lower_bound(quotes_.begin(), quotes_.end(), frame,
+                               [](const Quote& q, uint32_t f) { return q.frame < f; });
+    return it != quotes_.end() && it->frame == frame ? &*it : nullptr;
+}
+
+bool Quote::stripped() const {
+    if (handshake == kNone || !options_visible) return false;
+    const OptionBlock syn = syn_block(), quoted = quoted_block();
+    if (!syn.ok() || !quoted.ok()) return false;
+    for (size_t i = 0; i < syn.count(); ++i) {
+        const TcpOption& o = syn.at(i);
+        const bool kept = o.kind == kMptcp ? quoted.find_mptcp(mptcp_subtype(syn.data(o), o.length)) != nullptr
+                                           : quoted.find(o.kind) != nullptr;
+        if (!kept) return true;
+    }
+    return false;
+}
+
+bool Quote::changed() const {
+    if (handshake == kNone || !options_visible) return false;
+    const OptionBlock syn = syn_block(), quoted = quoted_block();
+    return syn.ok() && quoted.ok() && !syn.same_bytes(quoted);
 }
 
 const FrameRecord* Correlator::lookup(uint32_t frame) const {

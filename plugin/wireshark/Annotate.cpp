@@ -192,3 +192,38 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
 }
 
 }  // namespace middlebox_ws
+
+namespace middlebox_ws {
+
+void annotate_quote(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Quote& q) {
+    Fields& f = fields;
+    proto_item* ti = proto_tree_add_item(tree, f.proto, tvb, 0, 0, ENC_NA);
+    proto_tree* mt = proto_item_add_subtree(ti, f.ett_quote);
+    if (q.handshake == kNone) {
+        proto_item_append_text(ti, ": quotes a SYN that is not in the capture");
+        return;
+    }
+    proto_item_append_text(ti, ": quotes the SYN in frame %u", q.syn_frame);
+    proto_item* link = add_uint(mt, f.quote_syn_frame, tvb, q.syn_frame);
+    if (!q.options_visible) {
+        proto_item_append_text(ti, " (the quote ends before its options)");
+        return;
+    }
+    const OptionBlock syn = q.syn_block(), quoted = q.quoted_block();
+    if (proto_field_is_referenced(mt, f.quote_diff))
+        proto_item_set_generated(proto_tree_add_string(mt, f.quote_diff, tvb, 0, 0, option_diff(&syn, quoted).c_str()));
+    add_bool(mt, f.quote_changed, tvb, q.changed());
+    if (q.stripped()) {
+        add_bool(mt, f.quote_stripped, tvb, true);
+        expert_add_info_format(pinfo, link, &f.ei_quote_stripped,
+                               "This hop received the SYN of frame %u without an option it was sent with (%s): a "
+                               "box before it stripped it",
+                               q.syn_frame, option_diff(&syn, quoted).c_str());
+    } else if (q.changed()) {
+        expert_add_info_format(pinfo, link, &f.ei_quote_changed,
+                               "The options of the SYN in frame %u were rewritten before this hop (%s)", q.syn_frame,
+                               option_diff(&syn, quoted).c_str());
+    }
+}
+
+}  // namespace middlebox_ws

@@ -67,8 +67,20 @@ void register_fields() {
                              "truncated or malformed when the options could not be compared", HFILL}},
         {&f.evictions, {"Pending SYNs dropped so far", "middlebox.evictions", FT_UINT64, BASE_DEC, nullptr, 0x0,
                         "SYNs dropped from the pending table because it reached its cap", HFILL}},
+        {&f.quote_syn_frame, {"Quoted SYN in frame", "middlebox.quote.syn_frame", FT_FRAMENUM, BASE_NONE,
+                              FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0,
+                              "The SYN this ICMP/ICMPv6 error quotes (the copy sent last before it)", HFILL}},
+        {&f.quote_diff, {"Quoted options against the SYN", "middlebox.quote.diff", FT_STRING, BASE_NONE, nullptr, 0x0,
+                         "The SYN as this hop saw it, set against the SYN as sent: -removed on the way, +added, "
+                         "~rewritten, =unchanged",
+                         HFILL}},
+        {&f.quote_stripped, {"Option stripped before this hop", "middlebox.quote.stripped", FT_BOOLEAN, BASE_NONE,
+                             nullptr, 0x0, "An option of the SYN is missing from this quote (present only when true)",
+                             HFILL}},
+        {&f.quote_changed, {"Options changed before this hop", "middlebox.quote.changed", FT_BOOLEAN, BASE_NONE,
+                            nullptr, 0x0, "The quoted options differ from the SYN's (present only when true)", HFILL}},
     };
-    static gint* ett[] = {&f.ett, &f.ett_echo, &f.ett_mptcp, &f.ett_path};
+    static gint* ett[] = {&f.ett, &f.ett_echo, &f.ett_mptcp, &f.ett_path, &f.ett_quote};
     static ei_register_info ei[] = {
         {&f.ei_mptcp_echo, {"middlebox.mptcp_echo", PI_PROTOCOL, PI_WARN,
                             "MP_CAPABLE echoed: a middlebox answered, not an MPTCP server", EXPFILL}},
@@ -88,6 +100,10 @@ void register_fields() {
                                 "Pending SYNs were dropped at the cap: this SYN+ACK's SYN may be one", EXPFILL}},
         {&f.ei_unsolicited_mpc, {"middlebox.unsolicited_mp_capable", PI_PROTOCOL, PI_WARN,
                                  "MP_CAPABLE in a SYN+ACK to a SYN that offered none", EXPFILL}},
+        {&f.ei_quote_stripped, {"middlebox.quote_stripped", PI_PROTOCOL, PI_WARN,
+                                "The SYN reached this hop without an option it was sent with", EXPFILL}},
+        {&f.ei_quote_changed, {"middlebox.quote_changed", PI_PROTOCOL, PI_NOTE,
+                               "The SYN's options were rewritten before this hop", EXPFILL}},
     };
 
     f.proto = proto_register_protocol("Middlebox detection (TCP option echo)", "Middlebox", "middlebox");

@@ -34,11 +34,16 @@ struct Fields {
     int syn_copies = -1;
     int options_status = -1;
     int evictions = -1;
+    int quote_syn_frame = -1;
+    int quote_diff = -1;
+    int quote_stripped = -1;
+    int quote_changed = -1;
 
     int ett = -1;
     int ett_echo = -1;
     int ett_mptcp = -1;
     int ett_path = -1;
+    int ett_quote = -1;
 
     expert_field ei_mptcp_echo = EI_INIT;
     expert_field ei_option_echo = EI_INIT;
@@ -49,6 +54,8 @@ struct Fields {
     expert_field ei_malformed = EI_INIT;
     expert_field ei_no_syn_evicted = EI_INIT;
     expert_field ei_unsolicited_mpc = EI_INIT;
+    expert_field ei_quote_stripped = EI_INIT;
+    expert_field ei_quote_changed = EI_INIT;
 };
 
 extern Fields fields;

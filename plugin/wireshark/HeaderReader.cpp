@@ -37,7 +37,76 @@ const guint8* item_bytes(const field_info* fi, int n) {
     return tvb_get_ptr(fi->ds_tvb, fi->start, n);
 }
 
+// Reads a TCP header starting at `t` with `avail` captured bytes (>= 8) into
+// `s`: ports and sequence always, the rest when present.
+void read_tcp(const guint8* t, int avail, const field_info* fi, int tcp_offset, middlebox::Segment* s, bool* complete) {
+    s->tuple.src_port = static_cast<uint16_t>((t[0] << 8) | t[1]);
+    s->tuple.dst_port = static_cast<uint16_t>((t[2] << 8) | t[3]);
+    s->seq = (guint32{t[4]} << 24) | (guint32{t[5]} << 16) | (guint32{t[6]} << 8) | t[7];
+    *complete = avail >= 20;
+    if (!*complete) return;
+    s->ack = (guint32{t[8]} << 24) | (guint32{t[9]} << 16) | (guint32{t[10]} << 8) | t[11];
+    s->flags = static_cast<uint16_t>(((t[12] & 0x01) << 8) | t[13]);
+    const int header_len = (t[12] >> 4) * 4;
+    if (header_len < 20) {
+        *complete = false;
+        return;
+    }
+    const int declared = header_len - 20;
+    const int remaining = avail - 20;
+    const int captured = remaining < declared ? remaining : declared;
+    s->options_declared = static_cast<uint8_t>(declared);
+    s->options_captured = static_cast<uint8_t>(captured);
+    s->options = captured > 0 ? tvb_get_ptr(fi->ds_tvb, tcp_offset + 20, captured) : nullptr;
+}
+
 }  // namespace
+
+bool read_quote(proto_tree* tree, const RequiredProtocols& p, middlebox::Segment* seg, bool* options_visible) {
+    const field_info* icmp = nullptr;
+    for (proto_node* n = tree->first_child; n != nullptr; n = n->next) {
+        const field_info* fi = PNODE_FINFO(n);
+        if (fi != nullptr && fi->hfinfo != nullptr && (fi->hfinfo->id == p.icmp || fi->hfinfo->id == p.icmpv6)) {
+            icmp = fi;
+            break;
+        }
+    }
+    if (icmp == nullptr || icmp->ds_tvb == nullptr || icmp->start < 0) return false;
+    const int avail = tvb_captured_length_remaining(icmp->ds_tvb, icmp->start);
+    if (avail < 8) return false;
+    const guint8* h = tvb_get_ptr(icmp->ds_tvb, icmp->start, avail);
+    const bool v6 = icmp->hfinfo->id == p.icmpv6;
+    // Error messages only: they quote the packet that caused them.
+    const guint8 type = h[0];
+    const bool error = v6 ? (type >= 1 && type <= 4) : (type == 3 || type == 11 || type == 12 || type == 4 || type == 5);
+    if (!error) return false;
+
+    middlebox::Segment& s = *seg;
+    s = middlebox::Segment{};
+    int ip_len;
+    if (!v6) {
+        if (avail < 8 + 20 || (h[8] >> 4) != 4 || h[8 + 9] != 6) return false;
+        ip_len = (h[8] & 0x0f) * 4;
+        if (ip_len < 20) return false;
+        s.ttl = h[8 + 8];
+        s.tuple.src = middlebox::Address::v4(h + 8 + 12);
+        s.tuple.dst = middlebox::Address::v4(h + 8 + 16);
+    } else {
+        // Extension headers in a quote are rare enough to leave unread.
+        if (avail < 8 + 40 || (h[8] >> 4) != 6 || h[8 + 6] != 6) return false;
+        ip_len = 40;
+        s.ttl = h[8 + 7];
+        s.tuple.src = middlebox::Address::v6(h + 8 + 8);
+        s.tuple.dst = middlebox::Address::v6(h + 8 + 24);
+    }
+    const int tcp_at = 8 + ip_len;
+    if (avail < tcp_at + 8) return false;
+    bool complete = false;
+    read_tcp(h + tcp_at, avail - tcp_at, icmp, icmp->start + tcp_at, &s, &complete);
+    if (!complete) s.flags = middlebox::kSyn;  // RFC 792's 8 bytes: flags unseen, assume the probe
+    *options_visible = complete;
+    return true;
+}
 
 ReadResult read_segment(proto_tree* tree, const RequiredProtocols& p, uint32_t frame, middlebox::Segment* seg) {
     const field_info* ip = nullptr;
@@ -81,20 +150,9 @@ ReadResult read_segment(proto_tree* tree, const RequiredProtocols& p, uint32_t f
 
     const guint8* t = item_bytes(tcp, 20);
     if (t == nullptr) return ReadResult::Unreadable;
-    s.tuple.src_port = static_cast<uint16_t>((t[0] << 8) | t[1]);
-    s.tuple.dst_port = static_cast<uint16_t>((t[2] << 8) | t[3]);
-    s.seq = (guint32{t[4]} << 24) | (guint32{t[5]} << 16) | (guint32{t[6]} << 8) | t[7];
-    s.ack = (guint32{t[8]} << 24) | (guint32{t[9]} << 16) | (guint32{t[10]} << 8) | t[11];
-    s.flags = static_cast<uint16_t>(((t[12] & 0x01) << 8) | t[13]);
-    const int header_len = (t[12] >> 4) * 4;
-    if (header_len < 20) return ReadResult::Unreadable;
-    const int declared = header_len - 20;
-    const int remaining = tvb_captured_length_remaining(tcp->ds_tvb, tcp->start) - 20;
-    const int captured = remaining < declared ? remaining : declared;
-    s.options_declared = static_cast<uint8_t>(declared);
-    s.options_captured = static_cast<uint8_t>(captured);
-    s.options = captured > 0 ? tvb_get_ptr(tcp->ds_tvb, tcp->start + 20, captured) : nullptr;
-    return ReadResult::Ok;
+    bool complete = false;
+    read_tcp(t, tvb_captured_length_remaining(tcp->ds_tvb, tcp->start), tcp, tcp->start, &s, &complete);
+    return complete ? ReadResult::Ok : ReadResult::Unreadable;
 }
 
 }  // namespace middlebox_ws

@@ -37,4 +37,11 @@ enum class ReadResult {
 // packet is being dissected).
 ReadResult read_segment(proto_tree* tree, const RequiredProtocols& p, uint32_t frame, middlebox::Segment* seg);
 
+// For a packet read_segment() called Quoted: the TCP header an ICMP or
+// ICMPv6 error quotes, read from the raw bytes of the root-level ICMP item
+// (its quoted sub-items exist only when a filter asks for them). Sets
+// `*options_visible` to false when the quote ends before the TCP data offset
+// (RFC 792 requires only 8 bytes of it). False: not a quoted IP+TCP header.
+bool read_quote(proto_tree* tree, const RequiredProtocols& p, middlebox::Segment* seg, bool* options_visible);
+
 }  // namespace middlebox_ws

@@ -63,7 +63,20 @@ void cleanup_routine() { state.reset(); }
 int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if (tree == nullptr || !required_ok || !state) return 0;
     middlebox::Segment seg;
-    if (read_segment(tree, required, pinfo->num, &seg) != ReadResult::Ok) return 0;
+    const ReadResult read = read_segment(tree, required, pinfo->num, &seg);
+    if (read == ReadResult::Quoted) {
+        // An ICMP error quoting a SYN: linked to it, never paired.
+        bool options_visible = false;
+        if (!read_quote(tree, required, &seg, &options_visible)) return 0;
+        const bool first_sight = pinfo->num > state->last_frame();
+        const middlebox::Quote* q =
+            first_sight ? state->observe_quote(pinfo->num, seg, options_visible) : state->lookup_quote(pinfo->num);
+        if (q == nullptr) return 0;
+        const middlebox::Quote quote = *q;  // the vector may grow later
+        annotate_quote(tvb, pinfo, tree, quote);
+        return tvb_captured_length(tvb);
+    }
+    if (read != ReadResult::Ok) return 0;
 
     // The first time a frame is seen in order it is observed; any later
     // visit (tshark -2, the GUI, a retap) reads what was decided. Observing

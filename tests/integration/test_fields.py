@@ -170,5 +170,25 @@ class Robustness(unittest.TestCase):
                     self.assertNotIn("Dissector bug", r.stdout)
 
 
+
+class TraceboxQuotes(unittest.TestCase):
+    """ICMP time-exceeded quotes read hop by hop, as tracebox does live."""
+
+    def test_stripping_hop_is_named(self):
+        path = os.path.join(ROOT, "test_captures", "lab", "tracebox-v4.pcapng")
+        rows = fields(path, "frame.number", "ip.src", "middlebox.quote.syn_frame", "middlebox.quote.stripped",
+                      "middlebox.quote.diff", "middlebox.verdict", display_filter="icmp")
+        self.assertTrue(rows)
+        stripped = [r for r in rows if r[3] == "1"]
+        # Only the hop after the TCPOPTSTRIP box lacks MP_CAPABLE; the kind-222 probe is untouched.
+        self.assertEqual(len(stripped), 1, rows)
+        self.assertIn("-MP_CAPABLE", stripped[0][4])
+        for r in rows:
+            self.assertNotEqual(r[2], "", f"frame {r[0]} not linked to its SYN")
+            self.assertEqual(r[5], "", f"frame {r[0]}: a quote never gets a verdict")
+        out = tshark("-r", path, "-q", "-z", "expert,warn").stdout
+        self.assertIn("without an option it was sent with", out)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -135,7 +135,7 @@ TEST_F(Fixture, SimultaneousOpen) {
     EXPECT_EQ(hs_of(3).syn_frame, 2u);
 }
 
-TEST_F(Fixture, IcmpQuotedCopiesAreNotFedButOutOfOrderFramesAreIgnored) {
+TEST_F(Fixture, OutOfOrderFramesAreIgnored) {
     syn(5, 1000);
     EXPECT_EQ(syn(4, 1000), nullptr);
     EXPECT_EQ(c.out_of_order(), 1u);
@@ -207,4 +207,27 @@ TEST(Hops, InitialTtlGuess) {
     EXPECT_EQ(estimated_hops(120), 8);
     EXPECT_EQ(estimated_hops(250), 5);
     EXPECT_EQ(estimated_hops(0), 0);
+}
+
+TEST_F(Fixture, QuotedSynIsLinkedNeverPaired) {
+    const Bytes sent = cat({mss(1460), mpc_key(0, 42)});
+    const Bytes stripped = cat({mss(1460), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(),
+                                nop(), nop()});
+    syn(1, 1000, 40000, &sent);
+    const Segment quoted = seg(0, kClient, 40000, kServer, 80, S, 1000, 0, stripped);
+    const Quote* q = c.observe_quote(2, quoted, true);
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(q->syn_frame, 1u);
+    EXPECT_TRUE(q->stripped());
+    EXPECT_TRUE(q->changed());
+    EXPECT_EQ(verdict_of(1), Verdict::NoAnswer);  // a quote answers nothing
+    EXPECT_EQ(c.lookup(2), nullptr);
+    ASSERT_NE(c.lookup_quote(2), nullptr);
+    // An unchanged quote, and one too short to show options.
+    const Segment same = seg(0, kClient, 40000, kServer, 80, S, 1000, 0, sent);
+    EXPECT_FALSE(c.observe_quote(3, same, true)->changed());
+    EXPECT_FALSE(c.observe_quote(4, same, false)->stripped());
+    // A quote of another sequence number is not that SYN.
+    const Segment other = seg(0, kClient, 40000, kServer, 80, S, 5, 0, sent);
+    EXPECT_EQ(c.observe_quote(5, other, true)->handshake, kNone);
 }
