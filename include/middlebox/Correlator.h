@@ -106,6 +106,9 @@ public:
 
     // First pass only, frames in increasing order. Returns the record made for
     // this frame, or nullptr when the segment is not part of a handshake.
+    // A frame number seen again replaces the earlier frame of that number
+    // (tshark -2 -R renumbers the frames its read filter keeps): the earlier
+    // one still counts for pairing, links to it are dropped (renumbered()).
     const FrameRecord* observe(const Segment& s);
 
     // Any pass: the record of a frame that observe() kept, or nullptr.
@@ -130,6 +133,7 @@ public:
     size_t pending_capacity() const { return table_.capacity(); }
     uint64_t evictions() const { return table_.evictions(); }
     uint64_t out_of_order() const { return out_of_order_; }
+    uint64_t renumbered() const { return renumbered_; }
 
 private:
     const FrameRecord* on_syn(const Segment& s, uint64_t fp);
@@ -138,6 +142,7 @@ private:
     void on_other(const Segment& s);
     const FrameRecord* add_record(uint32_t frame, uint32_t handshake, Role role, uint8_t flags);
     bool advance(uint32_t frame);
+    void unlink_frame(uint32_t frame);
     static void keep_options(PendingSyn& e, const Segment& s);
 
     PendingTable table_;
@@ -147,6 +152,7 @@ private:
     std::vector<Quote> quotes_;  // in frame order
     uint32_t last_frame_ = 0;
     uint64_t out_of_order_ = 0;
+    uint64_t renumbered_ = 0;
 };
 
 }  // namespace middlebox

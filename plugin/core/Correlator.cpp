@@ -27,14 +27,31 @@ void Correlator::keep_options(PendingSyn& e, const Segment& s) {
 
 bool Correlator::advance(uint32_t frame) {
     // Pairing relies on seeing frames in capture order; a frame that goes
-    // back in time (a caller bug or a merged file seen twice) is ignored
-    // rather than allowed to corrupt the state.
-    if (frame <= last_frame_ && last_frame_ != 0) {
+    // back in time (a caller bug, a merged file seen twice) is ignored rather
+    // than allowed to corrupt the state.
+    if (frame < last_frame_) {
         ++out_of_order_;
         return false;
     }
+    if (frame == last_frame_ && frame != 0) {
+        // The same number again: tshark -2 -R numbers only the frames its
+        // read filter keeps, so the earlier frame is not in the file the user
+        // sees. It still counted for pairing; links to it are dropped.
+        ++renumbered_;
+        unlink_frame(frame);
+    }
     last_frame_ = frame;
     return true;
+}
+
+void Correlator::unlink_frame(uint32_t frame) {
+    while (!records_.empty() && records_.back().frame == frame) {
+        Handshake& hs = handshakes_[records_.back().handshake];
+        for (uint32_t* f : {&hs.first_syn_frame, &hs.syn_frame, &hs.answer_frame})
+            if (*f == frame) *f = 0;
+        records_.pop_back();
+    }
+    while (!quotes_.empty() && quotes_.back().frame == frame) quotes_.pop_back();
 }
 
 const FrameRecord* Correlator::observe(const Segment& s) {
@@ -141,6 +158,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s) {
         // The SYN+ACK's options alone: no copy can be proved without a SYN,
         // but a malformed block is still reported.
         p.evidence = compare_options(OptionBlock::parse(nullptr, 0, 0), synack);
+        p.evidence.unsolicited_mpc = false;  // without the SYN nobody knows what it offered
     }
 
     Handshake& hs = handshakes_[index];

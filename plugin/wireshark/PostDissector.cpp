@@ -60,17 +60,37 @@ void init_routine() {
 
 void cleanup_routine() { state.reset(); }
 
+// Whether this dissection is the frame's first (it feeds the correlator) or
+// a revisit (it reads what was decided). tshark's first pass and the GUI's
+// first read have visited unset; tshark -2 -R numbers only the frames its
+// read filter keeps, so there a number can come twice, and the correlator
+// lets the later frame take it. A revisit of a frame the correlator never
+// reached (a first pass that built no tree) is observed then, in order.
+bool first_sight(const packet_info* pinfo) {
+    return pinfo->fd->visited ? pinfo->num > state->last_frame() : pinfo->num >= state->last_frame();
+}
+
 int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
-    if (tree == nullptr || !required_ok || !state) return 0;
+    if (!required_ok || !state) return 0;
+    if (tree == nullptr) {
+        // Nothing to read the headers from. A revisit without a tree (tshark
+        // -2's second pass under -z expert, the GUI's packet list) still
+        // gets the expert info the first pass decided.
+        if (!pinfo->fd->visited) return 0;
+        if (const middlebox::FrameRecord* rec = state->lookup(pinfo->num)) {
+            const middlebox::FrameRecord record = *rec;
+            annotate(tvb, pinfo, nullptr, *state, record, 0, false);
+        }
+        return 0;
+    }
     middlebox::Segment seg;
     const ReadResult read = read_segment(tree, required, pinfo->num, &seg);
     if (read == ReadResult::Quoted) {
         // An ICMP error quoting a SYN: linked to it, never paired.
         bool options_visible = false;
         if (!read_quote(tree, required, &seg, &options_visible)) return 0;
-        const bool first_sight = pinfo->num > state->last_frame();
-        const middlebox::Quote* q =
-            first_sight ? state->observe_quote(pinfo->num, seg, options_visible) : state->lookup_quote(pinfo->num);
+        const middlebox::Quote* q = first_sight(pinfo) ? state->observe_quote(pinfo->num, seg, options_visible)
+                                                       : state->lookup_quote(pinfo->num);
         if (q == nullptr) return 0;
         const middlebox::Quote quote = *q;  // the vector may grow later
         annotate_quote(tvb, pinfo, tree, quote);
@@ -78,16 +98,12 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     }
     if (read != ReadResult::Ok) return 0;
 
-    // The first time a frame is seen in order it is observed; any later
-    // visit (tshark -2, the GUI, a retap) reads what was decided. Observing
-    // by frame order rather than by pinfo->fd->visited also covers a first
-    // pass that built no tree (then the second pass is the first we see).
-    const bool first_sight = pinfo->num > state->last_frame();
-    const middlebox::FrameRecord* rec = first_sight ? state->observe(seg) : state->lookup(pinfo->num);
+    const bool first = first_sight(pinfo);
+    const middlebox::FrameRecord* rec = first ? state->observe(seg) : state->lookup(pinfo->num);
     if (rec == nullptr) return 0;
     const middlebox::FrameRecord record = *rec;  // observe() may grow the vector later
 
-    annotate(tvb, pinfo, tree, *state, record, seg.ttl, first_sight);
+    annotate(tvb, pinfo, tree, *state, record, seg.ttl, first);
 
     if (have_tap_listener(tap_id)) {
         auto* ev = wmem_new(pinfo->pool, TapEvent);

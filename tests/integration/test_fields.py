@@ -147,6 +147,26 @@ class EchoEvidenceFields(unittest.TestCase):
         self.assertEqual(rows[1][2], "malformed")
         self.assertIn("Invalid TCP option length", rows[1][3])
 
+    def test_expert_in_second_pass_without_tree(self):
+        out = tshark("-r", cap("v0-echo"), "-2", "-q", "-z", "expert,warn").stdout
+        self.assertIn("MP_CAPABLE echoed: key 0x3a5b1c9d00000000", out)
+
+    def test_two_pass_read_filter_renumbering_keeps_verdicts_honest(self):
+        # -2 -R renumbers the kept frames; links to dropped frames vanish,
+        # verdicts (decided on all traffic) stay those of the full capture.
+        full = fields(cap("pairing-edge"), "frame.number", "middlebox.verdict", "tcp.seq_raw", "tcp.flags",
+                      two_pass=True, display_filter="tcp.flags.syn==1 && !icmp && !icmpv6")
+        r = tshark("-r", cap("pairing-edge"), "-2", "-R", "tcp.flags.syn==1 && !icmp && !icmpv6", "-T", "fields",
+                   "-E", "separator=|", "-e", "frame.number", "-e", "middlebox.verdict", "-e", "tcp.seq_raw",
+                   "-e", "tcp.flags", "-e", "middlebox.syn_frame", "-e", "middlebox.synack_frame")
+        kept = [line.split("|") for line in r.stdout.splitlines()]
+        self.assertEqual([k[1:4] for k in kept], [f[1:4] for f in full])
+        for row in kept:
+            for link in row[4:6]:
+                if link:
+                    target = kept[int(link) - 1]
+                    self.assertEqual(target[0], link)
+
     def test_icmp_quotes_get_no_verdict(self):
         rows = fields(cap("pairing-edge"), "frame.number", "middlebox.verdict", two_pass=True,
                       display_filter="icmp || icmpv6")

@@ -231,3 +231,17 @@ TEST_F(Fixture, QuotedSynIsLinkedNeverPaired) {
     const Segment other = seg(0, kClient, 40000, kServer, 80, S, 5, 0, sent);
     EXPECT_EQ(c.observe_quote(5, other, true)->handshake, kNone);
 }
+
+// tshark -2 -R gives the number of a frame its read filter drops to the next
+// frame: the dropped frame still counts for pairing, links to it vanish.
+TEST_F(Fixture, RepeatedFrameNumberTakesOverTheNumber) {
+    syn(1, 1000);
+    syn(2, 1000);    // a retransmission the read filter will drop...
+    synack(2, 1001);  // ...so the SYN+ACK arrives with the same number
+    EXPECT_EQ(c.renumbered(), 1u);
+    ASSERT_NE(c.lookup(2), nullptr);
+    EXPECT_EQ(c.lookup(2)->role, Role::SynAck);
+    EXPECT_EQ(hs_of(2).syn_frame, 0u);  // the copy it answered is not in the filtered file
+    EXPECT_EQ(hs_of(2).first_syn_frame, 1u);
+    EXPECT_EQ(verdict_of(1), Verdict::MptcpEcho);
+}
