@@ -218,9 +218,12 @@ SuspectDialog::~SuspectDialog() {
     delete host_;
 }
 
-void SuspectDialog::closeEvent(QCloseEvent* event) {
+void SuspectDialog::done(int result) {
+    // Escape and Close end here (a close event too, through reject()):
+    // a dialog opened with WA_DeleteOnClose goes away, and its listener with it.
     log(QStringLiteral("closed"));
-    QDialog::closeEvent(event);
+    QDialog::done(result);
+    if (testAttribute(Qt::WA_DeleteOnClose)) deleteLater();
 }
 
 bool SuspectDialog::showingEmptyText() const { return stack_->currentWidget() == empty_label_; }

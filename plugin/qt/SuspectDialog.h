@@ -102,7 +102,7 @@ public Q_SLOTS:
     void showHelp();
 
 protected:
-    void closeEvent(QCloseEvent* event) override;
+    void done(int result) override;
 
 private Q_SLOTS:
     void activated(const QModelIndex& index);
