@@ -47,7 +47,7 @@ enum HandshakeFlags : uint8_t {
 struct Handshake {
     uint32_t first_syn_frame = 0;  // 0: the SYN is not in the capture
     uint32_t syn_frame = 0;        // the copy the answer is paired with (latest before it)
-    uint32_t answer_frame = 0;     // first SYN+ACK or RST; 0: unanswered
+    uint32_t answer_frame = 0;     // first SYN+ACK or RST; 0: unanswered or not in the filtered file
     uint32_t pair = kNone;         // index into pairs(), for SYN+ACK answers
     uint16_t syn_copies = 0;
     uint16_t answer_copies = 0;
@@ -58,7 +58,9 @@ struct Handshake {
     uint8_t server_ttl = 0;  // TTL of the server's first later segment; 0: none seen
     uint8_t flags = 0;
 
-    bool answered() const { return answer_frame != 0; }
+    // answer_frame may be 0 on an answered handshake whose answer frame a
+    // read filter dropped (tshark -2 -R): ask the role.
+    bool answered() const { return answer_role != Role::Syn; }
     // The SYN+ACK came from a different distance than the server's later segments.
     bool hop_mismatch() const { return server_ttl != 0 && answer_role == Role::SynAck && server_ttl != answer_ttl; }
 };

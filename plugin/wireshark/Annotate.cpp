@@ -164,7 +164,7 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
 
     switch (r.role) {
         case Role::Syn:
-            if (hs.answered())
+            if (hs.answered() && hs.answer_frame != 0)
                 add_uint(mt, hs.answer_role == Role::Rst ? f.rst_frame : f.synack_frame, tvb, hs.answer_frame);
             add_bool(mt, f.syn_retransmission, tvb, (r.flags & kRetransmission) != 0);
             add_uint(mt, f.syn_copies, tvb, hs.syn_copies);
