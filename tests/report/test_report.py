@@ -368,15 +368,15 @@ def check_errors():
 
 
 def check_readme_section():
-    """The example in tests/report/README-section.md is the shipped capture's real output."""
-    with open(os.path.join(HERE, "README-section.md")) as f:
+    """The example in the README is the shipped capture's real output."""
+    with open(os.path.join(ROOT, "README.md")) as f:
         text = f.read()
     cap = os.path.join(CAPTURES, "replicas", "kind222.pcapng")
     for form in ("text", "pairs", "json"):
         out = report(cap, "middlebox," + form)
-        check(out.rstrip("\n") in text, f"README-section.md: the {form} example is not today's output:\n{out}")
+        check(out.rstrip("\n") in text, f"README.md: the {form} example is not today's output:\n{out}")
     header = report(cap, "middlebox,csv").splitlines()[0]
-    check(header in text, "README-section.md: the CSV header differs")
+    check(header in text, "README.md: the CSV header differs")
 
 
 def main():
