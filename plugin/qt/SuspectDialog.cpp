@@ -384,6 +384,9 @@ void SuspectDialog::updateWidgets() {
         if (static_cast<size_t>(proxy_->rowCount()) != snap.suspects() || !proxy_->suspectsOnly())
             hint += QLatin1Char(' ') + tr("Showing %n row(s).", nullptr, proxy_->rowCount());
         if (t.evictions) hint += QLatin1Char(' ') + tr("%1 pending SYN(s) were dropped at the cap.").arg(t.evictions);
+        if (t.unreliable())
+            hint += QLatin1Char(' ') + tr("The frames this dialog was handed do not match the analysis: "
+                                          "press Refresh (F5) to read the file again.");
     }
     if (!listening_) hint += QLatin1Char(' ') + tr("Live updates are off: %1").arg(listen_error_);
     if (!empty) hint += QLatin1Char(' ') + tr("Double-click a row to go to its SYN+ACK.");

@@ -5,6 +5,7 @@
 #include <QFont>
 #include <QPalette>
 
+#include <algorithm>
 #include <cstring>
 
 namespace middlebox_qt {
@@ -292,16 +293,33 @@ bool SuspectProxy::filterAcceptsRow(int source_row, const QModelIndex& source_pa
     return false;
 }
 
-bool SuspectProxy::lessThan(const QModelIndex& left, const QModelIndex& right) const {
-    const QVariant l = left.data(SuspectModel::SortRole), r = right.data(SuspectModel::SortRole);
+namespace {
+// <0, 0, >0 on typed sort values: bytes (addresses), numbers, else text.
+int compareSortValues(const QVariant& l, const QVariant& r) {
     if (l.userType() == QMetaType::QByteArray && r.userType() == QMetaType::QByteArray) {
         const QByteArray a = l.toByteArray(), b = r.toByteArray();
         const int n = std::memcmp(a.constData(), b.constData(), static_cast<size_t>(std::min(a.size(), b.size())));
-        return n != 0 ? n < 0 : a.size() < b.size();
+        return n != 0 ? n : a.size() - b.size();
     }
-    if (l.userType() == QMetaType::ULongLong && r.userType() == QMetaType::ULongLong)
-        return l.toULongLong() < r.toULongLong();
-    return QString::localeAwareCompare(l.toString(), r.toString()) < 0;
+    if (l.userType() == QMetaType::ULongLong && r.userType() == QMetaType::ULongLong) {
+        const qulonglong a = l.toULongLong(), b = r.toULongLong();
+        return a < b ? -1 : (a > b ? 1 : 0);
+    }
+    return QString::localeAwareCompare(l.toString(), r.toString());
+}
+}  // namespace
+
+bool SuspectProxy::lessThan(const QModelIndex& left, const QModelIndex& right) const {
+    const int c = compareSortValues(left.data(SuspectModel::SortRole), right.data(SuspectModel::SortRole));
+    if (c != 0) return c < 0;
+    // Ties: handshakes stay in frame order whichever way the view sorts;
+    // servers (say, one echo each) go in address order, so that rows do not
+    // jump around between refreshes.
+    if (left.parent().isValid())
+        return sortOrder() == Qt::DescendingOrder ? left.row() > right.row() : left.row() < right.row();
+    if (left.column() == SuspectModel::ColAddress) return false;
+    return compareSortValues(left.sibling(left.row(), SuspectModel::ColAddress).data(SuspectModel::SortRole),
+                             right.sibling(right.row(), SuspectModel::ColAddress).data(SuspectModel::SortRole)) < 0;
 }
 
 // ---------------------------------------------------------------------------
