@@ -241,11 +241,12 @@ void register_menu() {
     register_cleanup_routine(file_cleanup);
     // A submenu of Statistics (the GUI looks the parent up by the name of
     // its QMenu, "menuStatistics"), or a top-level menu if not found. Its
-    // label differs from the protocol's name so that it does not merge with
-    // the stats_tree entries registered under Statistics › Middlebox.
-    ext_menu_t* menu = ext_menubar_register_menu(fields.proto, "Middlebox Detection", TRUE);
+    // label differs from the protocol's name and from the report's
+    // "Middlebox Verdicts" entry. Keyboard: Alt+S, M, S (no other Statistics
+    // entry uses M as its mnemonic).
+    ext_menu_t* menu = ext_menubar_register_menu(fields.proto, "&Middlebox Detection", TRUE);
     ext_menubar_set_parentmenu(menu, "Statistics");
-    ext_menubar_add_entry(menu, "Suspected Middleboxes\xe2\x80\xa6",
+    ext_menubar_add_entry(menu, "&Suspected Middleboxes\xe2\x80\xa6",
                           "Servers whose SYN+ACK echoed the client's TCP options, with the evidence", open_dialog,
                           nullptr);
 }

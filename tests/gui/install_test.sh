@@ -12,19 +12,28 @@ trap 'rm -rf "$home"' EXIT
 chmod 755 "$home"
 as=()
 if [ "$(id -u)" -eq 0 ]; then
-  chown 65534:65534 "$home"
   as=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 fi
 run() { HOME="$home" XDG_CONFIG_HOME="$home/.config" "${as[@]}" "$@"; }
 fail() { echo "install_test: FAIL: $*" >&2; exit 1; }
 
-out="$(run "$here/scripts/install-plugin.sh" --no-build --build-dir "$build" 2>&1)" || fail "install failed: $out"
+# That user may not reach the work tree: give it copies of the script and
+# of the build output, laid out as in a build tree.
+so="$(ls "$build"/plugins/*/epan/middlebox.so | head -n1)"
+series="$(basename "$(dirname "$(dirname "$so")")")"
+mkdir -p "$home/src/scripts" "$home/build/plugins/$series/epan/middlebox"
+cp "$here/scripts/install-plugin.sh" "$home/src/scripts/"
+cp "$so" "$home/build/plugins/$series/epan/"
+cp "$(dirname "$so")/middlebox/middlebox-qt.so" "$home/build/plugins/$series/epan/middlebox/"
+chmod -R a+rX "$home"
+[ "$(id -u)" -eq 0 ] && chown -R 65534:65534 "$home"
+out="$(run "$home/src/scripts/install-plugin.sh" --no-build --build-dir "$home/build" 2>&1)" || fail "install failed: $out"
 dest="$(ls -d "$home"/.local/lib/wireshark/plugins/*/epan)"
 [ -f "$dest/middlebox.so" ] || fail "no $dest/middlebox.so"
 [ -f "$dest/middlebox/middlebox-qt.so" ] || fail "no $dest/middlebox/middlebox-qt.so"
 plugins="$(run tshark -G plugins 2>&1)"
 echo "$plugins" | grep -q "$dest/middlebox.so" || fail "tshark does not list the installed plugin: $plugins"
 if echo "$plugins" | grep -qi "middlebox-qt\|plugin_version"; then fail "tshark complains about the dialog library: $plugins"; fi
-out="$(run "$here/scripts/install-plugin.sh" --uninstall 2>&1)" || fail "uninstall failed: $out"
+out="$(run "$home/src/scripts/install-plugin.sh" --uninstall 2>&1)" || fail "uninstall failed: $out"
 [ ! -e "$dest/middlebox.so" ] && [ ! -e "$dest/middlebox" ] || fail "uninstall left files in $dest"
 echo "install_test: installed into $dest, listed by tshark, uninstalled"
