@@ -155,6 +155,7 @@ SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
     connect(view_, &QTreeView::activated, this, &SuspectDialog::activated);
     connect(view_, &QTreeView::expanded, this, [this](const QModelIndex& pi) {
         if (const ServerRow* s = model_->server(proxy_->mapToSource(pi))) expanded_.insert(serverKey(*s));
+        for (int c : {SuspectModel::ColAddress, SuspectModel::ColEchoed}) view_->resizeColumnToContents(c);
     });
     connect(view_, &QTreeView::collapsed, this, [this](const QModelIndex& pi) {
         if (const ServerRow* s = model_->server(proxy_->mapToSource(pi))) expanded_.remove(serverKey(*s));

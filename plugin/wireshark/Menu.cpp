@@ -72,7 +72,9 @@ void tap_reset(void*) { clear_listener_state(); }
 
 tap_packet_status tap_packet(void*, packet_info* pinfo, epan_dissect_t*, const void* data, tap_flags_t) {
     const auto* ev = static_cast<const TapEvent*>(data);
-    if (ev == nullptr) return TAP_PACKET_DONT_REDRAW;
+    // Only events of the file's current analysis: the registry's handshake
+    // numbers index into it.
+    if (ev == nullptr || ev->correlator != correlator()) return TAP_PACKET_DONT_REDRAW;
     // Taps deliver frames in order; an earlier frame means a new pass that
     // did not reset the listeners first.
     if (pinfo->num < listener.last_frame) clear_listener_state();

@@ -310,6 +310,12 @@ void DialogTest::sorting() {
 
     p.sort(SuspectModel::ColEchoes, Qt::DescendingOrder);
     QCOMPARE(p.data(p.index(0, SuspectModel::ColAddress)).toString(), QStringLiteral("198.51.100.1"));  // 2 echoes
+    // Ties (one echo each) in ascending address order, whichever the direction.
+    QCOMPARE(p.data(p.index(1, SuspectModel::ColAddress)).toString(), QStringLiteral("198.51.100.2"));
+    QCOMPARE(p.data(p.index(2, SuspectModel::ColAddress)).toString(), QStringLiteral("2001:db8::1"));
+    p.sort(SuspectModel::ColEchoes, Qt::AscendingOrder);
+    QCOMPARE(p.data(p.index(0, SuspectModel::ColAddress)).toString(), QStringLiteral("198.51.100.3"));  // 0 echoes
+    QCOMPARE(p.data(p.index(1, SuspectModel::ColAddress)).toString(), QStringLiteral("198.51.100.4"));
 
     // Ports sort as numbers: 25 < 80 < 443 (as text "25" < "443" < "80").
     p.sort(SuspectModel::ColPort, Qt::AscendingOrder);
