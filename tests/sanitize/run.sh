@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# ASan+UBSan run of the plugin inside the real tshark (tests/sanitize/README.md).
+#
+#   tests/sanitize/run.sh --quick     what ctest runs (sanitize.quick): every test
+#                                     capture, 3 corrupted variants each, a 300k-SYN
+#                                     flood, the snaplen check; a few minutes on 2 cores
+#   tests/sanitize/run.sh --full      50 corrupted variants per capture, a 5M-SYN flood
+#   options: --build-dir DIR (default build-sanitize), --variants N, --flood N,
+#            --cap N (middlebox.max_pending for the flood), --jobs N
+#
+# tshark itself is not instrumented: the plugin is built with
+# -DMIDDLEBOX_SANITIZE=ON (gcc: -fsanitize=address,undefined) and tshark is
+# started with the gcc ASan runtime preloaded (LD_PRELOAD=libasan.so), which
+# must come first in the process for ASan to intercept malloc/free; the UBSan
+# runtime comes in with the plugin's own dependencies. Leak detection is off:
+# tshark and GLib do not free everything at exit, and every stack that starts
+# in a dissector passes through libwireshark, so leaks cannot be told apart
+# by suppressions (the fuzzers check the core for leaks instead).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="$root/build-sanitize"
+variants=3
+flood=300000
+cap=10000
+jobs=2
+mode=quick
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) mode=quick; shift ;;
+    --full) mode=full; variants=50; flood=5000000; shift ;;
+    --build-dir) build="$2"; shift 2 ;;
+    --variants) variants="$2"; shift 2 ;;
+    --flood) flood="$2"; shift 2 ;;
+    --cap) cap="$2"; shift 2 ;;
+    --jobs) jobs="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "sanitize: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+case "$build" in /*) ;; *) build="$root/$build" ;; esac
+
+echo "== building the sanitized plugin in $build"
+mkdir -p "$build"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIDDLEBOX_SANITIZE=ON -DMIDDLEBOX_QT=OFF \
+  -DMIDDLEBOX_TESTS=OFF >"$build/cmake.log" 2>&1 || { cat "$build/cmake.log"; exit 1; }
+cmake --build "$build" -j2 --target middlebox >"$build/build.log" 2>&1 || { tail -40 "$build/build.log"; exit 1; }
+so="$(ls "$build"/plugins/*/epan/middlebox.so | head -n1)"
+if [ "$(nm -D "$so" | grep -c __asan_report)" -eq 0 ]; then
+  echo "sanitize: $so is not instrumented" >&2
+  exit 1
+fi
+
+work="$build/sanitize-work"
+rm -rf "$work"
+mkdir -p "$work/variants" "$work/logs"
+chmod 0777 "$work" "$work/variants" "$work/logs"
+
+asan_rt="$(gcc -print-file-name=libasan.so)"
+tshark_asan="$work/tshark-asan"
+cat >"$tshark_asan" <<EOT
+#!/bin/sh
+# The gcc ASan runtime first, then tshark, which dlopens the instrumented plugin.
+export LD_PRELOAD="$asan_rt"
+export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:exitcode=86:abort_on_error=0:allocator_may_return_null=1:detect_odr_violation=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87"
+exec /usr/bin/tshark "\$@"
+EOT
+chmod 0755 "$tshark_asan"
+export MIDDLEBOX_BUILD="$build" TSHARK="$tshark_asan"
+wrap="$root/scripts/tshark-with-plugin.sh"
+
+# Proof that the runtime and the plugin are really active in tshark.
+# (Not with -G plugins: it spawns the extcap helpers, which inherit the
+# preload and hang.)
+probe="$root/test_captures/replicas/v0-echo.pcapng"
+"$wrap" -r "$probe" -q -z middlebox >"$work/probe.out" 2>"$work/probe.err" || true
+if ! grep -q 'mptcp-echo' "$work/probe.out"; then
+  echo "sanitize: tshark did not run the sanitized plugin" >&2
+  tail -5 "$work/probe.err" >&2
+  exit 1
+fi
+
+# One tshark run: exit status and sanitizer words decide. A tshark error
+# on a corrupted file (status 2: damaged, cut short) is expected.
+cat >"$work/one.sh" <<'EOT'
+#!/usr/bin/env bash
+# one.sh LOGNAME CAPTURE TSHARK-ARGS...
+log="$1"; cap="$2"; shift 2
+set +e
+"$WRAP" -r "$cap" "$@" >"$log.out" 2>"$log.err"
+rc=$?
+set -e
+bad=""
+if grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:|LeakSanitizer' "$log.err"; then bad="sanitizer report"; fi
+if [ $rc -eq 86 ] || [ $rc -eq 87 ] || [ $rc -ge 128 ]; then bad="${bad:+$bad, }exit $rc"; fi
+if grep -qE 'Dissector bug, protocol Middlebox|Malformed Packet: Middlebox|\[Middlebox: .*exception' "$log.out" "$log.err"; then
+  bad="${bad:+$bad, }exception in the Middlebox dissector"
+fi
+if [ -n "$bad" ]; then
+  echo "FAIL $cap ($*): $bad; see $log.err"
+  exit 1
+fi
+rm -f "$log.out" "$log.err"
+EOT
+chmod 0755 "$work/one.sh"
+export WRAP="$wrap"
+
+mapfile -t caps < <(find "$root/test_captures" -name '*.pcap' -o -name '*.pcapng' | sort)
+# A small generated scan too: thousands of handshakes, data, RSTs.
+python3 "$root/bench/gen_scan.py" -n 3000 --data 0.2 -o "$work/scan-3000.pcap" >/dev/null
+caps+=("$work/scan-3000.pcap")
+echo "== ${#caps[@]} captures, $variants corrupted variants each (editcap -E 0.02, seeds 1..$variants)"
+
+jobsfile="$work/jobs.txt"
+: >"$jobsfile"
+i=0
+for c in "${caps[@]}"; do
+  i=$((i + 1))
+  # The original: two passes with every detail and both reports; and a
+  # one-pass run with fields and the pairs report.
+  echo "$work/logs/o$i.a $c -2 -V -z middlebox -z expert" >>"$jobsfile"
+  echo "$work/logs/o$i.b $c -T fields -e middlebox.verdict -e middlebox.diff -e middlebox.syn_frame -z middlebox,pairs" >>"$jobsfile"
+  for s in $(seq 1 "$variants"); do
+    v="$work/variants/$i-$s.pcapng"
+    editcap -E 0.02 --seed "$s" "$c" "$v" >/dev/null 2>&1 || continue
+    # Odd seeds: two passes with details; even seeds: one pass with fields.
+    if [ $((s % 2)) -eq 1 ]; then
+      echo "$work/logs/v$i-$s $v -2 -V -z middlebox -z expert" >>"$jobsfile"
+    else
+      echo "$work/logs/v$i-$s $v -T fields -e middlebox.verdict -e middlebox.diff -z middlebox,json" >>"$jobsfile"
+    fi
+  done
+done
+chmod -R a+rX "$work"
+total=$(wc -l <"$jobsfile")
+echo "== $total tshark runs, $jobs at a time"
+failed=0
+# shellcheck disable=SC2086
+xargs -P "$jobs" -L 1 "$work/one.sh" <"$jobsfile" >"$work/failures.txt" 2>&1 || failed=1
+if [ -s "$work/failures.txt" ]; then
+  cat "$work/failures.txt" | head -20
+  for f in $(grep -o 'see [^ ]*' "$work/failures.txt" | head -3 | cut -c5-); do
+    echo "--- $f"; grep -A25 -E 'ERROR|runtime error' "$f" | head -40
+  done
+  failed=1
+fi
+n_fail=$(grep -c '^FAIL' "$work/failures.txt" || true)
+echo "sanitized tshark runs: $((total - n_fail)) clean, $n_fail with a report"
+
+# The snaplen check: a scan cut inside the options must say "truncated"
+# (verdict and expert info) for every paired SYN+ACK, never an echo or MPTCP verdict.
+python3 "$root/bench/gen_scan.py" -n 2000 -o "$work/snap-full.pcap" >/dev/null
+snap_ok=1
+for snaplen in 54 60 70; do
+  editcap -s "$snaplen" "$work/snap-full.pcap" "$work/snap-$snaplen.pcap" >/dev/null 2>&1
+  chmod a+r "$work/snap-$snaplen.pcap"
+  "$wrap" -r "$work/snap-$snaplen.pcap" -q -z middlebox -z expert,note >"$work/snap-$snaplen.txt" 2>"$work/snap-$snaplen.err" || true
+  verdicts="$(grep -E '^\s*Verdicts:' "$work/snap-$snaplen.txt" || true)"
+  synacks="$(python3 -c "import json;print(json.load(open('$work/snap-full.pcap.truth.json'))['synacks'])")"
+  trunc_expert="$(grep -E 'TCP options of .* cut by the capture' "$work/snap-$snaplen.txt" | awk '{s+=$1} END {print s+0}')"
+  if grep -qE 'Sanitizer|runtime error' "$work/snap-$snaplen.err" ||
+     [[ "$verdicts" =~ mptcp-|option-echo|plain ]] || [[ ! "$verdicts" =~ "truncated $synacks" ]] ||
+     [ "$trunc_expert" -ne "$synacks" ]; then
+    echo "FAIL snaplen $snaplen: expected truncated $synacks and as many expert notes; got: $verdicts; expert: $trunc_expert"
+    snap_ok=0
+  else
+    echo "ok   snaplen $snaplen: $verdicts; 'options cut by the capture' expert infos: $trunc_expert"
+  fi
+done
+[ "$snap_ok" -eq 1 ] || failed=1
+
+# The flood: distinct SYNs, never answered; the pending table stays at the cap.
+python3 "$root/bench/gen_scan.py" --syn-flood -n "$flood" -o "$work/flood.pcap" >/dev/null
+chmod a+r "$work/flood.pcap"
+/usr/bin/time -v -o "$work/flood.time" "$wrap" -r "$work/flood.pcap" -o "middlebox.max_pending:$cap" -q -z middlebox \
+  >"$work/flood.txt" 2>"$work/flood.err" || true
+ev="$(grep -oE 'dropped at the cap: [0-9]+' "$work/flood.txt" | grep -oE '[0-9]+$' || echo missing)"
+rss="$(grep -oE 'Maximum resident set size \(kbytes\): [0-9]+' "$work/flood.time" | grep -oE '[0-9]+$')"
+noans="$(grep -E '^\s*Verdicts:' "$work/flood.txt" | grep -oE 'no-answer [0-9]+' || true)"
+expect=$((flood - cap))
+if [ "$ev" != "$expect" ] || grep -qE 'Sanitizer|runtime error' "$work/flood.err" || [ "$noans" != "no-answer $flood" ]; then
+  echo "FAIL flood of $flood SYNs, max_pending $cap: evictions $ev (expected $expect), $noans; see $work/flood.err"
+  tail -5 "$work/flood.err"
+  failed=1
+else
+  echo "ok   flood of $flood SYNs, max_pending $cap: $ev evictions, $noans, peak RSS $((rss / 1024)) MiB (ASan build)"
+fi
+
+if [ "$failed" -ne 0 ]; then
+  echo "sanitize: FAILED"
+  exit 1
+fi
+echo "sanitize: clean"
