@@ -189,6 +189,8 @@ SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
         search_->setFocus();
         search_->selectAll();
     });
+    auto* help = new QShortcut(QKeySequence::HelpContents, this);
+    connect(help, &QShortcut::activated, this, &SuspectDialog::showHelp);
     auto* reload = new QShortcut(QKeySequence::Refresh, this);
     connect(reload, &QShortcut::activated, this, &SuspectDialog::retap);
     auto* copy = new QShortcut(QKeySequence::Copy, view_, nullptr, nullptr, Qt::WidgetShortcut);
