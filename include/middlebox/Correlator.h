@@ -136,6 +136,9 @@ public:
     uint64_t evictions() const { return table_.evictions(); }
     uint64_t out_of_order() const { return out_of_order_; }
     uint64_t renumbered() const { return renumbered_; }
+    // Handshake frames (SYN, SYN+ACK, RST) whose number a later frame took:
+    // frames a read filter dropped after the analysis used them.
+    uint64_t filtered_out() const { return filtered_out_; }
 
 private:
     const FrameRecord* on_syn(const Segment& s, uint64_t fp);
@@ -155,6 +158,7 @@ private:
     uint32_t last_frame_ = 0;
     uint64_t out_of_order_ = 0;
     uint64_t renumbered_ = 0;
+    uint64_t filtered_out_ = 0;
 };
 
 }  // namespace middlebox

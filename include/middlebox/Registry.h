@@ -56,6 +56,9 @@ struct Totals {
     uint32_t unknown_option_echoed = 0;        // ... that is a byte-for-byte copy of the SYN's
     uint64_t evictions = 0;                    // pending SYNs dropped at the cap
     uint32_t hidden_frames = 0;  // handshake frames the listener never saw (filtered out)
+    // Handshake frames a read filter dropped after the analysis paired them
+    // (tshark -2 -R): they count for the verdicts, links to them are omitted.
+    uint64_t read_filtered_frames = 0;
     // Handshakes the analysis made of which the listener saw no frame at all:
     // not in the rows, not in the counts above.
     uint32_t hidden_handshakes = 0;

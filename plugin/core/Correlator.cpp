@@ -50,6 +50,7 @@ void Correlator::unlink_frame(uint32_t frame) {
         for (uint32_t* f : {&hs.first_syn_frame, &hs.syn_frame, &hs.answer_frame})
             if (*f == frame) *f = 0;
         records_.pop_back();
+        ++filtered_out_;
     }
     while (!quotes_.empty() && quotes_.back().frame == frame) quotes_.pop_back();
 }

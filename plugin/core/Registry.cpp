@@ -207,6 +207,7 @@ Totals Registry::totals(const Correlator& c, const std::vector<ServerSummary>& r
     t.servers = static_cast<uint32_t>(rows.size());
     t.evictions = c.evictions();
     t.out_of_order_frames = c.out_of_order();
+    t.read_filtered_frames = c.filtered_out();
     t.inconsistent_events = seen.inconsistent_events();
     std::vector<bool> counted(c.handshake_count(), false);
     for (const ServerSummary& r : rows) {

@@ -246,6 +246,12 @@ std::vector<std::string> report_notes(const Totals& t, const ReportRequest& r) {
                         "seen every frame, so these counts cannot be trusted: filter in the report instead "
                         "(-z middlebox,FORM,FILTER).");
     }
+    if (t.read_filtered_frames > 0) {
+        notes.push_back("Read filter (tshark -2 -R): " +
+                        plural(t.read_filtered_frames, "handshake frame", "handshake frames") +
+                        " (SYN, SYN+ACK or RST) paired by the analysis are not in the output; the verdicts use "
+                        "them, the frame links to them are left empty.");
+    }
     if (t.hidden_handshakes > 0) {
         notes.push_back(plural(t.hidden_handshakes, "handshake", "handshakes") + " found by the analysis had no frame " +
                         (r.has_filter ? "matching " + filter : std::string("handed to the report (a read filter dropped them)")) +
@@ -373,7 +379,7 @@ void write_json(std::ostream& out, const std::vector<ServerSummary>& rows, const
         << ", \"echoed\": " << t.unknown_option_echoed << "},\n"
         << "             \"evictions\": " << t.evictions << ", \"hidden_frames\": " << t.hidden_frames
         << ", \"hidden_handshakes\": " << t.hidden_handshakes
-        << ", \"reliable\": " << (t.unreliable() ? "false" : "true") << "},\n";
+        << ", \"read_filtered_frames\": " << t.read_filtered_frames << ", \"reliable\": " << (t.unreliable() ? "false" : "true") << "},\n";
     const std::vector<std::string> notes = report_notes(t, r);
     out << "  \"notes\": [";
     for (size_t i = 0; i < notes.size(); ++i) out << (i ? ",\n    " : "\n    ") << json_string(notes[i]);

@@ -239,6 +239,7 @@ TEST_F(Fixture, RepeatedFrameNumberTakesOverTheNumber) {
     syn(2, 1000);    // a retransmission the read filter will drop...
     synack(2, 1001);  // ...so the SYN+ACK arrives with the same number
     EXPECT_EQ(c.renumbered(), 1u);
+    EXPECT_EQ(c.filtered_out(), 1u);  // the dropped SYN copy's record
     ASSERT_NE(c.lookup(2), nullptr);
     EXPECT_EQ(c.lookup(2)->role, Role::SynAck);
     EXPECT_EQ(hs_of(2).syn_frame, 0u);  // the copy it answered is not in the filtered file

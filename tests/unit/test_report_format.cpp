@@ -156,7 +156,7 @@ TEST_F(Report, JsonDocument) {
         "{\"mptcp-echo\": 1, \"plain\": 1, \"no-answer\": 1},\n"
         "             \"mp_capable\": {\"synacks\": 1, \"genuine\": 0, \"echoed\": 1}, \"unknown_options\": "
         "{\"synacks\": 0, \"echoed\": 0},\n"
-        "             \"evictions\": 0, \"hidden_frames\": 0, \"hidden_handshakes\": 0, \"reliable\": true},\n"
+        "             \"evictions\": 0, \"hidden_frames\": 0, \"hidden_handshakes\": 0, \"read_filtered_frames\": 0, \"reliable\": true},\n"
         "  \"notes\": []\n"
         "}\n";
     EXPECT_EQ(out.str(), expected);
