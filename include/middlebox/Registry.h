@@ -41,9 +41,10 @@ struct ServerSummary {
     bool suspect() const { return echoes() > 0; }
 };
 
-// Deployment-study totals: of the SYN+ACKs that carried MP_CAPABLE, how many
-// were genuine and how many echoes; likewise for unknown options.
-struct Totals {
+// Deployment-study counts: of the SYN+ACKs that carried MP_CAPABLE, how many
+// were genuine and how many echoes; likewise for unknown options. Shared by
+// the end-of-file Totals and the RunningTally of the Statistics table.
+struct StudyCounts {
     uint32_t servers = 0;
     uint32_t suspect_servers = 0;
     uint32_t handshakes = 0;
@@ -54,6 +55,10 @@ struct Totals {
     uint32_t mp_capable_echoed = 0;
     uint32_t synacks_with_unknown_option = 0;  // SYN+ACKs carrying a kind no genuine server copies
     uint32_t unknown_option_echoed = 0;        // ... that is a byte-for-byte copy of the SYN's
+};
+
+// The counts at the end of a file, and what the report could not see.
+struct Totals : StudyCounts {
     uint64_t evictions = 0;                    // pending SYNs dropped at the cap
     uint32_t hidden_frames = 0;  // handshake frames the listener never saw (filtered out)
     // Handshake frames a read filter dropped after the analysis paired them
@@ -115,18 +120,7 @@ private:
 // not tracked here). Feeding the same event twice changes nothing.
 class RunningTally {
 public:
-    struct Counts {
-        uint32_t servers = 0;
-        uint32_t suspect_servers = 0;
-        uint32_t handshakes = 0;
-        uint32_t synacks = 0;
-        uint32_t verdicts[kVerdictCount] = {};
-        uint32_t synacks_with_mp_capable = 0;
-        uint32_t mp_capable_genuine = 0;
-        uint32_t mp_capable_echoed = 0;
-        uint32_t synacks_with_unknown_option = 0;
-        uint32_t unknown_option_echoed = 0;
-    };
+    using Counts = StudyCounts;
 
     // One tap event (same arguments as Registry::add). Returns true when a
     // count changed.
