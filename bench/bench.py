@@ -164,6 +164,8 @@ def main():
     ap.add_argument("--callgrind", type=int, default=20000, help="handshakes in the callgrind capture (0: skip)")
     ap.add_argument("--data", type=float, default=0.1, help="share of plain handshakes followed by data")
     ap.add_argument("--cap", type=int, default=10000, help="small middlebox.max_pending for the cap check (0: skip)")
+    ap.add_argument("--flood", type=int, default=0,
+                    help="distinct never-answered SYNs for the flood check (e.g. 5000000; 0: skip)")
     ap.add_argument("--build", default=os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build")))
     ap.add_argument("--work", default="/tmp/middlebox-bench")
     ap.add_argument("--json", help="also write the raw numbers here")
@@ -260,6 +262,27 @@ def main():
             counts, ev = parse_report(text)
             P(f"| {label} | {wall:.2f} | {rss / 1024:.0f} | {ev} | "
               f"{', '.join(f'{k} {v}' for k, v in counts.items())} |")
+        P("")
+
+    if args.flood:
+        cap, truth = gen(args.flood, args.work, 0, flood=True)
+        log(f"flood: {args.flood} SYNs")
+        runs = [
+            ("bare tshark, -q -z io,stat,0", r.tshark(False, ["-r", cap, "-q", "-z", "io,stat,0"])),
+            ("plugin loaded, -q -z io,stat,0", r.tshark(True, ["-r", cap, "-q", "-z", "io,stat,0"])),
+            (f"-z middlebox, max_pending {args.cap}", r.tshark(True, ["-r", cap, "-o", f"middlebox.max_pending:{args.cap}",
+                                                                   "-q", "-z", "middlebox"])),
+            ("-z middlebox, default max_pending", r.tshark(True, ["-r", cap, "-q", "-z", "middlebox"])),
+        ]
+        P(f"### SYN flood: {fmt_int(args.flood)} distinct SYNs, none answered (`{os.path.basename(cap)}`)")
+        P("")
+        P("| run | wall s | peak RSS MiB | evictions | no-answer |")
+        P("|---|---:|---:|---:|---:|")
+        for label, cmd in runs:
+            wall, rss, text = r.timed(cmd, os.path.join(args.work, "out-flood.txt"))
+            counts, ev = parse_report(text)
+            P(f"| {label} | {wall:.1f} | {rss / 1024:.0f} | {ev if ev is not None else '-'} | "
+              f"{counts.get('no-answer', '-')} |")
         P("")
 
     if args.callgrind:
