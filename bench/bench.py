@@ -187,6 +187,7 @@ def main():
     P(f"Report command: `{'-q -z middlebox' if zmb else '-q -z expert (fallback: -z middlebox not available)'}`")
     P("")
 
+    args.sizes = [n for n in args.sizes if n > 0]  # --sizes 0: only the other sections
     for n in args.sizes:
         cap, truth = gen(n, args.work, args.data)
         packets = truth["packets"]
@@ -244,7 +245,7 @@ def main():
               f"ratio {pb / pa:.2f}")
         P("")
 
-    if args.cap and zmb:
+    if args.cap and zmb and args.sizes:
         n = args.sizes[-1]
         cap, truth = gen(n, args.work, args.data)
         log(f"cap check: max_pending {args.cap} on {n}")
