@@ -117,7 +117,8 @@ def main():
         sport, dport, flags = int(c[4]), int(c[5]), int(c[6], 16)
         seq, ack = int(c[7]), int(c[8])
         declared = int(c[9]) - 20
-        opts = bytes.fromhex(c[10]) if c[10] else b""
+        # "<MISSING>": the capture cut the header before the options.
+        opts = bytes.fromhex(c[10]) if c[10] and c[10] != "<MISSING>" else b""
         me, back = (src, dst, sport, dport), (dst, src, dport, sport)
         kind = flags & (SYN | ACK | RST)
         if kind == SYN:
@@ -150,11 +151,8 @@ def main():
                 if e is None:
                     pending[back] = [(ack - 1) & 0xFFFFFFFF, b"", 0, True, False, len(verdicts) - 1]
         elif flags & RST:
-            own = pending.get(me)
-            if own is not None:
-                if own[3]:
-                    del pending[me]
-                continue
+            if me in pending:
+                continue  # the SYN's own direction (a scanner's kernel reset): answers nothing, the entry stays
             e = pending.get(back)
             if e is None:
                 continue
