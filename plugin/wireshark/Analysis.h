@@ -13,7 +13,6 @@ namespace middlebox_ws {
 
 struct Preferences {
     guint max_pending = 1000000;   // cap on pending handshakes (64 bytes each)
-    gboolean analyze_always = FALSE;  // build the tree for every packet even when nothing asks
 };
 
 extern Preferences prefs;

@@ -33,8 +33,28 @@ enum class ReadResult {
     Ok,
 };
 
-// Fills `seg` (its options point into the packet's buffer: valid while the
-// packet is being dissected).
+// What read_frame() found in a packet.
+enum class FrameKind {
+    None,    // no TCP, or nothing that could be located
+    Live,    // a TCP segment of the capture's own traffic
+    Quoted,  // a TCP header quoted inside an ICMP/ICMPv6 error
+};
+
+// Reads the segment straight from the frame's bytes, without a protocol
+// tree: pinfo->layers says whether TCP came before any ICMP error (live) or
+// inside one (quoted); the IP dissector's network addresses and the TCP
+// dissector's ports locate the header in the frame. Trees are built only
+// when a filter, a column or the details pane asks for one, so this keeps
+// the plugin working (and cheap) in every other run: tshark -q -z ...,
+// the first pass of tshark -2, the GUI's packet list.
+// IPv6 extension headers between IPv6 and TCP are not walked: such packets
+// are read from the tree when there is one (read_segment).
+FrameKind read_frame(tvbuff_t* frame, const packet_info* pinfo, const RequiredProtocols& p, middlebox::Segment* seg,
+                     bool* options_visible);
+
+// Fills `seg` from the root-level IP and TCP items of a protocol tree (its
+// options point into the packet's buffer: valid while the packet is being
+// dissected).
 ReadResult read_segment(proto_tree* tree, const RequiredProtocols& p, uint32_t frame, middlebox::Segment* seg);
 
 // For a packet read_segment() called Quoted: the TCP header an ICMP or

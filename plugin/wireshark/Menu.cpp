@@ -93,9 +93,8 @@ const char* api_listen(void (*changed)(void*), void* ctx) {
     listener.changed = changed;
     listener.ctx = ctx;
     if (listener.registered) return nullptr;
-    // The proto tree is needed: the post-dissector works from it, and a
-    // retap builds none unless a listener asks.
-    GString* err = register_tap_listener(kTapName, &listener, nullptr, TL_REQUIRES_PROTO_TREE, tap_reset, tap_packet,
+    // No protocol tree needed: the post-dissector reads the frame's bytes.
+    GString* err = register_tap_listener(kTapName, &listener, nullptr, TL_REQUIRES_NOTHING, tap_reset, tap_packet,
                                          tap_draw, nullptr);
     if (err != nullptr) {
         listener.error = err->str;

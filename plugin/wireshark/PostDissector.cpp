@@ -2,7 +2,6 @@
 // packet, reads the live IP/TCP headers, feeds the correlator in the first
 // pass, and shows what the correlator decided on every pass.
 #include <epan/packet.h>
-#include <epan/plugin_if.h>
 #include <epan/prefs.h>
 #include <epan/tap.h>
 #include <wsutil/report_message.h>
@@ -28,34 +27,8 @@ dissector_handle_t handle = nullptr;
 int tap_id = -1;
 std::unique_ptr<middlebox::Correlator> state;
 
-// True in the Wireshark GUI: only it registers the plugin_if callbacks.
-bool running_in_gui() {
-    ws_info_t* info = nullptr;
-    plugin_if_get_ws_info(&info);
-    return info != nullptr;
-}
-
-// Asks the first pass for a protocol tree only when something will use the
-// analysis: the GUI (it shows SYN verdicts from a second pass), our tap
-// (-z middlebox, the Statistics menu, the dialog), the expert tap (-z expert)
-// or the "analyze always" preference. Otherwise a tree exists only when a
-// filter, a field, a column or -V asks for one; then the root-level IP/TCP
-// items are in it and the plugin works from them. This keeps a loaded but
-// unused plugin from making every tshark run build trees.
-void update_wanted_hfids() {
-    if (handle == nullptr || !required_ok) return;
-    GArray* wanted = g_array_new(FALSE, FALSE, sizeof(int));
-    const int expert_tap = find_tap_id("expert");
-    if (prefs.analyze_always || running_in_gui() || have_tap_listener(tap_id) ||
-        (expert_tap >= 0 && have_tap_listener(expert_tap))) {
-        for (int id : {required.ip, required.ipv6, required.tcp}) g_array_append_val(wanted, id);
-    }
-    set_postdissector_wanted_hfids(handle, wanted);  // takes ownership
-}
-
 void init_routine() {
     state = std::make_unique<middlebox::Correlator>(prefs.max_pending == 0 ? 1 : prefs.max_pending);
-    update_wanted_hfids();
 }
 
 void cleanup_routine() { state.reset(); }
@@ -72,23 +45,21 @@ bool first_sight(const packet_info* pinfo) {
 
 int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if (!required_ok || !state) return 0;
-    if (tree == nullptr) {
-        // Nothing to read the headers from. A revisit without a tree (tshark
-        // -2's second pass under -z expert, the GUI's packet list) still
-        // gets the expert info the first pass decided.
-        if (!pinfo->fd->visited) return 0;
-        if (const middlebox::FrameRecord* rec = state->lookup(pinfo->num)) {
-            const middlebox::FrameRecord record = *rec;
-            annotate(tvb, pinfo, nullptr, *state, record, 0, false);
-        }
-        return 0;
-    }
+    // From the frame's bytes first: no protocol tree is needed, so the plugin
+    // asks Wireshark for none (no wanted hfids) and works the same in every
+    // run. The tree is the fallback (IPv6 extension headers).
     middlebox::Segment seg;
-    const ReadResult read = read_segment(tree, required, pinfo->num, &seg);
-    if (read == ReadResult::Quoted) {
+    bool options_visible = false;
+    FrameKind kind = read_frame(tvb, pinfo, required, &seg, &options_visible);
+    if (kind == FrameKind::None && tree != nullptr) {
+        const ReadResult read = read_segment(tree, required, pinfo->num, &seg);
+        if (read == ReadResult::Ok)
+            kind = FrameKind::Live;
+        else if (read == ReadResult::Quoted && read_quote(tree, required, &seg, &options_visible))
+            kind = FrameKind::Quoted;
+    }
+    if (kind == FrameKind::Quoted) {
         // An ICMP error quoting a SYN: linked to it, never paired.
-        bool options_visible = false;
-        if (!read_quote(tree, required, &seg, &options_visible)) return 0;
         const middlebox::Quote* q = first_sight(pinfo) ? state->observe_quote(pinfo->num, seg, options_visible)
                                                        : state->lookup_quote(pinfo->num);
         if (q == nullptr) return 0;
@@ -96,7 +67,7 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
         annotate_quote(tvb, pinfo, tree, quote);
         return tvb_captured_length(tvb);
     }
-    if (read != ReadResult::Ok) return 0;
+    if (kind != FrameKind::Live) return 0;
 
     const bool first = first_sight(pinfo);
     const middlebox::FrameRecord* rec = first ? state->observe(seg) : state->lookup(pinfo->num);
@@ -127,12 +98,8 @@ void register_protocol() {
         "At most this many unanswered SYNs are remembered (64 bytes each). When the cap is reached the oldest are "
         "dropped, counted, and end as no-answer. Takes effect when a file is (re)loaded.",
         10, &prefs.max_pending);
-    prefs_register_bool_preference(
-        m, "analyze_always", "Analyze every packet even when no middlebox field, filter or report is used",
-        "Normally the plugin asks Wireshark for the headers it needs only when its report or dialog is open, "
-        "and otherwise works from the protocol tree that filters, columns or the packet details build. "
-        "Turn this on if the first pass of a file ran without any of those and verdicts are missing.",
-        &prefs.analyze_always);
+    // It once chose when to ask for a protocol tree; the plugin needs none now.
+    prefs_register_obsolete_preference(m, "analyze_always");
 
     handle = create_dissector_handle(dissect, fields.proto);
     register_postdissector(handle);
@@ -143,9 +110,6 @@ void register_protocol() {
     register_menu();
 }
 
-void register_handoff() {
-    required_ok = resolve_required_protocols(&required);
-    update_wanted_hfids();
-}
+void register_handoff() { required_ok = resolve_required_protocols(&required); }
 
 }  // namespace middlebox_ws

@@ -133,10 +133,9 @@ void report_init(const char* opt_arg, void*) {
 
     if (!protocols_ok) protocols_ok = resolve_required_protocols(&protocols);
     auto* l = new ReportListener{request, Registry{}, nullptr};
-    // TL_REQUIRES_PROTO_TREE: the post-dissector queues its events only when
-    // a tree is built, and tshark's second pass (-2) builds none otherwise.
+    // No protocol tree needed: the post-dissector reads the frame's bytes.
     GString* err = register_tap_listener(kTapName, l, request.has_filter ? request.filter.c_str() : nullptr,
-                                         TL_REQUIRES_PROTO_TREE, report_reset, report_packet, report_draw,
+                                         TL_REQUIRES_NOTHING, report_reset, report_packet, report_draw,
                                          report_finish);
     if (err != nullptr) {
         std::string message =
@@ -225,41 +224,10 @@ void table_reset(stat_tap_table* table) {
     for (guint i = 0; i < table->num_elements; ++i) set_count(table, i, 0);
 }
 
-// The post-dissector queues its events only when a protocol tree is built,
-// and neither a GUI retap nor tshark's second pass (-2) builds one for a tap
-// listener that does not filter or ask for it; the table's listener is
-// registered by Wireshark itself, without TL_REQUIRES_PROTO_TREE. This
-// do-nothing listener asks for the tree while the table exists.
-int tree_helper_token;
-bool tree_helper_registered = false;
-
-tap_packet_status tree_helper_packet(void*, packet_info*, epan_dissect_t*, const void*, tap_flags_t) {
-    return TAP_PACKET_DONT_REDRAW;
-}
-
-void start_tree_helper() {
-    if (tree_helper_registered) return;
-    GString* err = register_tap_listener(kTapName, &tree_helper_token, nullptr, TL_REQUIRES_PROTO_TREE, nullptr,
-                                         tree_helper_packet, nullptr, nullptr);
-    if (err != nullptr) {
-        g_string_free(err, TRUE);
-        return;
-    }
-    tree_helper_registered = true;
-}
-
-// Wireshark frees the tables when the dialog closes: the helper goes too.
-void table_free_item(stat_tap_table*, guint, guint, stat_tap_table_item_type*) {
-    if (!tree_helper_registered) return;
-    tree_helper_registered = false;
-    remove_tap_listener(&tree_helper_token);
-}
-
 void table_init(stat_tap_table_ui* ui) {
     // New tables (or a new dialog): the tally restarts with them; the events
     // of the (re)tap that follows fill it again.
     tally.clear();
-    start_tree_helper();
     if (stat_tap_table* t = stat_tap_find_table(ui, kVerdictTable)) {
         table_reset(t);
         if (stat_tap_table* t2 = stat_tap_find_table(ui, kTotalsTable)) table_reset(t2);
@@ -309,7 +277,7 @@ stat_tap_table_ui table_ui = {
     table_init,
     table_packet,
     table_reset,
-    table_free_item,  // labels are static strings, counts plain numbers: only the helper to stop
+    nullptr,  // labels are static strings, counts plain numbers: nothing to free
     table_filter_check,
     G_N_ELEMENTS(table_fields),
     table_fields,

@@ -132,6 +132,12 @@ class EchoEvidenceFields(unittest.TestCase):
         rows = fields(cap("kind222"), "frame.number", "tcp.flags.ack", two_pass=True, display_filter="middlebox.echo.unknown")
         self.assertEqual([r[1] for r in rows], ["1"])
 
+    def test_two_pass_without_any_filter_gives_syn_verdicts(self):
+        # No -Y/-R: tshark's first pass builds no tree; the plugin reads the
+        # frame's bytes, so the SYN still gets its verdict in the second pass.
+        rows = fields(cap("v0-echo"), "frame.number", "middlebox.verdict", "middlebox.synack_frame", two_pass=True)
+        self.assertEqual(rows[0], ["1", "mptcp-echo", "2"])
+
     def test_two_pass_links_syn_forward(self):
         rows = fields(cap("v0-echo"), "frame.number", "middlebox.verdict", "middlebox.synack_frame", two_pass=True,
                       display_filter="tcp.flags.ack==0")
