@@ -75,6 +75,11 @@ wrap="$root/scripts/tshark-with-plugin.sh"
 # preload and hang.)
 probe="$root/test_captures/replicas/v0-echo.pcapng"
 "$wrap" -r "$probe" -q -z middlebox >"$work/probe.out" 2>"$work/probe.err" || true
+if grep -qE 'AddressSanitizer|runtime error:' "$work/probe.err"; then
+  echo "sanitize: FAIL: sanitizer report on $probe" >&2
+  grep -E -A12 'ERROR: AddressSanitizer|runtime error:' "$work/probe.err" | head -30 >&2
+  exit 1
+fi
 if ! grep -q 'mptcp-echo' "$work/probe.out"; then
   echo "sanitize: tshark did not run the sanitized plugin" >&2
   tail -5 "$work/probe.err" >&2
