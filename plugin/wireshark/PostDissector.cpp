@@ -25,6 +25,7 @@ RequiredProtocols required;
 bool required_ok = false;
 dissector_handle_t handle = nullptr;
 int tap_id = -1;
+int expert_proto = -1;  // "_ws.expert", optional
 std::unique_ptr<middlebox::Correlator> state;
 
 void init_routine() {
@@ -41,6 +42,17 @@ void cleanup_routine() { state.reset(); }
 // reached (a first pass that built no tree) is observed then, in order.
 bool first_sight(const packet_info* pinfo) {
     return pinfo->fd->visited ? pinfo->num > state->last_frame() : pinfo->num >= state->last_frame();
+}
+
+// The tree to annotate: none when nobody will read our items (a tree built
+// for someone else's filter or column). Expert info is still added, without
+// an item, so -z expert and the Expert Information dialog get it; a filter
+// on _ws.expert fields keeps the items.
+proto_tree* visible_tree(proto_tree* tree) {
+    if (tree == nullptr) return nullptr;
+    if (proto_field_is_referenced(tree, fields.proto)) return tree;
+    if (expert_proto >= 0 && proto_field_is_referenced(tree, expert_proto)) return tree;
+    return nullptr;
 }
 
 int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
@@ -64,7 +76,7 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
                                                        : state->lookup_quote(pinfo->num);
         if (q == nullptr) return 0;
         const middlebox::Quote quote = *q;  // the vector may grow later
-        annotate_quote(tvb, pinfo, tree, quote);
+        annotate_quote(tvb, pinfo, visible_tree(tree), quote);
         return tvb_captured_length(tvb);
     }
     if (kind != FrameKind::Live) return 0;
@@ -74,7 +86,7 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if (rec == nullptr) return 0;
     const middlebox::FrameRecord record = *rec;  // observe() may grow the vector later
 
-    annotate(tvb, pinfo, tree, *state, record, seg.ttl, first);
+    annotate(tvb, pinfo, visible_tree(tree), *state, record, seg.ttl, first);
 
     if (have_tap_listener(tap_id)) {
         auto* ev = wmem_new(pinfo->pool, TapEvent);
@@ -110,6 +122,9 @@ void register_protocol() {
     register_menu();
 }
 
-void register_handoff() { required_ok = resolve_required_protocols(&required); }
+void register_handoff() {
+    required_ok = resolve_required_protocols(&required);
+    expert_proto = proto_get_id_by_filter_name("_ws.expert");
+}
 
 }  // namespace middlebox_ws
