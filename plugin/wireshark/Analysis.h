@@ -17,9 +17,8 @@ struct Preferences {
 
 extern Preferences prefs;
 
-// Created at the start of each capture file (init routine), dropped at its end.
+// Created at the start of each capture file (init routine), dropped at its
+// end (cleanup routine); nullptr between files.
 middlebox::Correlator* correlator();
-void start_file();
-void end_file();
 
 }  // namespace middlebox_ws
