@@ -101,9 +101,13 @@ public:
 private:
     struct Entry {
         Address address;
-        uint16_t port;
+        uint16_t port = 0;
+        bool present = false;
     };
-    std::unordered_map<uint32_t, Entry> by_handshake_;  // handshake -> server endpoint
+    // Handshake index -> server endpoint. Handshake indices are dense (the
+    // correlator numbers them from 0), so a vector beats a hash map here: one
+    // event per SYN/SYN+ACK frame of a scan lands in it.
+    std::vector<Entry> by_handshake_;
     std::vector<uint32_t> order_;                       // handshakes in first-seen order
     // Taps deliver frames in order, so this stays sorted; a caller that
     // feeds frames out of order gets it sorted on the next look-up.

@@ -127,12 +127,14 @@ void Registry::add(uint32_t handshake, Role role, const FlowTuple& tuple, uint32
     frames_seen_.push_back(frame);
     Entry e;
     server_of(role, tuple, &e.address, &e.port);
-    auto it = by_handshake_.find(handshake);
-    if (it != by_handshake_.end()) {
-        if (it->second.address != e.address || it->second.port != e.port) ++inconsistent_;
+    e.present = true;
+    if (handshake >= by_handshake_.size()) by_handshake_.resize(std::max<size_t>(handshake + 1, by_handshake_.size() * 2));
+    Entry& slot = by_handshake_[handshake];
+    if (slot.present) {
+        if (slot.address != e.address || slot.port != e.port) ++inconsistent_;
         return;
     }
-    by_handshake_.emplace(handshake, e);
+    slot = e;
     order_.push_back(handshake);
 }
 
@@ -158,7 +160,7 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c) const {
     std::map<std::string, ServerSummary> rows;
     for (uint32_t index : order_) {
         if (index >= c.handshake_count()) continue;  // a registry from another file
-        const Entry& e = by_handshake_.at(index);
+        const Entry& e = by_handshake_[index];
         ServerSummary& row = rows[endpoint_key(e.address, e.port)];
         row.address = e.address;
         row.port = e.port;
