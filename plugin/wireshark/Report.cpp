@@ -19,7 +19,6 @@
 #include <epan/tap.h>
 
 #include "Analysis.h"
-#include "HeaderReader.h"
 #include "TapEvent.h"
 #include "middlebox/Registry.h"
 #include "middlebox/ReportFormat.h"
@@ -57,8 +56,6 @@ struct ReportListener {
     const Correlator* source = nullptr;  // the analysis the events came from
 };
 
-RequiredProtocols protocols;
-bool protocols_ok = false;
 
 [[noreturn]] void fail(const char* opt_arg, const std::string& message) {
     const char* prog = g_get_prgname();
@@ -77,7 +74,7 @@ void report_reset(void* tapdata) {
     l->source = nullptr;
 }
 
-tap_packet_status report_packet(void* tapdata, packet_info* pinfo, epan_dissect_t* edt, const void* data, tap_flags_t) {
+tap_packet_status report_packet(void* tapdata, packet_info* pinfo, epan_dissect_t*, const void* data, tap_flags_t) {
     auto* l = static_cast<ReportListener*>(tapdata);
     const auto* ev = static_cast<const TapEvent*>(data);
     if (ev == nullptr || ev->correlator == nullptr) return TAP_PACKET_DONT_REDRAW;
@@ -87,12 +84,9 @@ tap_packet_status report_packet(void* tapdata, packet_info* pinfo, epan_dissect_
     }
     // Check that the frame is the one the analysis recorded under this
     // number (tshark -2 -R renumbers frames after the analysis saw them).
-    int flags = -1;
-    Segment seg;
-    if (protocols_ok && edt != nullptr && edt->tree != nullptr &&
-        read_segment(edt->tree, protocols, pinfo->num, &seg) == ReadResult::Ok)
-        flags = seg.flags;
-    if (!event_matches(*ev->correlator, ev->handshake, ev->role, ev->tuple, flags))
+    // The event's role was read from this very frame's flags by the
+    // post-dissector, so only its endpoints are compared.
+    if (!event_matches(*ev->correlator, ev->handshake, ev->role, ev->tuple, -1))
         l->registry.note_inconsistent_event();
     l->registry.add(ev->handshake, ev->role, ev->tuple, pinfo->num);
     return TAP_PACKET_REDRAW;
@@ -131,7 +125,6 @@ void report_init(const char* opt_arg, void*) {
     std::string error;
     if (!parse_report_request(opt_arg, &request, &error)) fail(opt_arg, error);
 
-    if (!protocols_ok) protocols_ok = resolve_required_protocols(&protocols);
     auto* l = new ReportListener{request, Registry{}, nullptr};
     // No protocol tree needed: the post-dissector reads the frame's bytes.
     GString* err = register_tap_listener(kTapName, l, request.has_filter ? request.filter.c_str() : nullptr,
