@@ -1,7 +1,11 @@
 // The Middlebox post-dissector: runs after every other dissector on each
 // packet, reads the live IP/TCP headers, feeds the correlator in the first
 // pass, and shows what the correlator decided on every pass.
+#include <cerrno>  // program_invocation_short_name
+#include <cstring>
+
 #include <epan/packet.h>
+#include <epan/plugin_if.h>
 #include <epan/prefs.h>
 #include <epan/tap.h>
 #include <wsutil/report_message.h>
@@ -26,10 +30,66 @@ bool required_ok = false;
 dissector_handle_t handle = nullptr;
 int tap_id = -1;
 int expert_proto = -1;  // "_ws.expert", optional
+int expert_tap = 0;     // "expert" (0: none): -z expert and the Expert Information dialog
+bool in_gui = false;
+bool may_skip = false;  // tshark: skip the analysis when nothing reads it
 std::unique_ptr<middlebox::Correlator> state;
+
+// The Wireshark GUI registers ws_info callbacks; tshark hands out a ws_info
+// too, but with ws_info_supported unset. Asked once per file: the call builds
+// a hash table each time.
+bool running_in_gui() {
+    ws_info_t* info = nullptr;
+    plugin_if_get_ws_info(&info);
+    return info != nullptr && info->ws_info_supported;
+}
+
+// Only tshark is known to read a file once and never come back (or, with -2,
+// to come back exactly once). Any other program (Wireshark, sharkd, rawshark,
+// an embedding) may ask for the analysis later, so it always gets it.
+bool running_in_tshark() {
+#ifdef __GLIBC__
+    return std::strcmp(program_invocation_short_name, "tshark") == 0;
+#else
+    return false;
+#endif
+}
+
+// tshark -2 decides what the second pass will show only then, so its first
+// pass must analyse although nothing in it reads the result. That first pass
+// runs no taps, while a single pass taps every frame: a probe event queued
+// on a private tap reaches its listener only in a tapped pass.
+int probe_tap = -1;
+bool tapped_pass = false;
+tap_packet_status on_probe(void*, packet_info*, epan_dissect_t*, const void*, tap_flags_t) {
+    tapped_pass = true;
+    return TAP_PACKET_DONT_REDRAW;
+}
 
 void init_routine() {
     state = std::make_unique<middlebox::Correlator>(prefs.max_pending == 0 ? 1 : prefs.max_pending);
+    in_gui = running_in_gui();
+    tapped_pass = false;
+    expert_tap = find_tap_id("expert");  // registered after our handoff
+}
+
+// Whether anybody may read the analysis of this frame: the report or the
+// stat table (our tap), expert info (-z expert, the Expert dialog), a filter,
+// column, -e field or -V (the tree references our protocol or _ws.expert),
+// the GUI or another program (which may ask later), or tshark -2's second
+// pass (see above). Otherwise a loaded plugin nobody uses costs one call per
+// packet. The answer is the same for every first-pass frame of a tshark run
+// after the first; had a first pass skipped frames that a later pass wants,
+// that pass observes them in order instead (first_sight()).
+bool analysis_wanted(const packet_info* pinfo, proto_tree* tree) {
+    if (!may_skip || in_gui || have_tap_listener(tap_id)) return true;
+    if (expert_tap > 0 && have_tap_listener(expert_tap)) return true;
+    if (tree != nullptr && (proto_field_is_referenced(tree, fields.proto) ||
+                            (expert_proto >= 0 && proto_field_is_referenced(tree, expert_proto))))
+        return true;
+    if (pinfo->fd->visited || tapped_pass) return false;
+    tap_queue_packet(probe_tap, const_cast<packet_info*>(pinfo), nullptr);
+    return true;
 }
 
 void cleanup_routine() { state.reset(); }
@@ -56,7 +116,7 @@ proto_tree* visible_tree(proto_tree* tree) {
 }
 
 int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
-    if (!required_ok || !state) return 0;
+    if (!required_ok || !state || !analysis_wanted(pinfo, tree)) return 0;
     // From the frame's bytes first: no protocol tree is needed, so the plugin
     // asks Wireshark for none (no wanted hfids) and works the same in every
     // run. The tree is the fallback (IPv6 extension headers).
@@ -116,6 +176,7 @@ void register_protocol() {
     handle = create_dissector_handle(dissect, fields.proto);
     register_postdissector(handle);
     tap_id = register_tap(kTapName);
+    probe_tap = register_tap(kProbeTapName);
     register_report();  // -z middlebox and Statistics > Middlebox Verdicts, on this tap
     register_init_routine(init_routine);
     register_cleanup_routine(cleanup_routine);
@@ -125,6 +186,15 @@ void register_protocol() {
 void register_handoff() {
     required_ok = resolve_required_protocols(&required);
     expert_proto = proto_get_id_by_filter_name("_ws.expert");
+    may_skip = running_in_tshark();
+    if (may_skip) {
+        GString* error = register_tap_listener(kProbeTapName, &probe_tap, nullptr, TL_REQUIRES_NOTHING, nullptr,
+                                               on_probe, nullptr, nullptr);
+        if (error != nullptr) {  // then never skip: correct, only slower
+            g_string_free(error, TRUE);
+            may_skip = false;
+        }
+    }
 }
 
 }  // namespace middlebox_ws

@@ -19,5 +19,7 @@ struct TapEvent {
 
 // Name of the tap: register_tap_listener("middlebox", ...).
 constexpr const char* kTapName = "middlebox";
+// Private: tells a tapped pass from tshark -2's first pass (PostDissector.cpp).
+constexpr const char* kProbeTapName = "middlebox.probe";
 
 }  // namespace middlebox_ws

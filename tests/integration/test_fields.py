@@ -143,6 +143,34 @@ class EchoEvidenceFields(unittest.TestCase):
                       display_filter="tcp.flags.ack==0")
         self.assertEqual(rows, [["1", "mptcp-echo", "2"]])
 
+    # tshark skips the analysis when nothing in the run reads it (a loaded but
+    # unused plugin then costs one call per packet). Every way of reading it
+    # must still get it, single pass and -2 alike.
+    def test_two_pass_read_filter_without_middlebox_still_links_syn_forward(self):
+        # The first pass's tree (for -R) does not reference middlebox; the
+        # second pass's -e does: the first pass must analyse anyway.
+        r = tshark("-r", cap("v0-echo"), "-2", "-R", "tcp", "-T", "fields", "-E", "separator=|",
+                   "-e", "frame.number", "-e", "middlebox.verdict", "-e", "middlebox.synack_frame")
+        self.assertEqual(r.stdout.splitlines()[0], "1|mptcp-echo|2")
+
+    def test_expert_field_alone_gets_expert_info(self):
+        rows = fields(cap("v0-echo"), "frame.number", "_ws.expert.message")
+        self.assertTrue(any("MP_CAPABLE echoed" in r[1] for r in rows), rows)
+
+    def test_custom_column_gets_verdict(self):
+        out = tshark("-r", cap("v0-echo"), "-n", "-o", 'gui.column.format:"No.","%m","Verdict","%Cus:middlebox.verdict"').stdout
+        self.assertRegex(out.splitlines()[1], r"^\s*2\s+mptcp-echo")
+
+    def test_io_stat_filter_on_middlebox_field(self):
+        out = tshark("-r", cap("v0-echo"), "-q", "-z", 'io,stat,0,middlebox.verdict=="mptcp-echo"').stdout
+        # One pass: the SYN+ACK (the SYN's verdict needs -2).
+        self.assertRegex(out, r"\|\s+1\s+\|\s+66\s+\|")
+
+    def test_verbose_tree_shows_middlebox(self):
+        out = tshark("-r", cap("v0-echo"), "-V").stdout
+        self.assertIn("Middlebox", out)
+        self.assertIn("mptcp-echo", out)
+
     def test_truncated_and_malformed_get_expert_not_verdict(self):
         rows = fields(cap("truncated"), "frame.number", "middlebox.verdict", "middlebox.options_status",
                       "_ws.expert.message", display_filter="tcp.flags.ack==1 && tcp.flags.syn==1")
