@@ -6,6 +6,7 @@
 // second pass (tshark -2) and a GUI retap give the same counts.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -25,7 +26,7 @@ struct ServerSummary {
     uint32_t verdicts[kVerdictCount] = {};
     std::vector<uint64_t> echoed_keys;  // distinct MP_CAPABLE keys returned to their sender
     bool echoed_keyless = false;        // a keyless (v1 SYN form) MP_CAPABLE returned
-    bool echoed_kinds[256] = {};        // option kinds copied byte for byte (evidence)
+    std::bitset<256> echoed_kinds;      // option kinds copied byte for byte (evidence)
     uint8_t min_hops = 0xff, max_hops = 0;  // estimated hops of its SYN+ACKs
     uint32_t hop_mismatches = 0;        // SYN+ACK TTL differs from the server's later segments
     uint32_t first_evidence_frame = 0;  // first SYN+ACK proving an echo; 0: none

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <map>
 
 namespace middlebox {
 
@@ -155,15 +154,59 @@ bool Registry::saw_frame(uint32_t frame) const {
     return std::binary_search(frames_seen_.begin(), frames_seen_.end(), frame);
 }
 
+namespace {
+
+// A server endpoint as three integers that sort like (family, address bytes,
+// port) compared byte by byte, then the handshake's first-seen position: a
+// scan's million servers sort as plain integers, with no string or tree node
+// per server.
+struct SortKey {
+    uint64_t hi = 0, lo = 0;
+    uint32_t tail = 0;  // last address byte, port
+    uint32_t position = 0;
+
+    SortKey(const Address& a, uint16_t port, uint32_t pos) : position(pos) {
+        uint8_t b[19];
+        b[0] = a.family;
+        std::memcpy(b + 1, a.bytes, 16);
+        b[17] = static_cast<uint8_t>(port >> 8);
+        b[18] = static_cast<uint8_t>(port & 0xff);
+        for (int i = 0; i < 8; ++i) hi = (hi << 8) | b[i];
+        for (int i = 8; i < 16; ++i) lo = (lo << 8) | b[i];
+        tail = (uint32_t{b[16]} << 16) | (uint32_t{b[17]} << 8) | b[18];
+    }
+    bool same_server(const SortKey& o) const { return hi == o.hi && lo == o.lo && tail == o.tail; }
+    bool operator<(const SortKey& o) const {
+        if (hi != o.hi) return hi < o.hi;
+        if (lo != o.lo) return lo < o.lo;
+        if (tail != o.tail) return tail < o.tail;
+        return position < o.position;
+    }
+};
+
+}  // namespace
+
 std::vector<ServerSummary> Registry::summarize(const Correlator& c) const {
-    // Group by (family, address bytes, port); the ordered key sorts the rows.
-    std::map<std::string, ServerSummary> rows;
-    for (uint32_t index : order_) {
+    std::vector<SortKey> keys;
+    keys.reserve(order_.size());
+    for (uint32_t pos = 0; pos < order_.size(); ++pos) {
+        const uint32_t index = order_[pos];
         if (index >= c.handshake_count()) continue;  // a registry from another file
         const Entry& e = by_handshake_[index];
-        ServerSummary& row = rows[endpoint_key(e.address, e.port)];
-        row.address = e.address;
-        row.port = e.port;
+        keys.emplace_back(e.address, e.port, pos);
+    }
+    std::sort(keys.begin(), keys.end());
+
+    std::vector<ServerSummary> out;
+    for (size_t k = 0; k < keys.size(); ++k) {
+        const uint32_t index = order_[keys[k].position];
+        if (k == 0 || !keys[k].same_server(keys[k - 1])) {
+            const Entry& e = by_handshake_[index];
+            out.emplace_back();
+            out.back().address = e.address;
+            out.back().port = e.port;
+        }
+        ServerSummary& row = out.back();
         row.handshake_indices.push_back(index);
 
         const Handshake& hs = c.handshake(index);
@@ -182,7 +225,7 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c) const {
         if (row.first_evidence_frame == 0 || hs.answer_frame < row.first_evidence_frame)
             row.first_evidence_frame = hs.answer_frame;
         const EchoEvidence& ev = c.pair(hs.pair).evidence;
-        for (uint8_t i = 0; i < ev.echoed_count; ++i) row.echoed_kinds[ev.echoed_kinds[i]] = true;
+        for (uint8_t i = 0; i < ev.echoed_count; ++i) row.echoed_kinds.set(ev.echoed_kinds[i]);
         if (ev.mpc_echo) {
             if (ev.synack_mpc.has_key) {
                 if (std::find(row.echoed_keys.begin(), row.echoed_keys.end(), ev.synack_mpc.key) ==
@@ -193,13 +236,9 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c) const {
             }
         }
     }
-    std::vector<ServerSummary> out;
-    out.reserve(rows.size());
-    for (auto& kv : rows) {
-        ServerSummary& r = kv.second;
+    for (ServerSummary& r : out) {
         if (r.synacks == 0) r.min_hops = 0;
         std::sort(r.echoed_keys.begin(), r.echoed_keys.end());
-        out.push_back(std::move(r));
     }
     return out;
 }

@@ -1,8 +1,9 @@
 #include "middlebox/ReportFormat.h"
 
 #include <algorithm>
-#include <cinttypes>
+#include <charconv>
 #include <cstdio>
+#include <string_view>
 
 #include "middlebox/OptionDiff.h"
 
@@ -22,67 +23,132 @@ std::string plural(uint64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-std::string verdict_list(const uint32_t (&verdicts)[kVerdictCount]) {
-    std::string s;
+// Appenders. The per-server forms write one row per server, a million for
+// an Internet scan, so a row is built in one buffer, with no temporary
+// string per cell and no printf.
+void put_uint(std::string& s, uint64_t v) {
+    char b[20];
+    const auto r = std::to_chars(b, b + sizeof b, v);
+    s.append(b, static_cast<size_t>(r.ptr - b));
+}
+
+void put_address(std::string& s, const Address& a) {
+    if (a.family != 4) {
+        s += address_text(a);
+        return;
+    }
+    for (int i = 0; i < 4; ++i) {
+        if (i > 0) s += '.';
+        put_uint(s, a.bytes[i]);
+    }
+}
+
+void put_endpoint(std::string& s, const Address& a, uint16_t port) {
+    if (a.family == 6) s += '[';
+    put_address(s, a);
+    s += a.family == 6 ? "]:" : ":";
+    put_uint(s, port);
+}
+
+void put_key(std::string& s, uint64_t key) {
+    static const char hex[] = "0123456789abcdef";
+    char b[18] = {'0', 'x'};
+    for (int i = 0; i < 16; ++i) b[2 + i] = hex[(key >> (60 - 4 * i)) & 0x0f];
+    s.append(b, sizeof b);
+}
+
+void put_verdict_list(std::string& s, const uint32_t (&verdicts)[kVerdictCount]) {
+    const size_t start = s.size();
     for (int v = 1; v < kVerdictCount; ++v) {
         if (verdicts[v] == 0) continue;
-        if (!s.empty()) s += ", ";
+        if (s.size() != start) s += ", ";
         s += verdict_name(static_cast<Verdict>(v));
         s += ' ';
-        s += std::to_string(verdicts[v]);
+        put_uint(s, verdicts[v]);
     }
-    return s.empty() ? "-" : s;
+    if (s.size() == start) s += '-';
 }
 
-std::string echoed_text(const ServerSummary& r) {
-    std::vector<std::string> parts;
+std::string verdict_list(const uint32_t (&verdicts)[kVerdictCount]) {
+    std::string s;
+    put_verdict_list(s, verdicts);
+    return s;
+}
+
+void put_echoed(std::string& s, const ServerSummary& r) {
+    const size_t start = s.size();
     constexpr size_t kShownKeys = 3;
     if (!r.echoed_keys.empty()) {
-        std::string k = r.echoed_keys.size() == 1 ? "MP_CAPABLE key " : "MP_CAPABLE keys ";
+        s += r.echoed_keys.size() == 1 ? "MP_CAPABLE key " : "MP_CAPABLE keys ";
         for (size_t i = 0; i < r.echoed_keys.size() && i < kShownKeys; ++i) {
-            if (i > 0) k += ",";
-            k += key_text(r.echoed_keys[i]);
+            if (i > 0) s += ',';
+            put_key(s, r.echoed_keys[i]);
         }
-        if (r.echoed_keys.size() > kShownKeys) k += " (+" + std::to_string(r.echoed_keys.size() - kShownKeys) + " more)";
-        parts.push_back(k);
-    }
-    if (r.echoed_keyless) parts.push_back("MP_CAPABLE keyless");
-    const std::vector<uint8_t> kinds = echoed_kind_list(r);
-    if (!kinds.empty()) {
-        std::string k = kinds.size() == 1 ? "kind " : "kinds ";
-        for (size_t i = 0; i < kinds.size(); ++i) {
-            if (i > 0) k += ",";
-            k += std::to_string(kinds[i]);
+        if (r.echoed_keys.size() > kShownKeys) {
+            s += " (+";
+            put_uint(s, r.echoed_keys.size() - kShownKeys);
+            s += " more)";
         }
-        parts.push_back(k);
     }
-    std::string s;
-    for (const std::string& p : parts) {
-        if (!s.empty()) s += "; ";
-        s += p;
+    if (r.echoed_keyless) s += s.size() != start ? "; MP_CAPABLE keyless" : "MP_CAPABLE keyless";
+    if (r.echoed_kinds.any()) {
+        if (s.size() != start) s += "; ";
+        s += r.echoed_kinds.count() == 1 ? "kind " : "kinds ";
+        bool first = true;
+        for (uint8_t k : echoed_kind_list(r)) {
+            if (!first) s += ',';
+            first = false;
+            put_uint(s, k);
+        }
     }
-    return s.empty() ? "-" : s;
+    if (s.size() == start) s += '-';
 }
 
-std::string hops_text(const ServerSummary& r) {
-    if (r.synacks == 0) return "-";
-    if (r.min_hops == r.max_hops) return std::to_string(r.min_hops);
-    return std::to_string(r.min_hops) + "-" + std::to_string(r.max_hops);
+void put_hops(std::string& s, const ServerSummary& r) {
+    if (r.synacks == 0) {
+        s += '-';
+        return;
+    }
+    put_uint(s, r.min_hops);
+    if (r.min_hops == r.max_hops) return;
+    s += '-';
+    put_uint(s, r.max_hops);
 }
 
-std::string frame_text(uint32_t f) { return f == 0 ? "-" : std::to_string(f); }
-std::string json_frame(uint32_t f) { return f == 0 ? "null" : std::to_string(f); }
+void put_frame(std::string& s, uint32_t f) {
+    if (f == 0)
+        s += '-';
+    else
+        put_uint(s, f);
+}
 
-void json_verdicts(std::ostream& out, const uint32_t (&verdicts)[kVerdictCount]) {
-    out << '{';
+// Hands the buffer to the stream once it is big enough.
+void flush_if_full(std::ostream& out, std::string& buf) {
+    if (buf.size() < (size_t{1} << 16)) return;
+    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    buf.clear();
+}
+
+void put_json_frame(std::string& s, uint32_t f) {
+    if (f == 0)
+        s += "null";
+    else
+        put_uint(s, f);
+}
+
+void put_json_verdicts(std::string& s, const uint32_t (&verdicts)[kVerdictCount]) {
+    s += '{';
     bool first = true;
     for (int v = 1; v < kVerdictCount; ++v) {
         if (verdicts[v] == 0) continue;
-        if (!first) out << ", ";
+        if (!first) s += ", ";
         first = false;
-        out << json_string(verdict_name(static_cast<Verdict>(v))) << ": " << verdicts[v];
+        s += '"';
+        s += verdict_name(static_cast<Verdict>(v));  // plain ASCII names
+        s += "\": ";
+        put_uint(s, verdicts[v]);
     }
-    out << '}';
+    s += '}';
 }
 
 void rule(std::ostream& out, size_t width, char c) { out << std::string(width, c) << '\n'; }
@@ -214,18 +280,20 @@ std::string csv_field(std::string_view s) {
 }
 
 std::string key_text(uint64_t key) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%016" PRIx64, key);
-    return buf;
+    std::string s;
+    put_key(s, key);
+    return s;
 }
 
 std::string endpoint_text(const Address& a, uint16_t port) {
-    const std::string addr = address_text(a);
-    return a.family == 6 ? "[" + addr + "]:" + std::to_string(port) : addr + ":" + std::to_string(port);
+    std::string s;
+    put_endpoint(s, a, port);
+    return s;
 }
 
 std::vector<uint8_t> echoed_kind_list(const ServerSummary& s) {
     std::vector<uint8_t> kinds;
+    if (s.echoed_kinds.none()) return kinds;
     for (int k = 0; k < 256; ++k)
         if (s.echoed_kinds[k]) kinds.push_back(static_cast<uint8_t>(k));
     return kinds;
@@ -281,27 +349,55 @@ void write_text(std::ostream& out, const std::vector<ServerSummary>& rows, const
                                        "Echoed", "Hops",       "Hop mismatches", "First evidence"};
     constexpr size_t kCols = sizeof head / sizeof head[0];
     static const bool right[kCols] = {false, true, true, false, false, true, true, true};
-    std::vector<std::vector<std::string>> cells;
-    cells.reserve(rows.size());
+    // Every cell of every row back to back in one buffer; per row, where it
+    // starts and where each of its cells ends (a cell is short: a row stays
+    // far below 64 KiB even with 256 echoed kinds).
+    std::string cells;
+    struct RowCells {
+        size_t start;
+        uint16_t end[kCols];
+    };
+    std::vector<RowCells> index;
+    cells.reserve(rows.size() * 72);
+    index.reserve(rows.size());
     for (const ServerSummary& s : rows) {
-        cells.push_back({endpoint_text(s.address, s.port), std::to_string(s.handshakes), std::to_string(s.synacks),
-                         verdict_list(s.verdicts), echoed_text(s), hops_text(s), std::to_string(s.hop_mismatches),
-                         frame_text(s.first_evidence_frame)});
+        RowCells rc;
+        rc.start = cells.size();
+        size_t c = 0;
+        auto done = [&] { rc.end[c++] = static_cast<uint16_t>(cells.size() - rc.start); };
+        put_endpoint(cells, s.address, s.port), done();
+        put_uint(cells, s.handshakes), done();
+        put_uint(cells, s.synacks), done();
+        put_verdict_list(cells, s.verdicts), done();
+        put_echoed(cells, s), done();
+        put_hops(cells, s), done();
+        put_uint(cells, s.hop_mismatches), done();
+        put_frame(cells, s.first_evidence_frame), done();
+        index.push_back(rc);
     }
+    auto cell = [&](const RowCells& rc, size_t c) {
+        const size_t from = c == 0 ? 0 : rc.end[c - 1];
+        return std::string_view(cells).substr(rc.start + from, rc.end[c] - from);
+    };
     size_t width[kCols];
     for (size_t c = 0; c < kCols; ++c) {
         width[c] = std::string_view(head[c]).size();
-        for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
+        for (const RowCells& rc : index) width[c] = std::max(width[c], cell(rc, c).size());
     }
-    auto line = [&](const std::vector<std::string>& v) {
-        std::string s;
+    std::string buf;
+    auto line = [&](auto&& text_of) {
+        const size_t line_start = buf.size();
         for (size_t c = 0; c < kCols; ++c) {
-            if (c > 0) s += "  ";
-            const std::string pad(width[c] - v[c].size(), ' ');
-            s += right[c] ? pad + v[c] : v[c] + pad;
+            if (c > 0) buf += "  ";
+            const std::string_view v = text_of(c);
+            const size_t pad = width[c] - v.size();
+            if (right[c]) buf.append(pad, ' ');
+            buf += v;
+            if (!right[c]) buf.append(pad, ' ');
         }
-        while (!s.empty() && s.back() == ' ') s.pop_back();
-        out << s << '\n';
+        while (buf.size() > line_start && buf.back() == ' ') buf.pop_back();
+        buf += '\n';
+        flush_if_full(out, buf);
     };
     size_t total_width = 2 * (kCols - 1);
     for (size_t w : width) total_width += w;
@@ -314,8 +410,9 @@ void write_text(std::ostream& out, const std::vector<ServerSummary>& rows, const
     if (rows.empty()) {
         out << "No SYN, SYN+ACK or RST of a TCP handshake reached the report.\n";
     } else {
-        line(std::vector<std::string>(head, head + kCols));
-        for (const auto& row : cells) line(row);
+        line([&](size_t c) { return std::string_view(head[c]); });
+        for (const RowCells& rc : index) line([&](size_t c) { return cell(rc, c); });
+        out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
     }
     rule(out, rule_width, '-');
     out << "Totals\n";
@@ -346,33 +443,65 @@ void write_json(std::ostream& out, const std::vector<ServerSummary>& rows, const
     out << "  \"version\": 1,\n";
     out << "  \"filter\": " << (r.has_filter ? json_string(r.filter) : std::string("null")) << ",\n";
     out << "  \"servers\": [";
+    // Addresses, keys and verdict names need no JSON escaping.
+    std::string buf;
     for (size_t i = 0; i < rows.size(); ++i) {
         const ServerSummary& s = rows[i];
-        out << (i == 0 ? "\n    " : ",\n    ");
-        out << "{\"address\": " << json_string(address_text(s.address)) << ", \"family\": " << unsigned(s.address.family)
-            << ", \"port\": " << s.port << ", \"handshakes\": " << s.handshakes << ", \"synacks\": " << s.synacks
-            << ", \"verdicts\": ";
-        json_verdicts(out, s.verdicts);
-        out << ", \"suspect\": " << (s.suspect() ? "true" : "false");
-        out << ", \"echoed\": {\"mp_capable_keys\": [";
-        for (size_t k = 0; k < s.echoed_keys.size(); ++k)
-            out << (k ? ", " : "") << json_string(key_text(s.echoed_keys[k]));
-        out << "], \"keyless\": " << (s.echoed_keyless ? "true" : "false") << ", \"kinds\": [";
-        const std::vector<uint8_t> kinds = echoed_kind_list(s);
-        for (size_t k = 0; k < kinds.size(); ++k) out << (k ? ", " : "") << unsigned(kinds[k]);
-        out << "]}";
-        if (s.synacks > 0)
-            out << ", \"hops\": {\"min\": " << unsigned(s.min_hops) << ", \"max\": " << unsigned(s.max_hops) << "}";
-        else
-            out << ", \"hops\": {\"min\": null, \"max\": null}";
-        out << ", \"hop_mismatches\": " << s.hop_mismatches
-            << ", \"first_evidence_frame\": " << json_frame(s.first_evidence_frame)
-            << ", \"first_synack_frame\": " << json_frame(s.first_synack_frame) << "}";
+        buf += i == 0 ? "\n    " : ",\n    ";
+        buf += "{\"address\": \"";
+        put_address(buf, s.address);
+        buf += "\", \"family\": ";
+        put_uint(buf, s.address.family);
+        buf += ", \"port\": ";
+        put_uint(buf, s.port);
+        buf += ", \"handshakes\": ";
+        put_uint(buf, s.handshakes);
+        buf += ", \"synacks\": ";
+        put_uint(buf, s.synacks);
+        buf += ", \"verdicts\": ";
+        put_json_verdicts(buf, s.verdicts);
+        buf += s.suspect() ? ", \"suspect\": true" : ", \"suspect\": false";
+        buf += ", \"echoed\": {\"mp_capable_keys\": [";
+        for (size_t k = 0; k < s.echoed_keys.size(); ++k) {
+            buf += k ? ", \"" : "\"";
+            put_key(buf, s.echoed_keys[k]);
+            buf += '"';
+        }
+        buf += s.echoed_keyless ? "], \"keyless\": true, \"kinds\": [" : "], \"keyless\": false, \"kinds\": [";
+        bool first = true;
+        for (uint8_t k : echoed_kind_list(s)) {
+            if (!first) buf += ", ";
+            first = false;
+            put_uint(buf, k);
+        }
+        buf += "]}";
+        if (s.synacks > 0) {
+            buf += ", \"hops\": {\"min\": ";
+            put_uint(buf, s.min_hops);
+            buf += ", \"max\": ";
+            put_uint(buf, s.max_hops);
+            buf += '}';
+        } else {
+            buf += ", \"hops\": {\"min\": null, \"max\": null}";
+        }
+        buf += ", \"hop_mismatches\": ";
+        put_uint(buf, s.hop_mismatches);
+        buf += ", \"first_evidence_frame\": ";
+        put_json_frame(buf, s.first_evidence_frame);
+        buf += ", \"first_synack_frame\": ";
+        put_json_frame(buf, s.first_synack_frame);
+        buf += '}';
+        flush_if_full(out, buf);
     }
+    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
     out << (rows.empty() ? "],\n" : "\n  ],\n");
     out << "  \"totals\": {\"servers\": " << t.servers << ", \"suspect_servers\": " << t.suspect_servers
         << ", \"handshakes\": " << t.handshakes << ", \"synacks\": " << t.synacks << ", \"verdicts\": ";
-    json_verdicts(out, t.verdicts);
+    {
+        std::string v;
+        put_json_verdicts(v, t.verdicts);
+        out << v;
+    }
     out << ",\n             \"mp_capable\": {\"synacks\": " << t.synacks_with_mp_capable
         << ", \"genuine\": " << t.mp_capable_genuine << ", \"echoed\": " << t.mp_capable_echoed << "}"
         << ", \"unknown_options\": {\"synacks\": " << t.synacks_with_unknown_option
@@ -392,20 +521,51 @@ void write_csv(std::ostream& out, const std::vector<ServerSummary>& rows) {
     for (int v = 1; v < kVerdictCount; ++v) out << ',' << verdict_name(static_cast<Verdict>(v));
     out << ",suspect,echoed_mp_capable_keys,echoed_keyless,echoed_kinds,hops_min,hops_max,hop_mismatches,"
            "first_evidence_frame,first_synack_frame\n";
+    // Addresses, keys and kinds never hold a comma, quote or line break: no
+    // field of a row needs quoting.
+    std::string buf;
     for (const ServerSummary& s : rows) {
-        out << csv_field(address_text(s.address)) << ',' << s.port << ',' << s.handshakes << ',' << s.synacks;
-        for (int v = 1; v < kVerdictCount; ++v) out << ',' << s.verdicts[v];
-        std::string keys;
-        for (uint64_t k : s.echoed_keys) keys += (keys.empty() ? "" : " ") + key_text(k);
-        std::string kinds;
-        for (uint8_t k : echoed_kind_list(s)) kinds += (kinds.empty() ? "" : " ") + std::to_string(k);
-        out << ',' << (s.suspect() ? 1 : 0) << ',' << csv_field(keys) << ',' << (s.echoed_keyless ? 1 : 0) << ','
-            << csv_field(kinds) << ',';
-        if (s.synacks > 0) out << unsigned(s.min_hops) << ',' << unsigned(s.max_hops);
-        else out << ',';
-        out << ',' << s.hop_mismatches << ',' << (s.first_evidence_frame ? std::to_string(s.first_evidence_frame) : "")
-            << ',' << (s.first_synack_frame ? std::to_string(s.first_synack_frame) : "") << "\n";
+        put_address(buf, s.address);
+        buf += ',';
+        put_uint(buf, s.port);
+        buf += ',';
+        put_uint(buf, s.handshakes);
+        buf += ',';
+        put_uint(buf, s.synacks);
+        for (int v = 1; v < kVerdictCount; ++v) {
+            buf += ',';
+            put_uint(buf, s.verdicts[v]);
+        }
+        buf += s.suspect() ? ",1," : ",0,";
+        for (size_t k = 0; k < s.echoed_keys.size(); ++k) {
+            if (k > 0) buf += ' ';
+            put_key(buf, s.echoed_keys[k]);
+        }
+        buf += s.echoed_keyless ? ",1," : ",0,";
+        bool first = true;
+        for (uint8_t k : echoed_kind_list(s)) {
+            if (!first) buf += ' ';
+            first = false;
+            put_uint(buf, k);
+        }
+        buf += ',';
+        if (s.synacks > 0) {
+            put_uint(buf, s.min_hops);
+            buf += ',';
+            put_uint(buf, s.max_hops);
+        } else {
+            buf += ',';
+        }
+        buf += ',';
+        put_uint(buf, s.hop_mismatches);
+        buf += ',';
+        if (s.first_evidence_frame) put_uint(buf, s.first_evidence_frame);
+        buf += ',';
+        if (s.first_synack_frame) put_uint(buf, s.first_synack_frame);
+        buf += '\n';
+        flush_if_full(out, buf);
     }
+    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
 }
 
 std::vector<PairRow> pair_rows(const Correlator& c, const Registry& seen) {
