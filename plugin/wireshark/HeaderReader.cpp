@@ -1,5 +1,6 @@
 #include "HeaderReader.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include <epan/proto.h>
@@ -62,25 +63,117 @@ void read_tcp(const guint8* t, int avail, middlebox::Segment* s, bool* complete)
     s->options = captured > 0 ? t + 20 : nullptr;
 }
 
-// The IP header that carries the TCP header at `tcp_at`, if its addresses
-// are `src`/`dst`: returns the IP header's offset or -1.
-int ip_header_before(const guint8* d, int tcp_at, const address& src, const address& dst) {
-    if (src.type == AT_IPv4 && dst.type == AT_IPv4) {
-        for (int ihl = 5; ihl <= 15; ++ihl) {
-            const int at = tcp_at - ihl * 4;
-            if (at < 0) break;
-            const guint8* h = d + at;
-            if (h[0] == (0x40 | ihl) && h[9] == 6 && std::memcmp(h + 12, src.data, 4) == 0 &&
-                std::memcmp(h + 16, dst.data, 4) == 0)
-                return at;
+// IPv6 extension headers walked to reach the upper-layer header (RFC 8200
+// 4.3-4.6, RFC 4302 2.2). Others (ESP, Mobility, HIP, Shim6, No Next Header)
+// end the walk: what follows them is not a TCP header that can be read.
+constexpr guint8 kHopByHop = 0, kRouting = 43, kFragment = 44, kAuthentication = 51, kDestinationOptions = 60;
+// RFC 8200 allows each at most once (destination options twice): 6 in a
+// conforming chain. The cap bounds the work per candidate header when
+// read_frame() scans a frame for an ICMP error's IP header, where any byte
+// 0x6? starts a candidate and the "chain" is arbitrary data; every step also
+// advances by at least 8 bytes, so no chain can loop. A longer real chain is
+// left to the tree (read_segment), as before.
+constexpr int kMaxExtensionHeaders = 16;
+
+// The upper-layer header of the IPv6 packet whose fixed header starts at
+// `ip` in `d` (`len` captured bytes): its offset, with its protocol in
+// `*proto`; -1 when a header runs past the captured bytes, the chain is
+// longer than the cap, or the packet is a non-first fragment (its payload
+// continues another packet's upper-layer data: no header there). The
+// returned offset may equal `len`: the caller checks what it needs.
+int ipv6_upper_layer(const guint8* d, int len, int ip, guint8* proto) {
+    if (ip < 0 || len - ip < 40) return -1;
+    guint8 next = d[ip + 6];
+    int at = ip + 40;
+    for (int n = 0; n <= kMaxExtensionHeaders; ++n) {
+        int ext_len;
+        switch (next) {
+        case kHopByHop:
+        case kRouting:
+        case kDestinationOptions:
+            if (len - at < 2) return -1;
+            ext_len = (d[at + 1] + 1) * 8;  // Hdr Ext Len: 8-octet units after the first 8
+            break;
+        case kFragment:
+            if (len - at < 8) return -1;
+            if ((((d[at + 2] << 8) | d[at + 3]) & 0xfff8) != 0) return -1;  // fragment offset != 0
+            ext_len = 8;
+            break;
+        case kAuthentication:
+            if (len - at < 2) return -1;
+            ext_len = (d[at + 1] + 2) * 4;  // Payload Len: 4-octet units, minus 2
+            break;
+        default:
+            *proto = next;
+            return at;
         }
-    } else if (src.type == AT_IPv6 && dst.type == AT_IPv6 && tcp_at >= 40) {
-        const guint8* h = d + tcp_at - 40;
-        if ((h[0] >> 4) == 6 && h[6] == 6 && std::memcmp(h + 8, src.data, 16) == 0 &&
-            std::memcmp(h + 24, dst.data, 16) == 0)
-            return tcp_at - 40;
+        if (n == kMaxExtensionHeaders || len - at < ext_len) return -1;
+        next = d[at];
+        at += ext_len;
     }
     return -1;
+}
+
+// The TCP header carried by the IP header at `ip`, if that header is one of
+// `src`/`dst` and the TCP header's first 4 bytes (its ports) are `ports`:
+// its offset, or -1. The fixed 20 bytes of TCP must be captured.
+int tcp_behind(const guint8* d, int len, int ip, const address& src, const address& dst, const guint8 ports[4]) {
+    if (ip < 0) return -1;
+    int tcp_at;
+    if (src.type == AT_IPv4 && dst.type == AT_IPv4) {
+        if (len - ip < 20) return -1;
+        const guint8* h = d + ip;
+        const int ihl = h[0] & 0x0f;  // options make it longer than 20 (IHL > 5)
+        // A non-first fragment carries the rest of a segment, no TCP header.
+        if ((h[0] >> 4) != 4 || ihl < 5 || h[9] != 6 || (((h[6] << 8) | h[7]) & 0x1fff) != 0) return -1;
+        if (std::memcmp(h + 12, src.data, 4) != 0 || std::memcmp(h + 16, dst.data, 4) != 0) return -1;
+        tcp_at = ip + ihl * 4;
+    } else if (src.type == AT_IPv6 && dst.type == AT_IPv6) {
+        if (len - ip < 40) return -1;
+        const guint8* h = d + ip;
+        if ((h[0] >> 4) != 6 || std::memcmp(h + 8, src.data, 16) != 0 || std::memcmp(h + 24, dst.data, 16) != 0)
+            return -1;
+        guint8 proto = 0;
+        tcp_at = ipv6_upper_layer(d, len, ip, &proto);  // without extension headers: ip + 40, no walk
+        if (tcp_at < 0 || proto != 6) return -1;
+    } else {
+        return -1;
+    }
+    if (len - tcp_at < 20 || std::memcmp(d + tcp_at, ports, 4) != 0) return -1;
+    return tcp_at;
+}
+
+// The offset in `d` (`len` bytes) where the IP header that set `src`/`dst`
+// starts, from where the addresses point, or -1. The IP dissectors point
+// net_src/net_dst at the header's own bytes (set_address_tvb keeps a
+// pointer), and a subset tvb shares the frame's memory: so for an IP
+// header in the frame this is exact and costs nothing, however many
+// extension headers or options follow. Any other source of the addresses
+// (a reassembled or decompressed buffer, an exported PDU's tags) points
+// elsewhere or is not laid out as an IP header: -1.
+int ip_header_at(const guint8* d, int len, const address& src, const address& dst) {
+    int addr_len, src_in_header;
+    if (src.type == AT_IPv4 && dst.type == AT_IPv4) {
+        addr_len = 4;
+        src_in_header = 12;
+    } else if (src.type == AT_IPv6 && dst.type == AT_IPv6) {
+        addr_len = 16;
+        src_in_header = 8;
+    } else {
+        return -1;
+    }
+    // Integer arithmetic: relational operators on pointers into different
+    // buffers are undefined.
+    const auto base = reinterpret_cast<std::uintptr_t>(d);
+    const auto s = reinterpret_cast<std::uintptr_t>(src.data);
+    const auto t = reinterpret_cast<std::uintptr_t>(dst.data);
+    if (src.len != addr_len || dst.len != addr_len || s < base || s - base > static_cast<std::uintptr_t>(len) ||
+        t != s + static_cast<std::uintptr_t>(addr_len))
+        return -1;
+    const int ip = static_cast<int>(s - base) - src_in_header;
+    if (ip < 0 || len - ip < src_in_header + 2 * addr_len) return -1;
+    if ((d[ip] >> 4) != (addr_len == 4 ? 4 : 6)) return -1;
+    return ip;
 }
 
 // Parses an ICMP/ICMPv6 error whose header starts at `icmp` (with `avail`
@@ -112,28 +205,37 @@ FrameKind read_frame(tvbuff_t* frame, const packet_info* pinfo, const RequiredPr
     if (live) {
         if (pinfo->ptype != PT_TCP) return FrameKind::None;
         // The innermost IP layer set net_src/net_dst; TCP set the ports.
-        const guint8 pattern[4] = {static_cast<guint8>(pinfo->srcport >> 8), static_cast<guint8>(pinfo->srcport),
-                                   static_cast<guint8>(pinfo->destport >> 8), static_cast<guint8>(pinfo->destport)};
-        for (int at = 20; at + 20 <= len; ++at) {
-            if (std::memcmp(d + at, pattern, 4) != 0) continue;
-            const int ip = ip_header_before(d, at, pinfo->net_src, pinfo->net_dst);
-            if (ip < 0) continue;
-            s = middlebox::Segment{};
-            s.frame = pinfo->num;
-            if (pinfo->net_src.type == AT_IPv4) {
-                s.ttl = d[ip + 8];
-                s.tuple.src = middlebox::Address::v4(d + ip + 12);
-                s.tuple.dst = middlebox::Address::v4(d + ip + 16);
-            } else {
-                s.ttl = d[ip + 7];
-                s.tuple.src = middlebox::Address::v6(d + ip + 8);
-                s.tuple.dst = middlebox::Address::v6(d + ip + 24);
+        const guint8 ports[4] = {static_cast<guint8>(pinfo->srcport >> 8), static_cast<guint8>(pinfo->srcport),
+                                 static_cast<guint8>(pinfo->destport >> 8), static_cast<guint8>(pinfo->destport)};
+        int ip = ip_header_at(d, len, pinfo->net_src, pinfo->net_dst);
+        int at = -1;
+        if (ip >= 0) {
+            // The header TCP was dissected behind: it has it or the frame
+            // has none (a non-first fragment; TCP in a reassembled buffer).
+            at = tcp_behind(d, len, ip, pinfo->net_src, pinfo->net_dst, ports);
+        } else {
+            // Addresses from elsewhere: the first header in the frame with
+            // those addresses whose payload is a TCP header with those ports.
+            for (int candidate = 0; candidate + 20 <= len && at < 0; ++candidate) {
+                at = tcp_behind(d, len, candidate, pinfo->net_src, pinfo->net_dst, ports);
+                ip = candidate;
             }
-            bool complete = false;
-            read_tcp(d + at, len - at, &s, &complete);
-            return complete ? FrameKind::Live : FrameKind::None;
         }
-        return FrameKind::None;
+        if (at < 0) return FrameKind::None;
+        s = middlebox::Segment{};
+        s.frame = pinfo->num;
+        if (pinfo->net_src.type == AT_IPv4) {
+            s.ttl = d[ip + 8];
+            s.tuple.src = middlebox::Address::v4(d + ip + 12);
+            s.tuple.dst = middlebox::Address::v4(d + ip + 16);
+        } else {
+            s.ttl = d[ip + 7];  // the hop limit is in the fixed header, whatever follows
+            s.tuple.src = middlebox::Address::v6(d + ip + 8);
+            s.tuple.dst = middlebox::Address::v6(d + ip + 24);
+        }
+        bool complete = false;
+        read_tcp(d + at, len - at, &s, &complete);
+        return complete ? FrameKind::Live : FrameKind::None;
     }
 
     // Quoted: find the ICMP error after an IP header of the right protocol.
@@ -142,8 +244,11 @@ FrameKind read_frame(tvbuff_t* frame, const packet_info* pinfo, const RequiredPr
         int icmp_at = -1;
         if (!icmp_v6 && (d[at] >> 4) == 4 && (d[at] & 0x0f) >= 5 && d[at + 9] == proto)
             icmp_at = at + (d[at] & 0x0f) * 4;
-        else if (icmp_v6 && (d[at] >> 4) == 6 && at + 40 <= len && d[at + 6] == proto)
-            icmp_at = at + 40;
+        else if (icmp_v6 && (d[at] >> 4) == 6) {
+            guint8 upper = 0;  // a hop-by-hop header (router alert) may come first
+            const int after = ipv6_upper_layer(d, len, at, &upper);
+            if (after >= 0 && upper == proto) icmp_at = after;
+        }
         if (icmp_at < 0 || icmp_at + 8 > len) continue;
         if (parse_quote(d + icmp_at, len - icmp_at, icmp_v6, seg, options_visible)) {
             seg->frame = pinfo->num;
@@ -188,9 +293,12 @@ bool parse_quote(const guint8* h, int avail, bool v6, middlebox::Segment* seg, b
         s.tuple.src = middlebox::Address::v4(h + 8 + 12);
         s.tuple.dst = middlebox::Address::v4(h + 8 + 16);
     } else {
-        // Extension headers in a quote are rare enough to leave unread.
-        if (avail < 8 + 40 || (h[8] >> 4) != 6 || h[8 + 6] != 6) return false;
-        ip_len = 40;
+        // The quoted SYN's extension headers, if any, within the quote:
+        // a quote cut inside them shows no TCP header.
+        if (avail < 8 + 40 || (h[8] >> 4) != 6) return false;
+        guint8 upper = 0;
+        ip_len = ipv6_upper_layer(h + 8, avail - 8, 0, &upper);
+        if (ip_len < 0 || upper != 6) return false;
         s.ttl = h[8 + 7];
         s.tuple.src = middlebox::Address::v6(h + 8 + 8);
         s.tuple.dst = middlebox::Address::v6(h + 8 + 24);

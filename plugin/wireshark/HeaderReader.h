@@ -47,8 +47,13 @@ enum class FrameKind {
 // when a filter, a column or the details pane asks for one, so this keeps
 // the plugin working (and cheap) in every other run: tshark -q -z ...,
 // the first pass of tshark -2, the GUI's packet list.
-// IPv6 extension headers between IPv6 and TCP are not walked: such packets
-// are read from the tree when there is one (read_segment).
+// The IP header is where the IP dissector's net_src points (a scan finds it
+// when the addresses come from another buffer); IPv6 extension headers
+// (hop-by-hop, routing, fragment, destination options, AH) are walked to the
+// TCP header, bounds-checked against the captured bytes. A non-first
+// fragment has no TCP header. What the bytes cannot give (TCP behind ESP or
+// IPv4 AH, a segment reassembled from fragments) is read from the tree when
+// there is one (read_segment).
 FrameKind read_frame(tvbuff_t* frame, const packet_info* pinfo, const RequiredProtocols& p, middlebox::Segment* seg,
                      bool* options_visible);
 
@@ -61,7 +66,8 @@ ReadResult read_segment(proto_tree* tree, const RequiredProtocols& p, uint32_t f
 // ICMPv6 error quotes, read from the raw bytes of the root-level ICMP item
 // (its quoted sub-items exist only when a filter asks for them). Sets
 // `*options_visible` to false when the quote ends before the TCP data offset
-// (RFC 792 requires only 8 bytes of it). False: not a quoted IP+TCP header.
+// (RFC 792 requires only 8 bytes of it); a quoted IPv6 header's extension
+// headers are walked as in read_frame(). False: not a quoted IP+TCP header.
 bool read_quote(proto_tree* tree, const RequiredProtocols& p, middlebox::Segment* seg, bool* options_visible);
 
 }  // namespace middlebox_ws

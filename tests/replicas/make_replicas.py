@@ -30,7 +30,10 @@ from scapy.config import conf
 conf.verb = 0
 from scapy.layers.l2 import Ether, Dot1Q  # noqa: E402
 from scapy.layers.inet import IP, TCP, ICMP  # noqa: E402
-from scapy.layers.inet6 import IPv6, ICMPv6TimeExceeded  # noqa: E402
+from scapy.layers.inet6 import (IPv6, ICMPv6TimeExceeded, IPv6ExtHdrHopByHop,  # noqa: E402
+                                IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                                IPv6ExtHdrSegmentRouting, HBHOptUnknown, PadN, RouterAlert)
+from scapy.layers.ipsec import AH  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -911,9 +914,161 @@ def sc_mptcp_join():
     return c
 
 
+# IPv6 extension headers (RFC 8200 4.3-4.6): scapy layers with every next
+# header field set explicitly, so the chain is exactly the one written here.
+
+def hbh_pmtu(nh, min_pmtu=1280):
+    """Hop-by-hop: Minimum Path MTU option (RFC 9268, type 0x30, 4 bytes:
+    Min-PMTU << 1 | R, Rtn-PMTU << 1), 8 bytes in all."""
+    return IPv6ExtHdrHopByHop(nh=nh, options=[
+        HBHOptUnknown(otype=0x30, optdata=struct.pack("!HH", min_pmtu << 1, 0))])
+
+
+def hbh_router_alert(nh):
+    """Hop-by-hop: router alert (RFC 2711, value 0) and a PadN, 8 bytes."""
+    return IPv6ExtHdrHopByHop(nh=nh, options=[RouterAlert(value=0), PadN(optdata=b"")])
+
+
+def dst_pdm(nh, psn):
+    """Destination options: PDM (RFC 8250, type 0x0F, 10 bytes: scales,
+    packet sequence numbers, deltas) and a PadN, 16 bytes (length field 1)."""
+    return IPv6ExtHdrDestOpt(nh=nh, options=[
+        HBHOptUnknown(otype=0x0F, optdata=struct.pack("!BBHHHH", 0, 0, psn, 0, 0, 0)),
+        PadN(optdata=b"")])
+
+
+def frag_atomic(nh, ident):
+    """Fragment header of an atomic fragment (RFC 6946): offset 0, M 0."""
+    return IPv6ExtHdrFragment(nh=nh, offset=0, m=0, id=ident)
+
+
+def ext_chain(l3, ident, psn, hlim=None):
+    """`l3` (an IPv6 header) followed by hop-by-hop (Min PMTU), destination
+    options (PDM) and an atomic fragment header, then TCP."""
+    return IPv6(src=l3.src, dst=l3.dst, hlim=l3.hlim if hlim is None else hlim, fl=l3.fl, tc=l3.tc,
+                nh=0) / hbh_pmtu(60) / dst_pdm(44, psn) / frag_atomic(6, ident)
+
+
+def tcp_csum6(src, dst, t):
+    """`t` with its checksum set from the IPv6 pseudo-header: scapy 2.5 gets
+    it wrong when AH sits between IPv6 and TCP (AH is not in the pseudo-header,
+    RFC 8200 8.1)."""
+    t = t.copy()
+    t.chksum = IPv6(bytes(IPv6(src=src, dst=dst) / t))[TCP].chksum
+    return t
+
+
+def sc_ipv6_ext_headers():
+    c = Capture("ipv6-ext-headers", """
+IPv6 with extension headers between the IPv6 header and TCP (every TCP header sits behind them):
+hop-by-hop (Minimum Path MTU option), destination options (PDM), an atomic fragment header
+(offset 0, M 0); a router alert added by a box; a segment routing header and AH.
+(1) v1 SYN behind hop-by-hop + destination options + fragment; the box turns the whole packet
+    round, extension headers included (hop limit 52): mptcp-echo.
+(2) the same chain to a genuine v1 server, whose SYN+ACK carries only a PDM destination option: mptcp-genuine.
+(3) kind 222 SYN without extension headers; the echoed SYN+ACK comes back with a hop-by-hop router
+    alert and an atomic fragment header the box added: option-echo.
+(4) tracebox probe with hop limit 1 and the extension header chain, the router's ICMPv6 time
+    exceeded quoting all of it (no verdict), the probe again with hop limit 2 answered without
+    MP_CAPABLE: mptcp-absent on both copies.
+(5) SYN behind a segment routing header (segments left 0) and AH (HMAC-SHA1-96); a genuine Linux
+    SYN+ACK without MPTCP behind AH: plain.
+""")
+    # (1) echo -----------------------------------------------------------------
+    srv, sport, isn, ts = "2001:db8:1::170", 46000, 0x46000001, 1500000001
+    syn_l3 = ip6(CLIENT6, srv, 64, fl=0x2E001)
+    syn_tcp = tcp(sport, 443, isn, 0, "S", 64800, v1_syn_opts(ts, 1440))
+    s = c.add(l2(True) / ext_chain(syn_l3, 0x0E000001, 1) / syn_tcp,
+              "(1) IPv6 SYN with three extension headers before TCP: hop-by-hop (Minimum Path MTU "
+              "1280), destination options (PDM, sequence number 1), fragment header of an atomic "
+              "fragment (offset 0, M 0). Linux v1 options: MSS 1440, SACK_PERM, TS (TSval %d), "
+              "NOP, WS 7, keyless MP_CAPABLE." % ts)
+    l3, t = swap_echo(syn_l3, syn_tcp, 0x4E000001, hlim=52)
+    sa = c.add(l2(False) / ext_chain(l3, 0x0E000001, 1) / t,
+               "(1) SYN+ACK: the SYN turned round by a box, extension headers and all (same fragment "
+               "identification, same PDM), and the SYN's option block byte for byte: keyless 4-byte "
+               "MP_CAPABLE and the client's TSval %d. Hop limit 52: mptcp-echo." % ts, dt=0.041)
+    c.pair([s], [sa], "mptcp-echo")
+    c.add(l2(True) / ip6(CLIENT6, srv, 64, fl=0x2E001) /
+          tcp(sport, 443, isn + 1, 0x4E000002, "A", 64800 >> 7, linux_ack_opts(ts + 41, ts)),
+          "(1) Third ACK without extension headers; the client fell back to plain TCP. No verdict.",
+          dt=0.0001)
+
+    # (2) genuine ---------------------------------------------------------------
+    srv, sport, isn, ts, tss = "2001:db8:1::171", 46001, 0x46100001, 1500001000, 424242
+    s = c.add(l2(True) / ext_chain(ip6(CLIENT6, srv, 64, fl=0x2E002), 0x0E000002, 2) /
+              tcp(sport, 443, isn, 0, "S", 64800, v1_syn_opts(ts, 1440)),
+              "(2) The same extension header chain (PDM sequence number 2, fragment identification "
+              "0x0E000002) on a v1 SYN to a second server.", dt=0.5)
+    sa = c.add(l2(False) / IPv6(src=srv, dst=CLIENT6, hlim=55, fl=0x7E571, nh=60) /
+               dst_pdm(6, 1) /
+               tcp(443, sport, 0x4E100001, isn + 1, "SA", 64260,
+                   linux_syn_opts(1440, tss, ts, o_mpc_v1_synack(V1_SERVER_KEY))),
+               "(2) SYN+ACK from a genuine v1 server behind a destination options header only "
+               "(its own PDM): its own TSval %d, TSecr = client's %d, 12-byte MP_CAPABLE with the "
+               "server's key %s: mptcp-genuine." % (tss, ts, hexkey(V1_SERVER_KEY)), dt=0.022)
+    c.pair([s], [sa], "mptcp-genuine")
+
+    # (3) a box adds extension headers --------------------------------------------
+    srv, sport, isn = "2001:db8:1::172", 46002, 0x46200001
+    syn_l3 = ip6(CLIENT6, srv, 64, fl=0x2E003)
+    syn_tcp = tcp(sport, 80, isn, 0, "S", 64800, o_mss(1440) + o_kind222())
+    s = c.add(l2(True) / syn_l3 / syn_tcp,
+              "(3) IPv6 SYN without extension headers: MSS 1440 and the experimental kind 222 "
+              "(f9 89).", dt=0.5)
+    l3, t = swap_echo(syn_l3, syn_tcp, 0x4E200001, hlim=49)
+    sa = c.add(l2(False) / IPv6(src=l3.src, dst=l3.dst, hlim=49, fl=l3.fl, nh=0) /
+               hbh_router_alert(44) / frag_atomic(6, 0x0B0C0001) / t,
+               "(3) SYN+ACK returning MSS 1440 and kind 222 byte for byte, with a hop-by-hop header "
+               "(router alert) and an atomic fragment header the answering box put in front of "
+               "TCP: option-echo.", dt=0.030)
+    c.pair([s], [sa], "option-echo")
+
+    # (4) tracebox probe and quote ------------------------------------------------
+    srv, sport, isn, kc, ks = "2001:db8:1::173", 46003, 0x46300001, 0x1122334455667788, \
+        0x99AABBCCDDEEFF00
+    probe_tcp = tcp(sport, 80, isn, 0, "S", 5760, o_mpc_v0(kc))
+    probe1 = ext_chain(ip6(CLIENT6, srv, 1), 0x0E000004, 4) / probe_tcp
+    h1 = c.add(l2(True) / probe1,
+               "(4) tracebox probe: SYN with MP_CAPABLE v0 (key %s) behind hop-by-hop, destination "
+               "options and fragment headers, hop limit 1." % hexkey(kc), dt=0.5)
+    c.add(l2(False) / ip6(ROUTER6, CLIENT6, 64) / ICMPv6TimeExceeded(code=0) / Raw(bytes(probe1)),
+          "(4) ICMPv6 time exceeded from the first router quoting the whole probe: IPv6 header, "
+          "the three extension headers, TCP header with MP_CAPABLE. Linked to the probe, no "
+          "verdict.", dt=0.002)
+    h2 = c.add(l2(True) / ext_chain(ip6(CLIENT6, srv, 2), 0x0E000004, 4) / probe_tcp,
+               "(4) The same probe with hop limit 2 (same seq: a copy of the SYN).", dt=0.5)
+    h3 = c.add(l2(False) / ip6(srv, CLIENT6, 62) /
+               tcp(80, sport, 0x4E300001, isn + 1, "SA", 28800, o_mss(1440)),
+               "(4) SYN+ACK without MP_CAPABLE (MSS 1440 only, no extension headers): the server "
+               "does not speak MPTCP. Pairs with the latest probe copy: mptcp-absent, on both "
+               "copies.", dt=0.003)
+    c.pair([h1, h2], [h3], "mptcp-absent")
+
+    # (5) segment routing header and AH --------------------------------------------
+    srv, sport, isn, ts, tss = "2001:db8:1::174", 46004, 0x46400001, 1500003000, 737373
+    icv = bytes(range(0xA0, 0xAC))  # 12 bytes, HMAC-SHA1-96 (not a real MAC)
+    s = c.add(l2(True) / IPv6(src=CLIENT6, dst=srv, hlim=64, fl=0x2E005, nh=43) /
+              IPv6ExtHdrSegmentRouting(nh=51, addresses=[srv, "2001:db8:ff::5"], segleft=0,
+                                       lastentry=1) /
+              AH(nh=6, payloadlen=4, spi=0x00000500, seq=1, icv=icv) /
+              tcp_csum6(CLIENT6, srv, tcp(sport, 443, isn, 0, "S", 64800, linux_syn_opts(1440, ts))),
+              "(5) IPv6 SYN that came through a segment routing header (2 segments, segments left "
+              "0: this is the final destination) and carries AH (SPI 0x500, 12-byte ICV) before "
+              "TCP. Linux options without MPTCP.", dt=0.5)
+    sa = c.add(l2(False) / IPv6(src=srv, dst=CLIENT6, hlim=57, fl=0x7E575, nh=51) /
+               AH(nh=6, payloadlen=4, spi=0x00000600, seq=1, icv=icv[::-1]) /
+               tcp_csum6(srv, CLIENT6, tcp(443, sport, 0x4E400001, isn + 1, "SA", 64260,
+                                           linux_syn_opts(1440, tss, ts))),
+               "(5) Genuine Linux SYN+ACK behind AH (SPI 0x600): MSS 1440, SACK_PERM, its own "
+               "TSval %d (TSecr = client's %d), WS 7: plain." % (tss, ts), dt=0.020)
+    c.pair([s], [sa], "plain")
+    return c
+
+
 SCENARIOS = [sc_v0_genuine, sc_v0_absent, sc_v0_echo, sc_kind222, sc_v1_genuine,
              sc_v1_echo, sc_v1_echo_ipv6, sc_pairing_edge, sc_encap, sc_truncated,
-             sc_option_echo_ts, sc_mptcp_join]
+             sc_option_echo_ts, sc_mptcp_join, sc_ipv6_ext_headers]
 
 
 # --------------------------------------------------------------------------
