@@ -90,6 +90,8 @@ public:
 
     // Whether the listener was handed this frame (to tell filtered-out ones).
     bool saw_frame(uint32_t frame) const;
+    // Every frame the listener was handed, ascending, each once.
+    const std::vector<uint32_t>& frames_seen() const;
 
     // Handshakes the listener saw a frame of, in first-seen order.
     const std::vector<uint32_t>& handshakes() const { return order_; }

@@ -145,13 +145,18 @@ void Registry::clear() {
     inconsistent_ = 0;
 }
 
-bool Registry::saw_frame(uint32_t frame) const {
+const std::vector<uint32_t>& Registry::frames_seen() const {
     if (!frames_sorted_) {
         std::sort(frames_seen_.begin(), frames_seen_.end());
         frames_seen_.erase(std::unique(frames_seen_.begin(), frames_seen_.end()), frames_seen_.end());
         frames_sorted_ = true;
     }
-    return std::binary_search(frames_seen_.begin(), frames_seen_.end(), frame);
+    return frames_seen_;
+}
+
+bool Registry::saw_frame(uint32_t frame) const {
+    const std::vector<uint32_t>& f = frames_seen();
+    return std::binary_search(f.begin(), f.end(), frame);
 }
 
 namespace {
@@ -272,8 +277,14 @@ Totals Registry::totals(const Correlator& c, const std::vector<ServerSummary>& r
     }
     // Every frame the analysis gave a record (SYN, SYN+ACK, RST and their
     // copies) of a counted handshake that never reached the listener.
-    for (const FrameRecord& r : c.records())
-        if (r.handshake < counted.size() && counted[r.handshake] && !seen.saw_frame(r.frame)) ++t.hidden_frames;
+    // Both lists are sorted by frame: one merge walk.
+    const std::vector<uint32_t>& frames = seen.frames_seen();
+    auto next = frames.begin();
+    for (const FrameRecord& r : c.records()) {
+        while (next != frames.end() && *next < r.frame) ++next;
+        const bool saw = next != frames.end() && *next == r.frame;
+        if (r.handshake < counted.size() && counted[r.handshake] && !saw) ++t.hidden_frames;
+    }
     for (bool b : counted)
         if (!b) ++t.hidden_handshakes;
     return t;

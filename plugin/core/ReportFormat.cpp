@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <string_view>
 
 #include "middlebox/OptionDiff.h"
@@ -23,16 +24,59 @@ std::string plural(uint64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-// Appenders. The per-server forms write one row per server, a million for
-// an Internet scan, so a row is built in one buffer, with no temporary
-// string per cell and no printf.
-void put_uint(std::string& s, uint64_t v) {
-    char b[20];
-    const auto r = std::to_chars(b, b + sizeof b, v);
-    s.append(b, static_cast<size_t>(r.ptr - b));
+// The per-server forms write one row per server, a million for an Internet
+// scan, each of a few dozen pieces. std::string's append() is an
+// out-of-line call per piece; these appends inline.
+class Buf {
+public:
+    Buf& operator+=(char c) {
+        room(1);
+        s_[len_++] = c;
+        return *this;
+    }
+    Buf& operator+=(std::string_view v) {
+        room(v.size());
+        std::memcpy(&s_[len_], v.data(), v.size());
+        len_ += v.size();
+        return *this;
+    }
+    void append(size_t n, char c) {  // padding: mostly a few bytes, not worth a memset call
+        room(n);
+        char* p = &s_[len_];
+        for (size_t i = 0; i < n; ++i) p[i] = c;
+        len_ += n;
+    }
+    // Room for `n` more bytes written at end() then committed with advance().
+    char* end(size_t n) {
+        room(n);
+        return &s_[len_];
+    }
+    void advance(size_t n) { len_ += n; }
+    size_t size() const { return len_; }
+    bool empty() const { return len_ == 0; }
+    char back() const { return s_[len_ - 1]; }
+    void pop_back() { --len_; }
+    void clear() { len_ = 0; }
+    void reserve(size_t n) { room(n); }
+    std::string_view view() const { return std::string_view(s_.data(), len_); }
+    std::string str() const { return std::string(view()); }
+
+private:
+    void room(size_t n) {
+        if (s_.size() - len_ < n) s_.resize(std::max(s_.size() * 2, len_ + n + 256));
+    }
+    std::string s_;  // storage; its size() is the capacity
+    size_t len_ = 0;
+};
+
+// Appenders: a row is built in one buffer, with no temporary string per
+// cell and no printf.
+void put_uint(Buf& s, uint64_t v) {
+    char* b = s.end(20);
+    s.advance(static_cast<size_t>(std::to_chars(b, b + 20, v).ptr - b));
 }
 
-void put_address(std::string& s, const Address& a) {
+void put_address(Buf& s, const Address& a) {
     if (a.family != 4) {
         s += address_text(a);
         return;
@@ -43,21 +87,23 @@ void put_address(std::string& s, const Address& a) {
     }
 }
 
-void put_endpoint(std::string& s, const Address& a, uint16_t port) {
+void put_endpoint(Buf& s, const Address& a, uint16_t port) {
     if (a.family == 6) s += '[';
     put_address(s, a);
     s += a.family == 6 ? "]:" : ":";
     put_uint(s, port);
 }
 
-void put_key(std::string& s, uint64_t key) {
+void put_key(Buf& s, uint64_t key) {
     static const char hex[] = "0123456789abcdef";
-    char b[18] = {'0', 'x'};
+    char* b = s.end(18);
+    b[0] = '0';
+    b[1] = 'x';
     for (int i = 0; i < 16; ++i) b[2 + i] = hex[(key >> (60 - 4 * i)) & 0x0f];
-    s.append(b, sizeof b);
+    s.advance(18);
 }
 
-void put_verdict_list(std::string& s, const uint32_t (&verdicts)[kVerdictCount]) {
+void put_verdict_list(Buf& s, const uint32_t (&verdicts)[kVerdictCount]) {
     const size_t start = s.size();
     for (int v = 1; v < kVerdictCount; ++v) {
         if (verdicts[v] == 0) continue;
@@ -70,12 +116,12 @@ void put_verdict_list(std::string& s, const uint32_t (&verdicts)[kVerdictCount])
 }
 
 std::string verdict_list(const uint32_t (&verdicts)[kVerdictCount]) {
-    std::string s;
+    Buf s;
     put_verdict_list(s, verdicts);
-    return s;
+    return s.str();
 }
 
-void put_echoed(std::string& s, const ServerSummary& r) {
+void put_echoed(Buf& s, const ServerSummary& r) {
     const size_t start = s.size();
     constexpr size_t kShownKeys = 3;
     if (!r.echoed_keys.empty()) {
@@ -104,7 +150,7 @@ void put_echoed(std::string& s, const ServerSummary& r) {
     if (s.size() == start) s += '-';
 }
 
-void put_hops(std::string& s, const ServerSummary& r) {
+void put_hops(Buf& s, const ServerSummary& r) {
     if (r.synacks == 0) {
         s += '-';
         return;
@@ -115,7 +161,7 @@ void put_hops(std::string& s, const ServerSummary& r) {
     put_uint(s, r.max_hops);
 }
 
-void put_frame(std::string& s, uint32_t f) {
+void put_frame(Buf& s, uint32_t f) {
     if (f == 0)
         s += '-';
     else
@@ -123,20 +169,23 @@ void put_frame(std::string& s, uint32_t f) {
 }
 
 // Hands the buffer to the stream once it is big enough.
-void flush_if_full(std::ostream& out, std::string& buf) {
-    if (buf.size() < (size_t{1} << 16)) return;
-    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+void write_out(std::ostream& out, Buf& buf) {
+    out.write(buf.view().data(), static_cast<std::streamsize>(buf.size()));
     buf.clear();
 }
 
-void put_json_frame(std::string& s, uint32_t f) {
+void flush_if_full(std::ostream& out, Buf& buf) {
+    if (buf.size() >= (size_t{1} << 16)) write_out(out, buf);
+}
+
+void put_json_frame(Buf& s, uint32_t f) {
     if (f == 0)
         s += "null";
     else
         put_uint(s, f);
 }
 
-void put_json_verdicts(std::string& s, const uint32_t (&verdicts)[kVerdictCount]) {
+void put_json_verdicts(Buf& s, const uint32_t (&verdicts)[kVerdictCount]) {
     s += '{';
     bool first = true;
     for (int v = 1; v < kVerdictCount; ++v) {
@@ -280,15 +329,15 @@ std::string csv_field(std::string_view s) {
 }
 
 std::string key_text(uint64_t key) {
-    std::string s;
+    Buf s;
     put_key(s, key);
-    return s;
+    return s.str();
 }
 
 std::string endpoint_text(const Address& a, uint16_t port) {
-    std::string s;
+    Buf s;
     put_endpoint(s, a, port);
-    return s;
+    return s.str();
 }
 
 std::vector<uint8_t> echoed_kind_list(const ServerSummary& s) {
@@ -352,7 +401,7 @@ void write_text(std::ostream& out, const std::vector<ServerSummary>& rows, const
     // Every cell of every row back to back in one buffer; per row, where it
     // starts and where each of its cells ends (a cell is short: a row stays
     // far below 64 KiB even with 256 echoed kinds).
-    std::string cells;
+    Buf cells;
     struct RowCells {
         size_t start;
         uint16_t end[kCols];
@@ -377,14 +426,14 @@ void write_text(std::ostream& out, const std::vector<ServerSummary>& rows, const
     }
     auto cell = [&](const RowCells& rc, size_t c) {
         const size_t from = c == 0 ? 0 : rc.end[c - 1];
-        return std::string_view(cells).substr(rc.start + from, rc.end[c] - from);
+        return cells.view().substr(rc.start + from, rc.end[c] - from);
     };
     size_t width[kCols];
     for (size_t c = 0; c < kCols; ++c) {
         width[c] = std::string_view(head[c]).size();
         for (const RowCells& rc : index) width[c] = std::max(width[c], cell(rc, c).size());
     }
-    std::string buf;
+    Buf buf;
     auto line = [&](auto&& text_of) {
         const size_t line_start = buf.size();
         for (size_t c = 0; c < kCols; ++c) {
@@ -412,7 +461,7 @@ void write_text(std::ostream& out, const std::vector<ServerSummary>& rows, const
     } else {
         line([&](size_t c) { return std::string_view(head[c]); });
         for (const RowCells& rc : index) line([&](size_t c) { return cell(rc, c); });
-        out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+        write_out(out, buf);
     }
     rule(out, rule_width, '-');
     out << "Totals\n";
@@ -444,7 +493,7 @@ void write_json(std::ostream& out, const std::vector<ServerSummary>& rows, const
     out << "  \"filter\": " << (r.has_filter ? json_string(r.filter) : std::string("null")) << ",\n";
     out << "  \"servers\": [";
     // Addresses, keys and verdict names need no JSON escaping.
-    std::string buf;
+    Buf buf;
     for (size_t i = 0; i < rows.size(); ++i) {
         const ServerSummary& s = rows[i];
         buf += i == 0 ? "\n    " : ",\n    ";
@@ -493,14 +542,14 @@ void write_json(std::ostream& out, const std::vector<ServerSummary>& rows, const
         buf += '}';
         flush_if_full(out, buf);
     }
-    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    write_out(out, buf);
     out << (rows.empty() ? "],\n" : "\n  ],\n");
     out << "  \"totals\": {\"servers\": " << t.servers << ", \"suspect_servers\": " << t.suspect_servers
         << ", \"handshakes\": " << t.handshakes << ", \"synacks\": " << t.synacks << ", \"verdicts\": ";
     {
-        std::string v;
+        Buf v;
         put_json_verdicts(v, t.verdicts);
-        out << v;
+        out << v.view();
     }
     out << ",\n             \"mp_capable\": {\"synacks\": " << t.synacks_with_mp_capable
         << ", \"genuine\": " << t.mp_capable_genuine << ", \"echoed\": " << t.mp_capable_echoed << "}"
@@ -523,7 +572,7 @@ void write_csv(std::ostream& out, const std::vector<ServerSummary>& rows) {
            "first_evidence_frame,first_synack_frame\n";
     // Addresses, keys and kinds never hold a comma, quote or line break: no
     // field of a row needs quoting.
-    std::string buf;
+    Buf buf;
     for (const ServerSummary& s : rows) {
         put_address(buf, s.address);
         buf += ',';
@@ -565,7 +614,7 @@ void write_csv(std::ostream& out, const std::vector<ServerSummary>& rows) {
         buf += '\n';
         flush_if_full(out, buf);
     }
-    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    write_out(out, buf);
 }
 
 std::vector<PairRow> pair_rows(const Correlator& c, const Registry& seen) {

@@ -115,6 +115,14 @@ proto_tree* visible_tree(proto_tree* tree) {
     return nullptr;
 }
 
+// Whether anybody reads the items and expert info annotate() adds: a tree
+// (filters, fields, -V; expert info goes into any tree), the expert tap, or a
+// program other than tshark. Without them (tshark -q -z middlebox) they
+// would be formatted for nobody; the report reads the correlator.
+bool annotation_read(proto_tree* tree) {
+    return tree != nullptr || !may_skip || in_gui || (expert_tap > 0 && have_tap_listener(expert_tap));
+}
+
 int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if (!required_ok || !state || !analysis_wanted(pinfo, tree)) return 0;
     // From the frame's bytes first: no protocol tree is needed, so the plugin
@@ -136,7 +144,7 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
                                                        : state->lookup_quote(pinfo->num);
         if (q == nullptr) return 0;
         const middlebox::Quote quote = *q;  // the vector may grow later
-        annotate_quote(tvb, pinfo, visible_tree(tree), quote);
+        if (annotation_read(tree)) annotate_quote(tvb, pinfo, visible_tree(tree), quote);
         return tvb_captured_length(tvb);
     }
     if (kind != FrameKind::Live) return 0;
@@ -146,7 +154,7 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if (rec == nullptr) return 0;
     const middlebox::FrameRecord record = *rec;  // observe() may grow the vector later
 
-    annotate(tvb, pinfo, visible_tree(tree), *state, record, seg.ttl, first);
+    if (annotation_read(tree)) annotate(tvb, pinfo, visible_tree(tree), *state, record, seg.ttl, first);
 
     if (have_tap_listener(tap_id)) {
         auto* ev = wmem_new(pinfo->pool, TapEvent);
