@@ -127,7 +127,8 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if (!required_ok || !state || !analysis_wanted(pinfo, tree)) return 0;
     // From the frame's bytes first: no protocol tree is needed, so the plugin
     // asks Wireshark for none (no wanted hfids) and works the same in every
-    // run. The tree is the fallback (IPv6 extension headers).
+    // run. The tree is the fallback for headers the byte reader does not
+    // walk (TCP behind ESP or IPv4 AH, reassembled IP fragments).
     middlebox::Segment seg;
     bool options_visible = false;
     FrameKind kind = read_frame(tvb, pinfo, required, &seg, &options_visible);
