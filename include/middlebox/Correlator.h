@@ -2,8 +2,10 @@
 // result per frame, so that a first pass in frame order decides everything
 // and any later pass (tshark -2, the GUI, a retap) reads the same answers.
 //
-// Memory: pending handshakes live in a PendingTable capped by the caller
-// (64 bytes each); results grow with the capture like Wireshark's own frame
+// Memory: pending handshakes live in a PendingTable capped by the caller (at
+// most 64 bytes each, index included: a 58-byte entry that leaves the SYN's
+// frame and TTL to its Handshake record, plus 4.6-5.5 bytes of index; see
+// PendingTable.h); results grow with the capture like Wireshark's own frame
 // data: 12 bytes per SYN/SYN+ACK/RST frame, 32 per handshake, and one Pair
 // (both option blocks and the evidence) per answered handshake.
 #pragma once

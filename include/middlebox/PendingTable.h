@@ -1,36 +1,44 @@
 // Handshakes waiting for (or just given) their answer, keyed by the SYN's
-// direction. One entry is one 64-byte cache line, the SYN's options included,
-// so the state of a scan of millions of servers stays predictable:
-// capacity * 64 bytes, whatever the capture holds.
+// direction. A scan of millions of servers keeps up to the cap of them, so
+// the table is built to cost at most 64 bytes per pending handshake, index
+// included, at every size from 4096 entries up to the cap (bytes() <= 64 *
+// size() while it grows; about 62.6 bytes at the cap), whatever the capture
+// holds:
 //
-// Open addressing with linear probing and backward-shift deletion (no
-// tombstones), load factor at most 3/4: the table starts small and doubles up
-// to the slots the cap needs, so a small capture costs little. When the cap
-// is reached, one of a few entries swept by a clock hand is dropped (an
-// answered one first, else the oldest) and counted. insert() may move entries: pointers from find() do not
-// survive it.
+//  - An entry is 58 bytes (packed, 2-byte aligned): only what the pending
+//    state alone knows. The SYN's frame and TTL live in the Correlator's
+//    Handshake record, which the entry names.
+//  - Entries are stored densely, ids 0..size()-1, in chunks allocated as the
+//    table grows and freed as it shrinks. A chunk holds 32 entries below 2^14
+//    entries and 1/256 of the entries before it above, so the one partly
+//    used chunk wastes little (< 1856 bytes, then < 0.23 byte per entry) and
+//    the chunk directory stays a few KiB. erase() moves the last entry into
+//    the hole.
+//  - An index of 32-bit slots maps a tuple to its entry id: Robin Hood
+//    linear probing with backward-shift deletion (no tombstones). A slot
+//    holds id + 1 in its low bits; the bits the cap leaves free (12 at the
+//    default 1M) hold the probe distance (up to 5 bits, saturating) and a tag
+//    of the tuple's hash. The tag rejects other tuples without reading their
+//    entry; the distance ends a failed lookup early and lets a deletion
+//    shift the run back without reading entries. The index is kept at most
+//    7/8 full and grows by 1/8 (1/5 past 2^16 entries), rebuilt from the
+//    dense entries: 4.6 to 5.5 bytes per entry. A bigger step would break
+//    the 64-byte bound right after a growth; a smaller one rebuilds more.
+//
+// When the cap is reached, one of the next 8 entries (by id) a clock hand
+// passes is dropped: an answered one first, else the oldest (smallest
+// handshake index), and counted; the newcomer takes its id. Pointers from
+// find() or insert() do not survive a later insert() or erase(): entries move.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "middlebox/TcpOptions.h"
 
 namespace middlebox {
-
-struct PendingSyn {
-    uint64_t tuple = 0;   // FlowTuple::fingerprint() of the SYN; 0 = empty slot
-    uint32_t seq = 0;     // the SYN's sequence number
-    uint32_t frame = 0;   // latest copy of the SYN
-    uint32_t handshake = 0;  // index of its Handshake record
-    uint8_t ttl = 0;      // TTL / hop limit of the latest copy
-    uint8_t state = 0;    // PendingState bits
-    uint8_t options_captured = 0;
-    uint8_t options_declared = 0;
-    uint8_t options[kMaxOptionBytes] = {};
-};
-static_assert(sizeof(PendingSyn) == 64, "a pending handshake must fit one cache line");
 
 enum PendingState : uint8_t {
     kAnswered = 0x01,      // a SYN+ACK or RST answered it
@@ -38,14 +46,45 @@ enum PendingState : uint8_t {
     kServerSeen = 0x04,    // a later server segment was seen (hop distance known)
 };
 
+// Packed to 2-byte alignment so that an entry is 58 bytes, not 64: never take
+// the address of (or bind a reference to) `tuple`, `seq` or `handshake`.
+#pragma pack(push, 2)
+struct PendingSyn {
+    uint64_t tuple = 0;      // FlowTuple::fingerprint() of the SYN
+    uint32_t seq = 0;        // the SYN's sequence number
+    uint32_t handshake = 0;  // index of its Handshake record (frame and TTL are there)
+    uint16_t bits = 0;       // state (3 bits) | options captured << 3 | declared << 9
+    uint8_t options[kMaxOptionBytes] = {};
+
+    uint8_t state() const { return static_cast<uint8_t>(bits & 0x7u); }
+    bool has(uint8_t state_bits) const { return (bits & state_bits & 0x7u) != 0; }
+    void set_state(uint8_t state_bits) { bits = static_cast<uint16_t>((bits & ~0x7u) | (state_bits & 0x7u)); }
+    void add_state(uint8_t state_bits) { bits = static_cast<uint16_t>(bits | (state_bits & 0x7u)); }
+    uint8_t options_captured() const { return static_cast<uint8_t>((bits >> 3) & 0x3fu); }
+    uint8_t options_declared() const { return static_cast<uint8_t>((bits >> 9) & 0x3fu); }
+    // Both at most kMaxOptionBytes (40), which 6 bits hold.
+    void set_options_length(size_t captured, size_t declared) {
+        if (declared > kMaxOptionBytes) declared = kMaxOptionBytes;
+        if (captured > declared) captured = declared;
+        bits = static_cast<uint16_t>((bits & 0x7u) | (captured << 3) | (declared << 9));
+    }
+};
+#pragma pack(pop)
+static_assert(sizeof(PendingSyn) == 58, "a pending handshake is 58 bytes, so that with its index slot it fits 64");
+
 class PendingTable {
 public:
-    explicit PendingTable(size_t capacity);
+    // The index slot keeps id + 1 in 31 bits at most.
+    static constexpr size_t kMaxCapacity = 0x7fffffff;
+
+    explicit PendingTable(size_t capacity);  // clamped to 1..kMaxCapacity
 
     size_t size() const { return size_; }
     size_t capacity() const { return capacity_; }
-    size_t slots() const { return slots_.size(); }
-    size_t bytes() const { return slots_.size() * sizeof(PendingSyn); }
+    size_t slots() const { return slot_count_; }
+    // Everything the table holds allocated: entry chunks, chunk directory,
+    // index, and the object itself (not the allocator's own headers).
+    size_t bytes() const;
     // Unanswered SYNs dropped at the cap (they end no-answer: counted, reported).
     uint64_t evictions() const { return evictions_; }
     // Answered handshakes dropped at the cap (nothing lost but the pairing of
@@ -53,24 +92,55 @@ public:
     uint64_t reclaimed() const { return reclaimed_; }
 
     PendingSyn* find(uint64_t tuple);
-    // Inserts or returns the existing entry for `tuple`. When the table is at
-    // capacity an old entry is dropped first and copied to `*evicted` (if not
-    // null); `*did_evict` tells whether that happened.
+    // Inserts or returns the existing entry for `tuple`; a new entry is zero
+    // but for its tuple. When the table is at capacity an old entry is
+    // dropped first and copied to `*evicted` (if not null); `*did_evict`
+    // tells whether that happened.
     PendingSyn* insert(uint64_t tuple, PendingSyn* evicted, bool* did_evict);
+    // `entry` must come from find() or insert() with no insert() or erase() since.
     void erase(PendingSyn* entry);
     void clear();
 
 private:
-    size_t index_of(uint64_t tuple) const { return static_cast<size_t>(tuple) & mask_; }
-    PendingSyn* pick_victim();
-    void grow();
+    PendingSyn& at(uint32_t id) const;
+    size_t home(uint64_t hash) const {
+        // Fast range reduction: the top 32 hash bits scaled to the slot
+        // count (below 2^32), no power-of-two size needed.
+        return static_cast<size_t>(((hash >> 32) * static_cast<uint64_t>(slot_count_)) >> 32);
+    }
+    uint32_t tag(uint64_t hash) const { return static_cast<uint32_t>(hash) & tag_mask_; }
+    size_t next(size_t i) const { return i + 1 == slot_count_ ? 0 : i + 1; }
+    // Probe distance kept in a slot's top bits, saturated: dist_sat_ means
+    // "at least that, read the entry".
+    size_t dist_of(uint32_t slot) const { return static_cast<size_t>(uint64_t{slot} >> dist_shift_); }
+    uint32_t with_dist(uint32_t slot, size_t dist) const {
+        const uint64_t d = dist < dist_sat_ ? dist : dist_sat_;
+        return static_cast<uint32_t>((slot & (tag_mask_ | id_mask_)) | (d << dist_shift_));
+    }
+    // The exact probe distance of the member in slot i (reads its entry
+    // only when the slot's distance is saturated).
+    size_t dist_at(uint32_t slot, size_t i) const;
+    void shift_in(size_t i, size_t dist, uint32_t carry);
+    void place(uint64_t hash, uint32_t id) { shift_in(home(hash), 0, tag(hash) | (id + 1)); }
+    size_t slot_of(uint64_t hash, uint32_t id) const;
+    void remove_slot(size_t pos);
+    uint32_t pick_victim();
+    void rebuild(size_t slot_count);
+    void add_chunk();
+    void release_chunks();
 
-    std::vector<PendingSyn> slots_;
-    size_t mask_ = 0;
-    size_t capacity_ = 0;
+    std::vector<std::unique_ptr<PendingSyn[]>> chunks_;  // entry storage, by id
+    size_t allocated_ = 0;                               // entries the chunks hold room for
+    std::unique_ptr<uint32_t[]> index_;                  // 0: empty, else dist | tag | (id + 1)
+    size_t slot_count_ = 0;
     size_t max_slots_ = 0;
+    uint32_t id_mask_ = 0;   // low bits: id + 1
+    uint32_t tag_mask_ = 0;  // middle bits: hash tag
+    unsigned dist_shift_ = 32;  // top bits from here: probe distance
+    uint32_t dist_sat_ = 0;
+    size_t capacity_ = 0;
     size_t size_ = 0;
-    size_t hand_ = 0;  // sweeps the slots to pick eviction candidates
+    size_t hand_ = 0;  // sweeps the entry ids to pick eviction candidates
     uint64_t evictions_ = 0;
     uint64_t reclaimed_ = 0;
 };

@@ -21,8 +21,8 @@ const FrameRecord* Correlator::add_record(uint32_t frame, uint32_t handshake, Ro
 
 void Correlator::keep_options(PendingSyn& e, const Segment& s) {
     const OptionBlock b = s.option_block();
-    e.options_captured = static_cast<uint8_t>(b.copy_to(e.options));
-    e.options_declared = static_cast<uint8_t>(b.declared_length());
+    const size_t captured = b.copy_to(e.options);
+    e.set_options_length(captured, b.declared_length());
 }
 
 bool Correlator::advance(uint32_t frame) {
@@ -70,9 +70,7 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     if (e != nullptr && e->seq == s.seq) {
         // Retransmission: the answer will be paired with this, the latest copy.
         Handshake& hs = handshakes_[e->handshake];
-        if (!(e->state & kAnswered)) {
-            e->frame = s.frame;
-            e->ttl = s.ttl;
+        if (!e->has(kAnswered)) {
             keep_options(*e, s);
             hs.syn_frame = s.frame;
             hs.syn_ttl = s.ttl;
@@ -90,9 +88,9 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     hs.syn_ttl = s.ttl;
 
     PendingSyn* crossed = table_.find(s.tuple.reversed().fingerprint());
-    const bool simultaneous = crossed != nullptr && !(crossed->state & kAnswered);
+    const bool simultaneous = crossed != nullptr && !crossed->has(kAnswered);
     if (simultaneous) {
-        crossed->state |= kSimultaneous;
+        crossed->add_state(kSimultaneous);
         handshakes_[crossed->handshake].verdict = Verdict::SimultaneousOpen;
         hs.verdict = Verdict::SimultaneousOpen;
     }
@@ -102,10 +100,8 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     *e = PendingSyn{};
     e->tuple = fp;
     e->seq = s.seq;
-    e->frame = s.frame;
     e->handshake = index;
-    e->ttl = s.ttl;
-    e->state = simultaneous ? kSimultaneous : 0;
+    e->set_state(simultaneous ? kSimultaneous : 0);
     keep_options(*e, s);
     return add_record(s.frame, index, Role::Syn, 0);
 }
@@ -115,7 +111,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s) {
     PendingSyn* e = table_.find(syn_fp);
     const bool matches = e != nullptr && s.ack == e->seq + 1;
 
-    if (matches && (e->state & kAnswered)) {
+    if (matches && e->has(kAnswered)) {
         Handshake& hs = handshakes_[e->handshake];
         if (hs.answer_role == Role::SynAck) {
             if (hs.answer_copies < 0xffff) ++hs.answer_copies;
@@ -130,16 +126,16 @@ const FrameRecord* Correlator::on_synack(const Segment& s) {
     p.synack_declared = static_cast<uint8_t>(synack.declared_length());
 
     uint32_t index;
-    if (matches && !(e->state & kAnswered)) {
+    if (matches && !e->has(kAnswered)) {
         index = e->handshake;
         p.has_syn = true;
-        p.syn_captured = e->options_captured;
-        p.syn_declared = e->options_declared;
+        p.syn_captured = e->options_captured();
+        p.syn_declared = e->options_declared();
         std::memcpy(p.syn_options, e->options, kMaxOptionBytes);
         p.evidence = compare_options(p.syn_block(), p.synack_block());
         Handshake& hs = handshakes_[index];
-        hs.verdict = classify(p.evidence, (e->state & kSimultaneous) != 0);
-        e->state |= kAnswered;
+        hs.verdict = classify(p.evidence, e->has(kSimultaneous));
+        e->add_state(kAnswered);
     } else {
         // Orphan SYN+ACK. Remember it as answered so that its retransmissions
         // and the server's later segments attach to the same handshake.
@@ -152,9 +148,8 @@ const FrameRecord* Correlator::on_synack(const Segment& s) {
         if (e == nullptr) {  // never displace a SYN still waiting on this tuple
             e = table_.insert(syn_fp, nullptr, nullptr);
             e->seq = s.ack - 1;
-            e->frame = s.frame;
             e->handshake = index;
-            e->state = kAnswered;
+            e->set_state(kAnswered);
         }
         // The SYN+ACK's options alone: no copy can be proved without a SYN,
         // but a malformed block is still reported.
@@ -180,7 +175,7 @@ const FrameRecord* Correlator::on_rst(const Segment& s) {
     if (table_.find(s.tuple.fingerprint()) != nullptr) return nullptr;
     PendingSyn* e = table_.find(s.tuple.reversed().fingerprint());
     if (e == nullptr) return nullptr;
-    if (e->state & kAnswered) {  // the server reset after its SYN+ACK
+    if (e->has(kAnswered)) {  // the server reset after its SYN+ACK
         table_.erase(e);
         return nullptr;
     }
@@ -202,17 +197,17 @@ void Correlator::on_other(const Segment& s) {
     // entry is kept (not erased): a server may still retransmit its SYN+ACK
     // (a rejected third ACK, an ignored RST), and that copy must pair.
     if (PendingSyn* e = table_.find(s.tuple.reversed().fingerprint())) {
-        if ((e->state & kAnswered) && !(e->state & kServerSeen)) {
+        if (e->has(kAnswered) && !e->has(kServerSeen)) {
             Handshake& hs = handshakes_[e->handshake];
             if (hs.answer_role == Role::SynAck) hs.server_ttl = s.ttl;
-            e->state |= kServerSeen;
+            e->add_state(kServerSeen);
         }
         return;
     }
     // A client FIN on an answered handshake: the connection is over.
     if (s.flags & kFin) {
         if (PendingSyn* own = table_.find(s.tuple.fingerprint()))
-            if (own->state & kAnswered) table_.erase(own);
+            if (own->has(kAnswered)) table_.erase(own);
     }
 }
 
@@ -229,9 +224,9 @@ const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bo
     // The quoted SYN travels the SYN's direction with the SYN's sequence number.
     if (const PendingSyn* e = table_.find(quoted.tuple.fingerprint()); e != nullptr && e->seq == quoted.seq) {
         q.handshake = e->handshake;
-        q.syn_frame = e->frame;
-        q.syn_captured = e->options_captured;
-        q.syn_declared = e->options_declared;
+        q.syn_frame = handshakes_[e->handshake].syn_frame;
+        q.syn_captured = e->options_captured();
+        q.syn_declared = e->options_declared();
         std::memcpy(q.syn_options, e->options, kMaxOptionBytes);
     }
     quotes_.push_back(q);

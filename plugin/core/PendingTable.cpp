@@ -2,111 +2,317 @@
 
 #include <algorithm>
 
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+#endif
+
 namespace middlebox {
 
 namespace {
-constexpr size_t kInitialSlots = 1024;
+
+// Entry storage: ids below 2^(kBaseBits+1) live in chunks of 2^(kBaseBits -
+// kFanBits) = 32 entries; above, each power-of-two range [2^k, 2^(k+1)) is cut
+// into 2^kFanBits chunks of 2^(k - kFanBits). A chunk is thus at most 1/256
+// of the entries before it: the last, partly used one wastes < 0.25 byte per
+// entry, and the directory holds 256 pointers per doubling (16 KiB at 1M).
+constexpr unsigned kBaseBits = 13;
+constexpr unsigned kFanBits = 8;
+
+constexpr size_t kInitialSlots = 64;
+
+inline unsigned floor_log2(uint32_t x) {  // x > 0
+#if defined(__GNUC__) || defined(__clang__)
+    return 31u - static_cast<unsigned>(__builtin_clz(x));
+#elif defined(_MSC_VER)
+    unsigned long r;
+    _BitScanReverse(&r, x);
+    return static_cast<unsigned>(r);
+#else
+    unsigned r = 0;
+    while (x >>= 1) ++r;
+    return r;
+#endif
 }
 
-PendingTable::PendingTable(size_t capacity) : capacity_(std::max<size_t>(capacity, 1)) {
-    // Linear probing stays short while at most 3/4 of the slots are used.
-    max_slots_ = 16;
-    while (max_slots_ * 3 < capacity_ * 4) max_slots_ <<= 1;
-    const size_t n = std::min(kInitialSlots, max_slots_);
-    slots_.assign(n, PendingSyn{});
-    mask_ = n - 1;
+inline unsigned level_of(uint32_t id) {
+    const unsigned k = floor_log2(id | 1u);
+    return k < kBaseBits ? kBaseBits : k;
 }
 
-void PendingTable::grow() {
-    std::vector<PendingSyn> old(slots_.size() * 2);
-    old.swap(slots_);
-    mask_ = slots_.size() - 1;
-    hand_ = 0;
-    for (const PendingSyn& s : old) {
-        if (s.tuple == 0) continue;
-        size_t i = index_of(s.tuple);
-        while (slots_[i].tuple != 0) i = (i + 1) & mask_;
-        slots_[i] = s;
+inline size_t chunk_first(size_t chunk) {
+    const size_t group = chunk >> kFanBits;
+    if (group <= 1) return chunk << (kBaseBits - kFanBits);
+    const unsigned k = kBaseBits + static_cast<unsigned>(group) - 1;
+    return (size_t{1} << k) + ((chunk & ((size_t{1} << kFanBits) - 1)) << (k - kFanBits));
+}
+
+inline size_t chunk_nominal(size_t chunk) {
+    const size_t group = chunk >> kFanBits;
+    const unsigned k = group <= 1 ? kBaseBits : kBaseBits + static_cast<unsigned>(group) - 1;
+    return size_t{1} << (k - kFanBits);
+}
+
+// The tuple fingerprint is already a mixed hash, but nothing forces callers
+// (tests, future keys) to pass one: the murmur3 finaliser spreads every key
+// bit over the home (top 32 bits) and the tag (low 32 bits).
+inline uint64_t mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+inline void prefetch(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
+}  // namespace
+
+PendingTable::PendingTable(size_t capacity) : capacity_(std::min(std::max<size_t>(capacity, 1), kMaxCapacity)) {
+    // id + 1 <= capacity fits the low id_bits of a slot. The spare high bits
+    // (12 at the default cap of 1M) hold up to 5 bits of probe distance and
+    // a tag: correctness never depends on either, only the speed.
+    const unsigned id_bits = floor_log2(static_cast<uint32_t>(capacity_)) + 1;
+    id_mask_ = id_bits >= 32 ? ~0u : (1u << id_bits) - 1;
+    const unsigned spare = 32 - id_bits;
+    const unsigned dist_bits = std::min(5u, spare / 2);
+    dist_shift_ = 32 - dist_bits;
+    dist_sat_ = (1u << dist_bits) - 1;
+    tag_mask_ = ~id_mask_ & static_cast<uint32_t>((uint64_t{1} << dist_shift_) - 1);
+    // Linear probing stays short while at most 7/8 of the slots are used.
+    max_slots_ = (capacity_ * 8 + 6) / 7;
+    rebuild(std::min(kInitialSlots, max_slots_));
+}
+
+size_t PendingTable::bytes() const {
+    return sizeof(*this) + chunks_.capacity() * sizeof(chunks_[0]) + allocated_ * sizeof(PendingSyn) +
+           slot_count_ * sizeof(uint32_t);
+}
+
+PendingSyn& PendingTable::at(uint32_t id) const {
+    const unsigned k = level_of(id);
+    const unsigned shift = k - kFanBits;
+    return chunks_[((k - kBaseBits) << kFanBits) + (id >> shift)][id & ((1u << shift) - 1)];
+}
+
+void PendingTable::add_chunk() {
+    if (chunks_.size() == chunks_.capacity()) chunks_.reserve(chunks_.size() + std::max<size_t>(16, chunks_.size() / 8));
+    const size_t n = std::min(chunk_nominal(chunks_.size()), capacity_ - allocated_);
+    chunks_.emplace_back(new PendingSyn[n]);
+    allocated_ += n;
+}
+
+void PendingTable::release_chunks() {
+    // Keep at most one empty chunk past the used ones, so that a table
+    // hovering at a chunk boundary does not allocate on every insert.
+    while (chunks_.size() >= 2 && chunk_first(chunks_.size() - 2) >= size_) {
+        allocated_ -= std::min(chunk_nominal(chunks_.size() - 1), capacity_ - chunk_first(chunks_.size() - 1));
+        chunks_.pop_back();
     }
+}
+
+void PendingTable::rebuild(size_t slot_count) {
+    // Rebuilt from the entries, not from the old index (a slot does not hold
+    // enough of the hash to find its new home).
+    index_ = std::make_unique<uint32_t[]>(slot_count);
+    slot_count_ = slot_count;
+    // The entries are read in order; each one's slot is random, so its index
+    // line is fetched kAhead entries early and the cache misses overlap.
+    constexpr uint32_t kAhead = 16;
+    uint64_t hashes[kAhead];
+    const auto n = static_cast<uint32_t>(size_);
+    for (uint32_t id = 0; id < n + kAhead; ++id) {
+        if (id >= kAhead) place(hashes[id % kAhead], id - kAhead);
+        if (id < n) {
+            const uint64_t h = mix(at(id).tuple);
+            prefetch(&index_[home(h)]);
+            hashes[id % kAhead] = h;
+        }
+    }
+}
+
+size_t PendingTable::dist_at(uint32_t slot, size_t i) const {
+    const size_t d = dist_of(slot);
+    if (d < dist_sat_) return d;
+    const size_t h = home(mix(at((slot & id_mask_) - 1).tuple));
+    return i >= h ? i - h : i + slot_count_ - h;
+}
+
+void PendingTable::shift_in(size_t i, size_t dist, uint32_t carry) {
+    // Robin Hood: whoever is further from home keeps the slot; the other
+    // one moves on. A run stays sorted by home.
+    for (;; i = next(i), ++dist) {
+        const uint32_t s = index_[i];
+        if (s == 0) {
+            index_[i] = with_dist(carry, dist);
+            return;
+        }
+        const size_t d = dist_at(s, i);
+        if (d < dist) {
+            index_[i] = with_dist(carry, dist);
+            carry = s;
+            dist = d;
+        }
+    }
+}
+
+size_t PendingTable::slot_of(uint64_t hash, uint32_t id) const {
+    const uint32_t want = tag(hash) | (id + 1), key_mask = tag_mask_ | id_mask_;
+    size_t i = home(hash);
+    while ((index_[i] & key_mask) != want) i = next(i);
+    return i;
+}
+
+void PendingTable::remove_slot(size_t hole) {
+    // Backward-shift deletion: pull the rest of the run back by one until a
+    // member sits at its home (or the run ends), so that no tombstone is
+    // needed. Only a saturated distance makes it read an entry.
+    for (size_t j = next(hole);; j = next(j)) {
+        const uint32_t s = index_[j];
+        if (s == 0) break;
+        const size_t d = dist_at(s, j);
+        if (d == 0) break;
+        index_[hole] = with_dist(s, d - 1);
+        hole = j;
+    }
+    index_[hole] = 0;
 }
 
 PendingSyn* PendingTable::find(uint64_t tuple) {
-    for (size_t i = index_of(tuple);; i = (i + 1) & mask_) {
-        PendingSyn& s = slots_[i];
-        if (s.tuple == tuple) return &s;
-        if (s.tuple == 0) return nullptr;
+    const uint64_t h = mix(tuple);
+    const uint32_t want = tag(h);
+    for (size_t i = home(h), dist = 0;; i = next(i), ++dist) {
+        const uint32_t s = index_[i];
+        if (s == 0) return nullptr;
+        if ((s & tag_mask_) == want) {
+            PendingSyn& e = at((s & id_mask_) - 1);
+            if (e.tuple == tuple) return &e;
+        }
+        // A member nearer its home than `dist` would have been displaced by
+        // the tuple: it is not there. (A saturated distance proves nothing.)
+        if (dist_of(s) < std::min<size_t>(dist, dist_sat_)) return nullptr;
     }
 }
 
-PendingSyn* PendingTable::pick_victim() {
-    // Among the next few occupied slots the hand passes, an answered
-    // handshake (kept only to pair SYN+ACK retransmissions) goes first, then
-    // the oldest unanswered SYN: an approximation of LRU that costs O(1).
-    PendingSyn* victim = nullptr;
-    int seen = 0;
-    for (size_t n = 0; n < slots_.size() && seen < 8; ++n) {
-        PendingSyn& s = slots_[hand_];
-        hand_ = (hand_ + 1) & mask_;
-        if (s.tuple == 0) continue;
-        ++seen;
-        if (victim == nullptr) {
-            victim = &s;
+uint32_t PendingTable::pick_victim() {
+    // Among the next few entries the hand passes, an answered handshake
+    // (kept only to pair SYN+ACK retransmissions) goes first, then the oldest
+    // unanswered SYN: an approximation of LRU that costs O(1). The entries
+    // are contiguous, so this reads a few cache lines.
+    const size_t n = std::min<size_t>(8, size_);
+    uint32_t victim = 0;
+    for (size_t k = 0; k < n; ++k) {
+        if (hand_ >= size_) hand_ = 0;
+        const auto id = static_cast<uint32_t>(hand_++);
+        if (k == 0) {
+            victim = id;
             continue;
         }
-        const bool s_done = (s.state & kAnswered) != 0, v_done = (victim->state & kAnswered) != 0;
-        if ((s_done && !v_done) || (s_done == v_done && s.frame < victim->frame)) victim = &s;
+        const PendingSyn& s = at(id);
+        const PendingSyn& v = at(victim);
+        const bool s_done = s.has(kAnswered), v_done = v.has(kAnswered);
+        if ((s_done && !v_done) || (s_done == v_done && s.handshake < v.handshake)) victim = id;
     }
+    // The next window, for the next eviction of a flood.
+    for (size_t k = 0, i = hand_; k < n; ++k, ++i) prefetch(&at(static_cast<uint32_t>(i < size_ ? i : i - size_)));
     return victim;
 }
 
 PendingSyn* PendingTable::insert(uint64_t tuple, PendingSyn* evicted, bool* did_evict) {
     if (did_evict != nullptr) *did_evict = false;
-    if (PendingSyn* s = find(tuple)) return s;
+    const uint64_t h = mix(tuple);
+    const uint32_t want = tag(h);
+    size_t pos = home(h), dist = 0;
+    for (;; pos = next(pos), ++dist) {
+        const uint32_t s = index_[pos];
+        if (s == 0) break;
+        if ((s & tag_mask_) == want) {
+            PendingSyn& e = at((s & id_mask_) - 1);
+            if (e.tuple == tuple) return &e;
+        }
+        if (dist_at(s, pos) < dist) break;  // where Robin Hood puts it
+    }
+
     if (size_ >= capacity_) {
-        PendingSyn* victim = pick_victim();
-        if (evicted != nullptr) *evicted = *victim;
+        // The newcomer takes the victim's id: no entry moves.
+        const uint32_t id = pick_victim();
+        PendingSyn& e = at(id);
+        if (evicted != nullptr) *evicted = e;
         if (did_evict != nullptr) *did_evict = true;
-        if (victim->state & kAnswered)
+        if (e.has(kAnswered))
             ++reclaimed_;
         else
             ++evictions_;
-        erase(victim);
-    } else if ((size_ + 1) * 4 > slots_.size() * 3 && slots_.size() < max_slots_) {
-        grow();
+        remove_slot(slot_of(mix(e.tuple), id));
+        e = PendingSyn{};
+        e.tuple = tuple;
+        place(h, id);  // the deletion may have shifted the probe run
+        return &e;
     }
-    size_t i = index_of(tuple);
-    while (slots_[i].tuple != 0) i = (i + 1) & mask_;
-    slots_[i] = PendingSyn{};
-    slots_[i].tuple = tuple;
+
+    const auto id = static_cast<uint32_t>(size_);
+    if ((size_ + 1) * 8 > slot_count_ * 7 && slot_count_ < max_slots_) {
+        // Growth costs a rebuild (reading every entry), so the step is as
+        // large as the 64-byte bound allows: just grown, the index costs
+        // 4 / (7/8) * (1 + step) bytes per entry, next to the entry (58), the
+        // slack of the last chunk (< 0.23 past 2^14 entries, < 1856 bytes
+        // below) and the chunk directory (< 0.28, < 0.15 past 2^16 entries):
+        // a step of 1/8 (5.14 bytes) while small, 1/5 (5.49) past 2^16.
+        const size_t divisor = size_ < (size_t{1} << 16) ? 8 : 5;
+        size_t n = slot_count_;
+        while ((size_ + 1) * 8 > n * 7 && n < max_slots_) n = std::min(max_slots_, n + std::max<size_t>(n / divisor, 1));
+        rebuild(n);
+        place(h, id);
+    } else {
+        shift_in(pos, dist, want | (id + 1));
+    }
+    if (id == allocated_) add_chunk();
+    PendingSyn& e = at(id);
+    e = PendingSyn{};
+    e.tuple = tuple;
     ++size_;
-    return &slots_[i];
+    return &e;
 }
 
 void PendingTable::erase(PendingSyn* entry) {
-    // Backward-shift deletion: pull later members of the probe run back so
-    // that find() never stops early at the hole.
-    size_t hole = static_cast<size_t>(entry - slots_.data());
-    size_t j = hole;
-    for (;;) {
-        j = (j + 1) & mask_;
-        if (slots_[j].tuple == 0) break;
-        const size_t home = index_of(slots_[j].tuple);
-        // Move j into the hole unless its home lies cyclically in (hole, j].
-        const bool home_in_range = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-        if (!home_in_range) {
-            slots_[hole] = slots_[j];
-            hole = j;
-        }
+    const uint64_t h = mix(entry->tuple);
+    const uint32_t want = tag(h);
+    size_t pos = home(h);
+    uint32_t id;
+    for (;; pos = next(pos)) {
+        const uint32_t s = index_[pos];
+        id = (s & id_mask_) - 1;
+        // Compare addresses: no other entry is read.
+        if (s != 0 && (s & tag_mask_) == want && &at(id) == entry) break;
     }
-    slots_[hole] = PendingSyn{};
+    // Keep the ids dense: the last entry moves into the erased one's place
+    // and its slot (found by value, no entry read) is repointed.
+    const auto last = static_cast<uint32_t>(size_ - 1);
+    if (id != last) {
+        const PendingSyn& moved = at(last);
+        const size_t p = slot_of(mix(moved.tuple), last);
+        index_[p] = (index_[p] & ~id_mask_) | (id + 1);
+        at(id) = moved;
+    }
+    remove_slot(pos);
     --size_;
+    if (hand_ > size_) hand_ = size_;
+    release_chunks();
 }
 
 void PendingTable::clear() {
-    slots_.assign(std::min(kInitialSlots, max_slots_), PendingSyn{});
-    mask_ = slots_.size() - 1;
+    chunks_.clear();
+    chunks_.shrink_to_fit();
+    allocated_ = 0;
     size_ = 0;
     hand_ = 0;
+    rebuild(std::min(kInitialSlots, max_slots_));
 }
 
 }  // namespace middlebox
