@@ -221,8 +221,10 @@ const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bo
         q.quoted_captured = static_cast<uint8_t>(b.copy_to(q.quoted_options));
         q.quoted_declared = static_cast<uint8_t>(b.declared_length());
     }
-    // The quoted SYN travels the SYN's direction with the SYN's sequence number.
-    if (const PendingSyn* e = table_.find(quoted.tuple.fingerprint()); e != nullptr && e->seq == quoted.seq) {
+    // The quoted SYN travels the SYN's direction with the SYN's sequence
+    // number. An orphan SYN+ACK's entry (no-syn) holds no SYN to compare.
+    if (const PendingSyn* e = table_.find(quoted.tuple.fingerprint());
+        e != nullptr && e->seq == quoted.seq && handshakes_[e->handshake].verdict != Verdict::NoSyn) {
         q.handshake = e->handshake;
         q.syn_frame = handshakes_[e->handshake].syn_frame;
         q.syn_captured = e->options_captured();

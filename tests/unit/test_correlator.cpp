@@ -232,6 +232,19 @@ TEST_F(Fixture, QuotedSynIsLinkedNeverPaired) {
     EXPECT_EQ(c.observe_quote(5, other, true)->handshake, kNone);
 }
 
+// A SYN+ACK whose SYN is not in the capture leaves an entry on the SYN's
+// tuple (for its retransmissions); a quote of that SYN has nothing to be set
+// against: the capture never showed what was sent.
+TEST_F(Fixture, QuoteOfASynNotInTheCaptureIsNotLinked) {
+    synack(1, 1001);
+    const Bytes opts = cat({mss(1460)});
+    const Segment quoted = seg(0, kClient, 40000, kServer, 80, S, 1000, 0, opts);
+    const Quote* q = c.observe_quote(2, quoted, true);
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(q->handshake, kNone);
+    EXPECT_FALSE(q->changed());
+}
+
 // tshark -2 -R gives the number of a frame its read filter drops to the next
 // frame: the dropped frame still counts for pairing, links to it vanish.
 TEST_F(Fixture, RepeatedFrameNumberTakesOverTheNumber) {
