@@ -12,7 +12,7 @@
 namespace middlebox_ws {
 
 struct Preferences {
-    guint max_pending = 1000000;   // cap on pending handshakes (64 bytes each)
+    guint max_pending = 1000000;   // cap on pending handshakes (at most 64 bytes each, index included)
 };
 
 extern Preferences prefs;

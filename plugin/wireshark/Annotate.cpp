@@ -195,6 +195,11 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
 
 namespace middlebox_ws {
 
+namespace {
+// " of frame N", or nothing when that frame is not in the output.
+std::string syn_ref(const Quote& q) { return q.syn_frame != 0 ? " of frame " + std::to_string(q.syn_frame) : ""; }
+}  // namespace
+
 void annotate_quote(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Quote& q) {
     Fields& f = fields;
     proto_item* ti = proto_tree_add_item(tree, f.proto, tvb, 0, 0, ENC_NA);
@@ -203,8 +208,15 @@ void annotate_quote(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Q
         proto_item_append_text(ti, ": quotes a SYN that is not in the capture");
         return;
     }
-    proto_item_append_text(ti, ": quotes the SYN in frame %u", q.syn_frame);
-    proto_item* link = add_uint(mt, f.quote_syn_frame, tvb, q.syn_frame);
+    // syn_frame is 0 when tshark -2 -R dropped that SYN from the output: the
+    // comparison still holds, there is just no frame to link to.
+    proto_item* link = ti;
+    if (q.syn_frame != 0) {
+        proto_item_append_text(ti, ": quotes the SYN in frame %u", q.syn_frame);
+        link = add_uint(mt, f.quote_syn_frame, tvb, q.syn_frame);
+    } else {
+        proto_item_append_text(ti, ": quotes a SYN the read filter dropped");
+    }
     if (!q.options_visible) {
         proto_item_append_text(ti, " (the quote ends before its options)");
         return;
@@ -216,12 +228,12 @@ void annotate_quote(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Q
     if (q.stripped()) {
         add_bool(mt, f.quote_stripped, tvb, true);
         expert_add_info_format(pinfo, link, &f.ei_quote_stripped,
-                               "This hop received the SYN of frame %u without an option it was sent with (%s): a "
-                               "box before it stripped it",
-                               q.syn_frame, option_diff(&syn, quoted).c_str());
+                               "This hop received the SYN%s without an option it was sent with (%s): a box before "
+                               "it stripped it",
+                               syn_ref(q).c_str(), option_diff(&syn, quoted).c_str());
     } else if (q.changed()) {
         expert_add_info_format(pinfo, link, &f.ei_quote_changed,
-                               "The options of the SYN in frame %u were rewritten before this hop (%s)", q.syn_frame,
+                               "The options of the SYN%s were rewritten before this hop (%s)", syn_ref(q).c_str(),
                                option_diff(&syn, quoted).c_str());
     }
 }

@@ -176,7 +176,7 @@ void register_protocol() {
     module_t* m = prefs_register_protocol(fields.proto, nullptr);
     prefs_register_uint_preference(
         m, "max_pending", "Pending handshakes kept",
-        "At most this many unanswered SYNs are remembered (64 bytes each). When the cap is reached the oldest are "
+        "At most this many unanswered SYNs are remembered (at most 64 bytes each). When the cap is reached the oldest are "
         "dropped, counted, and end as no-answer. Takes effect when a file is (re)loaded.",
         10, &prefs.max_pending);
     // It once chose when to ask for a protocol tree; the plugin needs none now.

@@ -228,6 +228,19 @@ class Robustness(unittest.TestCase):
 class TraceboxQuotes(unittest.TestCase):
     """ICMP time-exceeded quotes read hop by hop, as tracebox does live."""
 
+    def test_read_filter_dropping_the_syns_keeps_the_comparison_without_a_link(self):
+        # tshark -2 -R icmp: the probes are analysed but not in the output.
+        path = os.path.join(ROOT, "test_captures", "lab", "tracebox-v4.pcapng")
+        r = tshark("-r", path, "-2", "-R", "icmp", "-T", "fields", "-E", "separator=|", "-e", "frame.number",
+                   "-e", "middlebox.quote.syn_frame", "-e", "middlebox.quote.stripped", "-e", "_ws.expert.message")
+        rows = [line.split("|") for line in r.stdout.splitlines()]
+        self.assertTrue(rows)
+        self.assertTrue(all(row[1] == "" for row in rows), rows)  # no link to a frame not in the output
+        stripped = [row for row in rows if row[2] == "1"]
+        self.assertEqual(len(stripped), 1, rows)
+        self.assertIn("received the SYN without an option", stripped[0][3])
+        self.assertNotIn("frame 0", r.stdout)
+
     def test_stripping_hop_is_named(self):
         path = os.path.join(ROOT, "test_captures", "lab", "tracebox-v4.pcapng")
         rows = fields(path, "frame.number", "ip.src", "middlebox.quote.syn_frame", "middlebox.quote.stripped",
