@@ -132,7 +132,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s) {
         p.syn_captured = e->options_captured();
         p.syn_declared = e->options_declared();
         std::memcpy(p.syn_options, e->options, kMaxOptionBytes);
-        p.evidence = compare_options(p.syn_block(), p.synack_block());
+        p.evidence = compare_options(p.syn_block(), synack);  // synack: the same bytes, parsed once
         Handshake& hs = handshakes_[index];
         hs.verdict = classify(p.evidence, e->has(kSimultaneous));
         e->add_state(kAnswered);
