@@ -84,8 +84,10 @@ public:
     void clear();
     size_t handshake_count() const { return order_.size(); }
 
-    // Rows sorted by address then port.
-    std::vector<ServerSummary> summarize(const Correlator& c) const;
+    // Rows sorted by address then port. Without `with_handshakes` the rows'
+    // handshake_indices stay empty (a report of a million servers needs no
+    // vector per server).
+    std::vector<ServerSummary> summarize(const Correlator& c, bool with_handshakes = true) const;
     static Totals totals(const Correlator& c, const std::vector<ServerSummary>& rows, const Registry& seen);
 
     // Whether the listener was handed this frame (to tell filtered-out ones).

@@ -191,7 +191,7 @@ struct SortKey {
 
 }  // namespace
 
-std::vector<ServerSummary> Registry::summarize(const Correlator& c) const {
+std::vector<ServerSummary> Registry::summarize(const Correlator& c, bool with_handshakes) const {
     std::vector<SortKey> keys;
     keys.reserve(order_.size());
     for (uint32_t pos = 0; pos < order_.size(); ++pos) {
@@ -212,7 +212,7 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c) const {
             out.back().port = e.port;
         }
         ServerSummary& row = out.back();
-        row.handshake_indices.push_back(index);
+        if (with_handshakes) row.handshake_indices.push_back(index);
 
         const Handshake& hs = c.handshake(index);
         ++row.handshakes;
@@ -255,24 +255,28 @@ Totals Registry::totals(const Correlator& c, const std::vector<ServerSummary>& r
     t.out_of_order_frames = c.out_of_order();
     t.read_filtered_frames = c.filtered_out();
     t.inconsistent_events = seen.inconsistent_events();
-    std::vector<bool> counted(c.handshake_count(), false);
     for (const ServerSummary& r : rows) {
         if (r.suspect()) ++t.suspect_servers;
         t.handshakes += r.handshakes;
         t.synacks += r.synacks;
         for (int v = 0; v < kVerdictCount; ++v) t.verdicts[v] += r.verdicts[v];
-        for (uint32_t index : r.handshake_indices) {
-            counted[index] = true;
-            const Facts f = facts_of(c, c.handshake(index));
-            if (f.mpc) {
-                ++t.synacks_with_mp_capable;
-                if (f.mpc_genuine) ++t.mp_capable_genuine;
-                if (f.mpc_echo) ++t.mp_capable_echoed;
-            }
-            if (f.unknown) {
-                ++t.synacks_with_unknown_option;
-                if (f.unknown_echo) ++t.unknown_option_echoed;
-            }
+    }
+    // The handshakes in the rows are those the listener saw a frame of; their
+    // option facts are read in index order, i.e. in memory order.
+    std::vector<bool> counted(c.handshake_count(), false);
+    for (uint32_t index : seen.handshakes())
+        if (index < counted.size()) counted[index] = true;
+    for (uint32_t index = 0; index < counted.size(); ++index) {
+        if (!counted[index]) continue;
+        const Facts f = facts_of(c, c.handshake(index));
+        if (f.mpc) {
+            ++t.synacks_with_mp_capable;
+            if (f.mpc_genuine) ++t.mp_capable_genuine;
+            if (f.mpc_echo) ++t.mp_capable_echoed;
+        }
+        if (f.unknown) {
+            ++t.synacks_with_unknown_option;
+            if (f.unknown_echo) ++t.unknown_option_echoed;
         }
     }
     // Every frame the analysis gave a record (SYN, SYN+ACK, RST and their

@@ -102,7 +102,7 @@ void report_draw(void* tapdata) {
         l->source = nullptr;
     }
     const Correlator& c = live != nullptr ? *live : empty;
-    const std::vector<ServerSummary> rows = l->registry.summarize(c);
+    const std::vector<ServerSummary> rows = l->registry.summarize(c, /*with_handshakes=*/false);
     const Totals totals = Registry::totals(c, rows, l->registry);
 
     StdioBuf buf(stdout);

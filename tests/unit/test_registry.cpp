@@ -132,6 +132,22 @@ TEST_F(RegistryTest, TotalsInTheStyleOfTheDeploymentStudies) {
     EXPECT_EQ(t.hidden_handshakes, 0u);
     EXPECT_FALSE(t.unreliable());
     expect_tally_matches(tally.counts(), t);
+
+    // The report asks for rows without their handshake lists: same rows
+    // otherwise, same totals.
+    const auto bare_rows = reg.summarize(c, /*with_handshakes=*/false);
+    ASSERT_EQ(bare_rows.size(), rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_TRUE(bare_rows[i].handshake_indices.empty());
+        EXPECT_EQ(bare_rows[i].handshakes, rows[i].handshakes);
+        EXPECT_EQ(bare_rows[i].address, rows[i].address);
+    }
+    const Totals u = Registry::totals(c, bare_rows, reg);
+    EXPECT_EQ(u.synacks_with_mp_capable, t.synacks_with_mp_capable);
+    EXPECT_EQ(u.mp_capable_echoed, t.mp_capable_echoed);
+    EXPECT_EQ(u.unknown_option_echoed, t.unknown_option_echoed);
+    EXPECT_EQ(u.hidden_frames, t.hidden_frames);
+    EXPECT_EQ(u.hidden_handshakes, t.hidden_handshakes);
 }
 
 TEST_F(RegistryTest, KeylessV1EchoIsListedAsKeyless) {
