@@ -103,6 +103,16 @@ void put_key(Buf& s, uint64_t key) {
     s.advance(18);
 }
 
+// The echoed kinds, ascending, joined by `sep`.
+void put_kinds(Buf& s, const ServerSummary& r, std::string_view sep) {
+    bool first = true;
+    for (uint8_t k : echoed_kind_list(r)) {
+        if (!first) s += sep;
+        first = false;
+        put_uint(s, k);
+    }
+}
+
 void put_verdict_list(Buf& s, const uint32_t (&verdicts)[kVerdictCount]) {
     const size_t start = s.size();
     for (int v = 1; v < kVerdictCount; ++v) {
@@ -140,12 +150,7 @@ void put_echoed(Buf& s, const ServerSummary& r) {
     if (r.echoed_kinds.any()) {
         if (s.size() != start) s += "; ";
         s += r.echoed_kinds.count() == 1 ? "kind " : "kinds ";
-        bool first = true;
-        for (uint8_t k : echoed_kind_list(r)) {
-            if (!first) s += ',';
-            first = false;
-            put_uint(s, k);
-        }
+        put_kinds(s, r, ",");
     }
     if (s.size() == start) s += '-';
 }
@@ -517,12 +522,7 @@ void write_json(std::ostream& out, const std::vector<ServerSummary>& rows, const
             buf += '"';
         }
         buf += s.echoed_keyless ? "], \"keyless\": true, \"kinds\": [" : "], \"keyless\": false, \"kinds\": [";
-        bool first = true;
-        for (uint8_t k : echoed_kind_list(s)) {
-            if (!first) buf += ", ";
-            first = false;
-            put_uint(buf, k);
-        }
+        put_kinds(buf, s, ", ");
         buf += "]}";
         if (s.synacks > 0) {
             buf += ", \"hops\": {\"min\": ";
@@ -591,12 +591,7 @@ void write_csv(std::ostream& out, const std::vector<ServerSummary>& rows) {
             put_key(buf, s.echoed_keys[k]);
         }
         buf += s.echoed_keyless ? ",1," : ",0,";
-        bool first = true;
-        for (uint8_t k : echoed_kind_list(s)) {
-            if (!first) buf += ' ';
-            first = false;
-            put_uint(buf, k);
-        }
+        put_kinds(buf, s, " ");
         buf += ',';
         if (s.synacks > 0) {
             put_uint(buf, s.min_hops);
