@@ -81,9 +81,12 @@ void init_routine() {
 // packet. The answer is the same for every first-pass frame of a tshark run
 // after the first; had a first pass skipped frames that a later pass wants,
 // that pass observes them in order instead (first_sight()).
+// Not tshark, or the GUI: everything may be read later.
+bool always_analyse() { return !may_skip || in_gui; }
+bool expert_tap_listening() { return expert_tap > 0 && have_tap_listener(expert_tap); }
+
 bool analysis_wanted(const packet_info* pinfo, proto_tree* tree) {
-    if (!may_skip || in_gui || have_tap_listener(tap_id)) return true;
-    if (expert_tap > 0 && have_tap_listener(expert_tap)) return true;
+    if (always_analyse() || have_tap_listener(tap_id) || expert_tap_listening()) return true;
     if (tree != nullptr && (proto_field_is_referenced(tree, fields.proto) ||
                             (expert_proto >= 0 && proto_field_is_referenced(tree, expert_proto))))
         return true;
@@ -120,7 +123,7 @@ proto_tree* visible_tree(proto_tree* tree) {
 // program other than tshark. Without them (tshark -q -z middlebox) they
 // would be formatted for nobody; the report reads the correlator.
 bool annotation_read(proto_tree* tree) {
-    return tree != nullptr || !may_skip || in_gui || (expert_tap > 0 && have_tap_listener(expert_tap));
+    return tree != nullptr || always_analyse() || expert_tap_listening();
 }
 
 int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
