@@ -117,15 +117,35 @@ def configs(r, cap, zmb):
     ]
 
 
-def callgrind(r, cap, zmb, tag):
-    """Instructions (Ir) of bare, loaded and report on `cap`; plugin self cost."""
+def callgrind_total(outf):
+    """(total Ir, self Ir inside middlebox.so) of one callgrind output file."""
+    ann = subprocess.run(["callgrind_annotate", "--show=Ir", "--inclusive=no", "--threshold=100", outf],
+                         capture_output=True, text=True).stdout
+    total = int(re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", ann, re.M).group(1).replace(",", ""))
+    own = 0
+    for line in ann.splitlines():
+        m = re.match(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$", line)
+        if m and "middlebox.so]" in m.group(2):
+            own += int(m.group(1).replace(",", ""))
+    return total, own
+
+
+def callgrind(r, cap, zmb, tag, pipeline=False):
+    """Instructions (Ir) of bare, loaded and report on `cap`; plugin self cost.
+    With `pipeline`, also the fields pipeline: its tshark and its pairing
+    script, each counted whole (they run side by side on two cores, so the
+    sum is the work, not the wall time)."""
     vdir = os.path.join(r.work, "callgrind")
     os.makedirs(vdir, exist_ok=True)
     os.chmod(vdir, 0o777)
     report = ["-q", "-z", "middlebox"] if zmb else ["-q", "-z", "expert"]
     res = {}
-    for name, plugin, args in (("bare", False, ["-q", "-z", "io,stat,0"]), ("loaded", True, ["-q", "-z", "io,stat,0"]),
-                               ("report", True, report)):
+    runs = [("bare", False, ["-q", "-z", "io,stat,0"]), ("loaded", True, ["-q", "-z", "io,stat,0"]),
+            ("report", True, report)]
+    if pipeline:
+        runs.append(("pipeline-tshark", False, pair_fields.TSHARK_ARGS))
+    fields_out = os.path.join(vdir, f"{tag}.fields.txt")
+    for name, plugin, args in runs:
         outf = os.path.join(vdir, f"{tag}.{name}.out")
         if os.path.exists(outf):
             os.unlink(outf)
@@ -141,15 +161,23 @@ def callgrind(r, cap, zmb, tag):
         p = subprocess.run([WRAP, "-r", cap] + args, env=env, capture_output=True, text=True)
         if p.returncode != 0:
             raise SystemExit(f"callgrind run failed: {p.stderr[-2000:]}")
-        ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", outf],
-                             capture_output=True, text=True).stdout
-        total = int(re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", ann, re.M).group(1).replace(",", ""))
-        own = 0
-        for line in ann.splitlines():
-            m = re.match(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$", line)
-            if m and "middlebox.so]" in m.group(2):
-                own += int(m.group(1).replace(",", ""))
+        if name == "pipeline-tshark":
+            with open(fields_out, "w") as f:
+                f.write(p.stdout)
+        total, own = callgrind_total(outf)
         res[name] = {"ir": total, "plugin_ir": own, "file": outf}
+    if pipeline:
+        outf = os.path.join(vdir, f"{tag}.pipeline-pair.out")
+        log(f"callgrind {tag} pipeline-pair")
+        with open(fields_out) as f:
+            p = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={outf}", "--dump-instr=no",
+                                "--collect-jumps=no", sys.executable, os.path.join(HERE, "pair_fields.py")],
+                               stdin=f, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise SystemExit(f"callgrind run failed: {p.stderr[-2000:]}")
+        total, _ = callgrind_total(outf)
+        res["pipeline-pair"] = {"ir": total, "plugin_ir": 0, "file": outf}
+        res["pipeline"] = {"ir": res["pipeline-tshark"]["ir"] + total, "plugin_ir": 0, "file": outf}
     return res
 
 
@@ -295,8 +323,8 @@ def main():
     if args.callgrind:
         cap, truth = gen(args.callgrind, args.work, args.data)
         empty, _ = gen(0, args.work, args.data)
-        cg = callgrind(r, cap, zmb, f"scan{args.callgrind}")
-        cg0 = callgrind(r, empty, zmb, "empty")
+        cg = callgrind(r, cap, zmb, f"scan{args.callgrind}", pipeline=True)
+        cg0 = callgrind(r, empty, zmb, "empty", pipeline=True)
         out["callgrind"] = {"full": cg, "empty": cg0, "packets": truth["packets"]}
         P(f"### Instructions (callgrind, {fmt_int(args.callgrind)} handshakes = {fmt_int(truth['packets'])} packets)")
         P("")
@@ -309,6 +337,15 @@ def main():
             pp = (t - cg0[name]["ir"]) / truth["packets"]
             P(f"| {name} | {fmt_int(t)} | {t / b_total:.3f} | {fmt_int(cg0[name]['ir'])} | {pp:,.0f} | {pp / b_pp:.3f} | "
               f"{fmt_int(cg[name]['plugin_ir'])} | {100.0 * cg[name]['plugin_ir'] / t:.2f}% |")
+        pipe, pipe0 = cg["pipeline"]["ir"], cg0["pipeline"]["ir"]
+        rep, rep0 = cg["report"]["ir"], cg0["report"]["ir"]
+        P(f"| pipeline (tshark -T fields + pair_fields.py, summed) | {fmt_int(pipe)} | {pipe / b_total:.3f} | "
+          f"{fmt_int(pipe0)} | {(pipe - pipe0) / truth['packets']:,.0f} | "
+          f"{(pipe - pipe0) / truth['packets'] / b_pp:.3f} | - | - |")
+        P("")
+        P(f"pipeline / report in instructions: **{pipe / rep:.2f}x** whole runs, "
+          f"{(pipe - pipe0) / (rep - rep0):.2f}x per packet. Machine noise does not move these; "
+          f"the wall-time ratio differs (bench/RESULTS.md says why).")
         P("")
         P(f"callgrind files: `{os.path.dirname(cg['bare']['file'])}` (callgrind_annotate --inclusive=yes FILE)")
         P("")

@@ -14,7 +14,7 @@ import subprocess
 
 
 def self_costs(path):
-    ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", path],
+    ann = subprocess.run(["callgrind_annotate", "--show=Ir", "--inclusive=no", "--threshold=100", path],
                          capture_output=True, text=True, check=True).stdout
     d = {}
     for line in ann.splitlines():

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "middlebox/ChunkedVector.h"
 #include "middlebox/EchoEvidence.h"
 #include "middlebox/PendingTable.h"
 #include "middlebox/Segment.h"
@@ -154,8 +155,8 @@ private:
 
     PendingTable table_;
     std::vector<FrameRecord> records_;
-    std::vector<Handshake> handshakes_;
-    std::vector<Pair> pairs_;
+    ChunkedVector<Handshake, 12> handshakes_;  // 112 KiB chunks
+    ChunkedVector<Pair, 10> pairs_;            // 192 KiB chunks
     std::vector<Quote> quotes_;  // in frame order
     uint32_t last_frame_ = 0;
     uint64_t out_of_order_ = 0;

@@ -119,7 +119,8 @@ const FrameRecord* Correlator::on_synack(const Segment& s) {
         }
     }
 
-    Pair p;
+    const auto pair_index = static_cast<uint32_t>(pairs_.size());
+    Pair& p = pairs_.emplace_back();  // built in place: chunks never move
     p.server_to_client = s.tuple;
     const OptionBlock synack = s.option_block();
     p.synack_captured = static_cast<uint8_t>(synack.copy_to(p.synack_options));
@@ -162,8 +163,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s) {
     hs.answer_role = Role::SynAck;
     hs.answer_copies = 1;
     hs.answer_ttl = s.ttl;
-    hs.pair = static_cast<uint32_t>(pairs_.size());
-    pairs_.push_back(p);
+    hs.pair = pair_index;
     return add_record(s.frame, index, Role::SynAck, 0);
 }
 

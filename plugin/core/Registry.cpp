@@ -127,7 +127,13 @@ void Registry::add(uint32_t handshake, Role role, const FlowTuple& tuple, uint32
     Entry e;
     server_of(role, tuple, &e.address, &e.port);
     e.present = true;
-    if (handshake >= by_handshake_.size()) by_handshake_.resize(std::max<size_t>(handshake + 1, by_handshake_.size() * 2));
+    if (handshake >= by_handshake_.size()) {
+        // Doubling capacity, but only the entries up to this handshake are
+        // written (and paged in).
+        if (handshake >= by_handshake_.capacity())
+            by_handshake_.reserve(std::max<size_t>(handshake + 1, by_handshake_.capacity() * 2));
+        by_handshake_.resize(handshake + 1);
+    }
     Entry& slot = by_handshake_[handshake];
     if (slot.present) {
         if (slot.address != e.address || slot.port != e.port) ++inconsistent_;
@@ -202,7 +208,13 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c, bool with_ha
     }
     std::sort(keys.begin(), keys.end());
 
+    // Exactly one row per server: no growth, so a million rows are
+    // allocated (and paged in) once, not doubled into.
+    size_t servers = 0;
+    for (size_t k = 0; k < keys.size(); ++k)
+        if (k == 0 || !keys[k].same_server(keys[k - 1])) ++servers;
     std::vector<ServerSummary> out;
+    out.reserve(servers);
     for (size_t k = 0; k < keys.size(); ++k) {
         const uint32_t index = order_[keys[k].position];
         if (k == 0 || !keys[k].same_server(keys[k - 1])) {

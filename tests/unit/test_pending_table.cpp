@@ -7,6 +7,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "middlebox/ChunkedVector.h"
 #include "middlebox/PendingTable.h"
 
 using namespace middlebox;
@@ -327,4 +328,28 @@ TEST(PendingTable, CapEvictsAnsweredFirst) {
     EXPECT_FALSE(evicted.has(kAnswered));
     EXPECT_EQ(val(evicted.handshake), 0u);
     EXPECT_EQ(t.evictions(), 1u);
+}
+
+// The correlator's per-handshake records: references survive growth (the
+// correlator fills a Pair in place while it may append a Handshake), and the
+// heap held is the elements plus at most one partly used chunk.
+TEST(ChunkedVector, StableReferencesAndBoundedSlack) {
+    ChunkedVector<uint64_t, 4> v;  // chunks of 16
+    EXPECT_TRUE(v.empty());
+    uint64_t& first = v.emplace_back();
+    EXPECT_EQ(first, 0u);  // value-initialised
+    first = 7;
+    for (uint64_t i = 1; i < 1000; ++i) v.push_back(i * 3);
+    EXPECT_EQ(&first, &v[0]);
+    EXPECT_EQ(v[0], 7u);
+    EXPECT_EQ(v.size(), 1000u);
+    for (uint64_t i = 1; i < 1000; ++i) ASSERT_EQ(v[i], i * 3);
+    EXPECT_EQ(v.back(), 999u * 3);
+    EXPECT_LT(v.bytes(), (1000u + 16u) * sizeof(uint64_t));
+    v.pop_back();
+    EXPECT_EQ(v.size(), 999u);
+    EXPECT_EQ(v.emplace_back(), 0u);  // a slot reused after pop_back is zero again
+    v.clear();
+    EXPECT_TRUE(v.empty());
+    EXPECT_EQ(v.bytes(), 0u);
 }
