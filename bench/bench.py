@@ -106,15 +106,20 @@ def parse_report(text):
     return counts, int(ev.group(1)) if ev else None
 
 
-def configs(r, cap, zmb):
+def configs(r, cap, zmb, control=None):
     report = ["-q", "-z", "middlebox"] if zmb else ["-q", "-z", "expert"]
     fields = r.tshark(False, ["-r", cap] + pair_fields.TSHARK_ARGS)
-    return [
+    runs = [
         ("bare", r.tshark(False, ["-r", cap, "-q", "-z", "io,stat,0"])),
         ("loaded", r.tshark(True, ["-r", cap, "-q", "-z", "io,stat,0"])),
         ("report", r.tshark(True, ["-r", cap] + report)),
         ("pipeline", f"{fields} | {shlex.quote(sys.executable)} {shlex.quote(os.path.join(HERE, 'pair_fields.py'))} --json"),
     ]
+    if control:
+        # The report command with the control build (MIDDLEBOX_BENCH_CONTROL):
+        # tshark dissecting every packet with no tree and a plugin that does nothing.
+        runs.append(("control", f"MIDDLEBOX_BUILD={shlex.quote(control)} " + r.tshark(True, ["-r", cap] + report)))
+    return runs
 
 
 def callgrind_total(outf):
@@ -197,6 +202,8 @@ def main():
     ap.add_argument("--build", default=os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build")))
     ap.add_argument("--work", default="/tmp/middlebox-bench")
     ap.add_argument("--json", help="also write the raw numbers here")
+    ap.add_argument("--control", help="a build with -DMIDDLEBOX_BENCH_CONTROL=ON: adds the report command run with a "
+                                      "plugin that analyses nothing (the floor any design could reach)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     os.makedirs(args.work, exist_ok=True)
@@ -219,7 +226,7 @@ def main():
     for n in args.sizes:
         cap, truth = gen(n, args.work, args.data)
         packets = truth["packets"]
-        cfgs = configs(r, cap, zmb)
+        cfgs = configs(r, cap, zmb, os.path.abspath(args.control) if args.control else None)
         samples = {name: [] for name, _ in cfgs}
         outputs = {}
         for run in range(args.runs):
@@ -256,6 +263,16 @@ def main():
           f"(ratio of the medians; report is that much faster than the fields pipeline); per round: "
           f"{' '.join(f'{x:.2f}' for x in rounds)} (median {statistics.median(rounds):.2f}x)")
         P("")
+        if "control" in res:
+            floor = [p / q for p, q in zip(res["pipeline"]["walls"], res["control"]["walls"])]
+            cost = [q / c for q, c in zip(res["report"]["walls"], res["control"]["walls"])]
+            res["pipeline_over_control"] = {"per_round": floor, "median_per_round": statistics.median(floor)}
+            res["report_over_control"] = {"per_round": cost, "median_per_round": statistics.median(cost)}
+            P(f"pipeline / control (the most a plugin doing nothing reaches): per round "
+              f"{' '.join(f'{x:.2f}' for x in floor)} (median **{statistics.median(floor):.2f}x**); "
+              f"report / control (what the analysis adds to the wall time): per round "
+              f"{' '.join(f'{x:.3f}' for x in cost)} (median {statistics.median(cost):.3f}x)")
+            P("")
         P("| verdict | truth | report | pipeline |")
         P("|---|---:|---:|---:|")
         ok = True
