@@ -8,6 +8,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -88,7 +89,17 @@ public:
     // handshake_indices stay empty (a report of a million servers needs no
     // vector per server).
     std::vector<ServerSummary> summarize(const Correlator& c, bool with_handshakes = true) const;
+    // The same rows handed to `fn` one at a time, in the same order, with no
+    // vector of them: a report streams a scan's million servers. The row is
+    // reused for the next server: copy what must outlive the call.
+    void visit(const Correlator& c, const std::function<void(const ServerSummary&)>& fn,
+               bool with_handshakes = false) const;
+
+    // The totals of all rows: add_row() for each row, then finish_totals()
+    // (what the rows do not hold: option facts, hidden frames, evictions).
     static Totals totals(const Correlator& c, const std::vector<ServerSummary>& rows, const Registry& seen);
+    static void add_row(Totals* t, const ServerSummary& row);
+    static void finish_totals(Totals* t, const Correlator& c, const Registry& seen);
 
     // Whether the listener was handed this frame (to tell filtered-out ones).
     bool saw_frame(uint32_t frame) const;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -68,6 +69,21 @@ std::vector<std::string> report_notes(const Totals& t, const ReportRequest& r);
 
 // ---- the forms ----
 
+// The per-server forms (text, json, csv) written incrementally: row() once
+// per server in report order, then finish() with the totals, which are only
+// known once every row was seen. Nothing is written past finish().
+class ServerReportWriter {
+public:
+    virtual ~ServerReportWriter() = default;
+    virtual void row(const ServerSummary& s) = 0;
+    virtual void finish(const Totals& t) = 0;
+};
+
+// A writer of `form` to `out` (`out` and `r` must outlive it); nullptr for
+// the pairs form, which is not per server.
+std::unique_ptr<ServerReportWriter> make_report_writer(ReportForm form, std::ostream& out, const ReportRequest& r);
+
+// The whole of one form for rows already in a vector (tests, small reports).
 // One row per server, then the totals and the notes.
 void write_text(std::ostream& out, const std::vector<ServerSummary>& rows, const Totals& t, const ReportRequest& r);
 // One JSON document (and nothing else): {"report", "version", "filter",

@@ -198,6 +198,13 @@ struct SortKey {
 }  // namespace
 
 std::vector<ServerSummary> Registry::summarize(const Correlator& c, bool with_handshakes) const {
+    std::vector<ServerSummary> out;
+    visit(c, [&out](const ServerSummary& row) { out.push_back(row); }, with_handshakes);
+    return out;
+}
+
+void Registry::visit(const Correlator& c, const std::function<void(const ServerSummary&)>& fn,
+                     bool with_handshakes) const {
     std::vector<SortKey> keys;
     keys.reserve(order_.size());
     for (uint32_t pos = 0; pos < order_.size(); ++pos) {
@@ -208,22 +215,21 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c, bool with_ha
     }
     std::sort(keys.begin(), keys.end());
 
-    // Exactly one row per server: no growth, so a million rows are
-    // allocated (and paged in) once, not doubled into.
-    size_t servers = 0;
-    for (size_t k = 0; k < keys.size(); ++k)
-        if (k == 0 || !keys[k].same_server(keys[k - 1])) ++servers;
-    std::vector<ServerSummary> out;
-    out.reserve(servers);
+    ServerSummary row;
+    auto emit = [&] {
+        if (row.synacks == 0) row.min_hops = 0;
+        std::sort(row.echoed_keys.begin(), row.echoed_keys.end());
+        fn(row);
+    };
     for (size_t k = 0; k < keys.size(); ++k) {
         const uint32_t index = order_[keys[k].position];
         if (k == 0 || !keys[k].same_server(keys[k - 1])) {
+            if (k > 0) emit();
             const Entry& e = by_handshake_[index];
-            out.emplace_back();
-            out.back().address = e.address;
-            out.back().port = e.port;
+            row = ServerSummary{};
+            row.address = e.address;
+            row.port = e.port;
         }
-        ServerSummary& row = out.back();
         if (with_handshakes) row.handshake_indices.push_back(index);
 
         const Handshake& hs = c.handshake(index);
@@ -253,26 +259,30 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c, bool with_ha
             }
         }
     }
-    for (ServerSummary& r : out) {
-        if (r.synacks == 0) r.min_hops = 0;
-        std::sort(r.echoed_keys.begin(), r.echoed_keys.end());
-    }
-    return out;
+    if (!keys.empty()) emit();
 }
 
 Totals Registry::totals(const Correlator& c, const std::vector<ServerSummary>& rows, const Registry& seen) {
     Totals t;
-    t.servers = static_cast<uint32_t>(rows.size());
+    for (const ServerSummary& r : rows) add_row(&t, r);
+    finish_totals(&t, c, seen);
+    return t;
+}
+
+void Registry::add_row(Totals* t, const ServerSummary& r) {
+    ++t->servers;
+    if (r.suspect()) ++t->suspect_servers;
+    t->handshakes += r.handshakes;
+    t->synacks += r.synacks;
+    for (int v = 0; v < kVerdictCount; ++v) t->verdicts[v] += r.verdicts[v];
+}
+
+void Registry::finish_totals(Totals* out, const Correlator& c, const Registry& seen) {
+    Totals& t = *out;
     t.evictions = c.evictions();
     t.out_of_order_frames = c.out_of_order();
     t.read_filtered_frames = c.filtered_out();
     t.inconsistent_events = seen.inconsistent_events();
-    for (const ServerSummary& r : rows) {
-        if (r.suspect()) ++t.suspect_servers;
-        t.handshakes += r.handshakes;
-        t.synacks += r.synacks;
-        for (int v = 0; v < kVerdictCount; ++v) t.verdicts[v] += r.verdicts[v];
-    }
     // The handshakes in the rows are those the listener saw a frame of; their
     // option facts are read in index order, i.e. in memory order.
     std::vector<bool> counted(c.handshake_count(), false);
@@ -303,7 +313,6 @@ Totals Registry::totals(const Correlator& c, const std::vector<ServerSummary>& r
     }
     for (bool b : counted)
         if (!b) ++t.hidden_handshakes;
-    return t;
 }
 
 // ---- RunningTally -------------------------------------------------------

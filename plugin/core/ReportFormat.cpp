@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "middlebox/OptionDiff.h"
@@ -35,6 +36,7 @@ public:
         return *this;
     }
     Buf& operator+=(std::string_view v) {
+        if (v.empty()) return *this;  // no storage yet is a null pointer: no memcpy to it
         room(v.size());
         std::memcpy(&s_[len_], v.data(), v.size());
         len_ += v.size();
@@ -58,14 +60,22 @@ public:
     void pop_back() { --len_; }
     void clear() { len_ = 0; }
     void reserve(size_t n) { room(n); }
-    std::string_view view() const { return std::string_view(s_.data(), len_); }
+    std::string_view view() const { return std::string_view(s_.get(), len_); }
     std::string str() const { return std::string(view()); }
 
 private:
     void room(size_t n) {
-        if (s_.size() - len_ < n) s_.resize(std::max(s_.size() * 2, len_ + n + 256));
+        if (cap_ - len_ >= n) return;
+        // Grown by hand: a std::string would zero the new room first, and the
+        // text form keeps every cell of a scan's million rows here.
+        const size_t cap = std::max(cap_ * 2, len_ + n + 256);
+        std::unique_ptr<char[]> grown(new char[cap]);
+        if (len_ > 0) std::memcpy(grown.get(), s_.get(), len_);
+        s_ = std::move(grown);
+        cap_ = cap;
     }
-    std::string s_;  // storage; its size() is the capacity
+    std::unique_ptr<char[]> s_;
+    size_t cap_ = 0;
     size_t len_ = 0;
 };
 
@@ -398,110 +408,129 @@ std::vector<std::string> report_notes(const Totals& t, const ReportRequest& r) {
     return notes;
 }
 
-void write_text(std::ostream& out, const std::vector<ServerSummary>& rows, const Totals& t, const ReportRequest& r) {
-    static const char* const head[] = {"Server", "Handshakes", "SYN+ACKs", "Verdicts",
-                                       "Echoed", "Hops",       "Hop mismatches", "First evidence"};
-    constexpr size_t kCols = sizeof head / sizeof head[0];
-    static const bool right[kCols] = {false, true, true, false, false, true, true, true};
-    // Every cell of every row back to back in one buffer; per row, where it
-    // starts and where each of its cells ends (a cell is short: a row stays
-    // far below 64 KiB even with 256 echoed kinds).
-    Buf cells;
+namespace {
+
+// One row per server, then the totals and the notes. The columns are as wide
+// as their widest cell, so the cells are kept (one buffer for all of them)
+// until finish().
+class TextWriter final : public ServerReportWriter {
+public:
+    TextWriter(std::ostream& out, const ReportRequest& r) : out_(out), request_(r) {}
+
+    void row(const ServerSummary& s) override {
+        RowCells rc;
+        rc.start = cells_.size();
+        size_t c = 0;
+        auto done = [&] { rc.end[c++] = static_cast<uint16_t>(cells_.size() - rc.start); };
+        put_endpoint(cells_, s.address, s.port), done();
+        put_uint(cells_, s.handshakes), done();
+        put_uint(cells_, s.synacks), done();
+        put_verdict_list(cells_, s.verdicts), done();
+        put_echoed(cells_, s), done();
+        put_hops(cells_, s), done();
+        put_uint(cells_, s.hop_mismatches), done();
+        put_frame(cells_, s.first_evidence_frame), done();
+        index_.push_back(rc);
+    }
+
+    void finish(const Totals& t) override {
+        std::ostream& out = out_;
+        const ReportRequest& r = request_;
+        auto cell = [&](const RowCells& rc, size_t c) {
+            const size_t from = c == 0 ? 0 : rc.end[c - 1];
+            return cells_.view().substr(rc.start + from, rc.end[c] - from);
+        };
+        size_t width[kCols];
+        for (size_t c = 0; c < kCols; ++c) {
+            width[c] = std::string_view(kHead[c]).size();
+            for (const RowCells& rc : index_) width[c] = std::max(width[c], cell(rc, c).size());
+        }
+        Buf buf;
+        auto line = [&](auto&& text_of) {
+            const size_t line_start = buf.size();
+            for (size_t c = 0; c < kCols; ++c) {
+                if (c > 0) buf += "  ";
+                const std::string_view v = text_of(c);
+                const size_t pad = width[c] - v.size();
+                if (kRight[c]) buf.append(pad, ' ');
+                buf += v;
+                if (!kRight[c]) buf.append(pad, ' ');
+            }
+            while (buf.size() > line_start && buf.back() == ' ') buf.pop_back();
+            buf += '\n';
+            flush_if_full(out, buf);
+        };
+        size_t total_width = 2 * (kCols - 1);
+        for (size_t w : width) total_width += w;
+        const size_t rule_width = std::max<size_t>(80, total_width);
+
+        rule(out, rule_width, '=');
+        out << "Middlebox: TCP options echoed in SYN+ACKs, per server endpoint\n";
+        out << "Filter: " << (r.has_filter ? r.filter : std::string("none")) << '\n';
+        rule(out, rule_width, '-');
+        if (index_.empty()) {
+            out << "No SYN, SYN+ACK or RST of a TCP handshake reached the report.\n";
+        } else {
+            line([&](size_t c) { return std::string_view(kHead[c]); });
+            for (const RowCells& rc : index_) line([&](size_t c) { return cell(rc, c); });
+            write_out(out, buf);
+        }
+        rule(out, rule_width, '-');
+        out << "Totals\n";
+        out << "  Servers: " << t.servers << ", suspected of echoing: " << t.suspect_servers
+            << " (at least one mptcp-echo or option-echo handshake)\n";
+        out << "  Handshakes: " << t.handshakes << ", answered by a SYN+ACK: " << t.synacks << '\n';
+        out << "  Verdicts: " << verdict_list(t.verdicts) << '\n';
+        const uint32_t mpc_other = t.synacks_with_mp_capable - t.mp_capable_genuine - t.mp_capable_echoed;
+        out << "  MP_CAPABLE: of " << plural(t.synacks_with_mp_capable, "SYN+ACK", "SYN+ACKs")
+            << " that carried MP_CAPABLE, " << t.mp_capable_genuine << " genuine, "
+            << plural(t.mp_capable_echoed, "echo", "echoes");
+        if (mpc_other > 0)
+            out << ", " << mpc_other << " neither (unsolicited, no SYN in the capture, truncated or simultaneous open)";
+        out << '\n';
+        out << "  Unknown options: of " << plural(t.synacks_with_unknown_option, "SYN+ACK", "SYN+ACKs")
+            << " that carried an unknown option kind, " << t.unknown_option_echoed
+            << " echoed it byte for byte from the SYN\n";
+        out << "  Pending SYNs dropped at the cap: " << t.evictions << '\n';
+        out << "  Handshake frames hidden from the report: " << t.hidden_frames << " (handshakes wholly hidden: "
+            << t.hidden_handshakes << ")\n";
+        for (const std::string& n : report_notes(t, r)) out << "Note: " << n << '\n';
+        rule(out, rule_width, '=');
+    }
+
+private:
+    static constexpr const char* kHead[] = {"Server", "Handshakes", "SYN+ACKs", "Verdicts",
+                                            "Echoed", "Hops",       "Hop mismatches", "First evidence"};
+    static constexpr size_t kCols = sizeof kHead / sizeof kHead[0];
+    static constexpr bool kRight[kCols] = {false, true, true, false, false, true, true, true};
+    // Where a row's cells start in cells_ and where each ends (a cell is
+    // short: a row stays far below 64 KiB even with 256 echoed kinds).
     struct RowCells {
         size_t start;
         uint16_t end[kCols];
     };
-    std::vector<RowCells> index;
-    cells.reserve(rows.size() * 72);
-    index.reserve(rows.size());
-    for (const ServerSummary& s : rows) {
-        RowCells rc;
-        rc.start = cells.size();
-        size_t c = 0;
-        auto done = [&] { rc.end[c++] = static_cast<uint16_t>(cells.size() - rc.start); };
-        put_endpoint(cells, s.address, s.port), done();
-        put_uint(cells, s.handshakes), done();
-        put_uint(cells, s.synacks), done();
-        put_verdict_list(cells, s.verdicts), done();
-        put_echoed(cells, s), done();
-        put_hops(cells, s), done();
-        put_uint(cells, s.hop_mismatches), done();
-        put_frame(cells, s.first_evidence_frame), done();
-        index.push_back(rc);
-    }
-    auto cell = [&](const RowCells& rc, size_t c) {
-        const size_t from = c == 0 ? 0 : rc.end[c - 1];
-        return cells.view().substr(rc.start + from, rc.end[c] - from);
-    };
-    size_t width[kCols];
-    for (size_t c = 0; c < kCols; ++c) {
-        width[c] = std::string_view(head[c]).size();
-        for (const RowCells& rc : index) width[c] = std::max(width[c], cell(rc, c).size());
-    }
-    Buf buf;
-    auto line = [&](auto&& text_of) {
-        const size_t line_start = buf.size();
-        for (size_t c = 0; c < kCols; ++c) {
-            if (c > 0) buf += "  ";
-            const std::string_view v = text_of(c);
-            const size_t pad = width[c] - v.size();
-            if (right[c]) buf.append(pad, ' ');
-            buf += v;
-            if (!right[c]) buf.append(pad, ' ');
-        }
-        while (buf.size() > line_start && buf.back() == ' ') buf.pop_back();
-        buf += '\n';
-        flush_if_full(out, buf);
-    };
-    size_t total_width = 2 * (kCols - 1);
-    for (size_t w : width) total_width += w;
-    const size_t rule_width = std::max<size_t>(80, total_width);
 
-    rule(out, rule_width, '=');
-    out << "Middlebox: TCP options echoed in SYN+ACKs, per server endpoint\n";
-    out << "Filter: " << (r.has_filter ? r.filter : std::string("none")) << '\n';
-    rule(out, rule_width, '-');
-    if (rows.empty()) {
-        out << "No SYN, SYN+ACK or RST of a TCP handshake reached the report.\n";
-    } else {
-        line([&](size_t c) { return std::string_view(head[c]); });
-        for (const RowCells& rc : index) line([&](size_t c) { return cell(rc, c); });
-        write_out(out, buf);
-    }
-    rule(out, rule_width, '-');
-    out << "Totals\n";
-    out << "  Servers: " << t.servers << ", suspected of echoing: " << t.suspect_servers
-        << " (at least one mptcp-echo or option-echo handshake)\n";
-    out << "  Handshakes: " << t.handshakes << ", answered by a SYN+ACK: " << t.synacks << '\n';
-    out << "  Verdicts: " << verdict_list(t.verdicts) << '\n';
-    const uint32_t mpc_other = t.synacks_with_mp_capable - t.mp_capable_genuine - t.mp_capable_echoed;
-    out << "  MP_CAPABLE: of " << plural(t.synacks_with_mp_capable, "SYN+ACK", "SYN+ACKs")
-        << " that carried MP_CAPABLE, " << t.mp_capable_genuine << " genuine, "
-        << plural(t.mp_capable_echoed, "echo", "echoes");
-    if (mpc_other > 0)
-        out << ", " << mpc_other << " neither (unsolicited, no SYN in the capture, truncated or simultaneous open)";
-    out << '\n';
-    out << "  Unknown options: of " << plural(t.synacks_with_unknown_option, "SYN+ACK", "SYN+ACKs")
-        << " that carried an unknown option kind, " << t.unknown_option_echoed
-        << " echoed it byte for byte from the SYN\n";
-    out << "  Pending SYNs dropped at the cap: " << t.evictions << '\n';
-    out << "  Handshake frames hidden from the report: " << t.hidden_frames << " (handshakes wholly hidden: "
-        << t.hidden_handshakes << ")\n";
-    for (const std::string& n : report_notes(t, r)) out << "Note: " << n << '\n';
-    rule(out, rule_width, '=');
-}
+    std::ostream& out_;
+    const ReportRequest& request_;
+    Buf cells_;
+    std::vector<RowCells> index_;
+};
 
-void write_json(std::ostream& out, const std::vector<ServerSummary>& rows, const Totals& t, const ReportRequest& r) {
-    out << "{\n";
-    out << "  \"report\": \"middlebox\",\n";
-    out << "  \"version\": 1,\n";
-    out << "  \"filter\": " << (r.has_filter ? json_string(r.filter) : std::string("null")) << ",\n";
-    out << "  \"servers\": [";
-    // Addresses, keys and verdict names need no JSON escaping.
-    Buf buf;
-    for (size_t i = 0; i < rows.size(); ++i) {
-        const ServerSummary& s = rows[i];
-        buf += i == 0 ? "\n    " : ",\n    ";
+// One JSON document (and nothing else), servers streamed as they come.
+class JsonWriter final : public ServerReportWriter {
+public:
+    JsonWriter(std::ostream& out, const ReportRequest& r) : out_(out), request_(r) {
+        out << "{\n";
+        out << "  \"report\": \"middlebox\",\n";
+        out << "  \"version\": 1,\n";
+        out << "  \"filter\": " << (r.has_filter ? json_string(r.filter) : std::string("null")) << ",\n";
+        out << "  \"servers\": [";
+    }
+
+    void row(const ServerSummary& s) override {
+        // Addresses, keys and verdict names need no JSON escaping.
+        Buf& buf = buf_;
+        buf += rows_++ == 0 ? "\n    " : ",\n    ";
         buf += "{\"address\": \"";
         put_address(buf, s.address);
         buf += "\", \"family\": ";
@@ -540,40 +569,56 @@ void write_json(std::ostream& out, const std::vector<ServerSummary>& rows, const
         buf += ", \"first_synack_frame\": ";
         put_json_frame(buf, s.first_synack_frame);
         buf += '}';
-        flush_if_full(out, buf);
+        flush_if_full(out_, buf);
     }
-    write_out(out, buf);
-    out << (rows.empty() ? "],\n" : "\n  ],\n");
-    out << "  \"totals\": {\"servers\": " << t.servers << ", \"suspect_servers\": " << t.suspect_servers
-        << ", \"handshakes\": " << t.handshakes << ", \"synacks\": " << t.synacks << ", \"verdicts\": ";
-    {
-        Buf v;
-        put_json_verdicts(v, t.verdicts);
-        out << v.view();
-    }
-    out << ",\n             \"mp_capable\": {\"synacks\": " << t.synacks_with_mp_capable
-        << ", \"genuine\": " << t.mp_capable_genuine << ", \"echoed\": " << t.mp_capable_echoed << "}"
-        << ", \"unknown_options\": {\"synacks\": " << t.synacks_with_unknown_option
-        << ", \"echoed\": " << t.unknown_option_echoed << "},\n"
-        << "             \"evictions\": " << t.evictions << ", \"hidden_frames\": " << t.hidden_frames
-        << ", \"hidden_handshakes\": " << t.hidden_handshakes
-        << ", \"read_filtered_frames\": " << t.read_filtered_frames << ", \"reliable\": " << (t.unreliable() ? "false" : "true") << "},\n";
-    const std::vector<std::string> notes = report_notes(t, r);
-    out << "  \"notes\": [";
-    for (size_t i = 0; i < notes.size(); ++i) out << (i ? ",\n    " : "\n    ") << json_string(notes[i]);
-    out << (notes.empty() ? "]\n" : "\n  ]\n");
-    out << "}\n";
-}
 
-void write_csv(std::ostream& out, const std::vector<ServerSummary>& rows) {
-    out << "address,port,handshakes,synacks";
-    for (int v = 1; v < kVerdictCount; ++v) out << ',' << verdict_name(static_cast<Verdict>(v));
-    out << ",suspect,echoed_mp_capable_keys,echoed_keyless,echoed_kinds,hops_min,hops_max,hop_mismatches,"
-           "first_evidence_frame,first_synack_frame\n";
-    // Addresses, keys and kinds never hold a comma, quote or line break: no
-    // field of a row needs quoting.
-    Buf buf;
-    for (const ServerSummary& s : rows) {
+    void finish(const Totals& t) override {
+        std::ostream& out = out_;
+        write_out(out, buf_);
+        out << (rows_ == 0 ? "],\n" : "\n  ],\n");
+        out << "  \"totals\": {\"servers\": " << t.servers << ", \"suspect_servers\": " << t.suspect_servers
+            << ", \"handshakes\": " << t.handshakes << ", \"synacks\": " << t.synacks << ", \"verdicts\": ";
+        {
+            Buf v;
+            put_json_verdicts(v, t.verdicts);
+            out << v.view();
+        }
+        out << ",\n             \"mp_capable\": {\"synacks\": " << t.synacks_with_mp_capable
+            << ", \"genuine\": " << t.mp_capable_genuine << ", \"echoed\": " << t.mp_capable_echoed << "}"
+            << ", \"unknown_options\": {\"synacks\": " << t.synacks_with_unknown_option
+            << ", \"echoed\": " << t.unknown_option_echoed << "},\n"
+            << "             \"evictions\": " << t.evictions << ", \"hidden_frames\": " << t.hidden_frames
+            << ", \"hidden_handshakes\": " << t.hidden_handshakes
+            << ", \"read_filtered_frames\": " << t.read_filtered_frames
+            << ", \"reliable\": " << (t.unreliable() ? "false" : "true") << "},\n";
+        const std::vector<std::string> notes = report_notes(t, request_);
+        out << "  \"notes\": [";
+        for (size_t i = 0; i < notes.size(); ++i) out << (i ? ",\n    " : "\n    ") << json_string(notes[i]);
+        out << (notes.empty() ? "]\n" : "\n  ]\n");
+        out << "}\n";
+    }
+
+private:
+    std::ostream& out_;
+    const ReportRequest& request_;
+    Buf buf_;
+    size_t rows_ = 0;
+};
+
+// A header line, then one line per server, streamed. No totals, no notes.
+class CsvWriter final : public ServerReportWriter {
+public:
+    explicit CsvWriter(std::ostream& out) : out_(out) {
+        out << "address,port,handshakes,synacks";
+        for (int v = 1; v < kVerdictCount; ++v) out << ',' << verdict_name(static_cast<Verdict>(v));
+        out << ",suspect,echoed_mp_capable_keys,echoed_keyless,echoed_kinds,hops_min,hops_max,hop_mismatches,"
+               "first_evidence_frame,first_synack_frame\n";
+    }
+
+    void row(const ServerSummary& s) override {
+        // Addresses, keys and kinds never hold a comma, quote or line break:
+        // no field of a row needs quoting.
+        Buf& buf = buf_;
         put_address(buf, s.address);
         buf += ',';
         put_uint(buf, s.port);
@@ -607,9 +652,46 @@ void write_csv(std::ostream& out, const std::vector<ServerSummary>& rows) {
         buf += ',';
         if (s.first_synack_frame) put_uint(buf, s.first_synack_frame);
         buf += '\n';
-        flush_if_full(out, buf);
+        flush_if_full(out_, buf);
     }
-    write_out(out, buf);
+
+    void finish(const Totals&) override { write_out(out_, buf_); }
+
+private:
+    std::ostream& out_;
+    Buf buf_;
+};
+
+void write_all(ServerReportWriter& w, const std::vector<ServerSummary>& rows, const Totals& t) {
+    for (const ServerSummary& s : rows) w.row(s);
+    w.finish(t);
+}
+
+}  // namespace
+
+std::unique_ptr<ServerReportWriter> make_report_writer(ReportForm form, std::ostream& out, const ReportRequest& r) {
+    switch (form) {
+        case ReportForm::Text: return std::make_unique<TextWriter>(out, r);
+        case ReportForm::Json: return std::make_unique<JsonWriter>(out, r);
+        case ReportForm::Csv: return std::make_unique<CsvWriter>(out);
+        case ReportForm::Pairs: break;
+    }
+    return nullptr;
+}
+
+void write_text(std::ostream& out, const std::vector<ServerSummary>& rows, const Totals& t, const ReportRequest& r) {
+    TextWriter w(out, r);
+    write_all(w, rows, t);
+}
+
+void write_json(std::ostream& out, const std::vector<ServerSummary>& rows, const Totals& t, const ReportRequest& r) {
+    JsonWriter w(out, r);
+    write_all(w, rows, t);
+}
+
+void write_csv(std::ostream& out, const std::vector<ServerSummary>& rows) {
+    CsvWriter w(out);
+    write_all(w, rows, Totals{});
 }
 
 std::vector<PairRow> pair_rows(const Correlator& c, const Registry& seen) {

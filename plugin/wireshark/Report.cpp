@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <streambuf>
 #include <string>
 
@@ -102,17 +103,22 @@ void report_draw(void* tapdata) {
         l->source = nullptr;
     }
     const Correlator& c = live != nullptr ? *live : empty;
-    const std::vector<ServerSummary> rows = l->registry.summarize(c, /*with_handshakes=*/false);
-    const Totals totals = Registry::totals(c, rows, l->registry);
 
     StdioBuf buf(stdout);
     std::ostream out(&buf);
-    switch (l->request.form) {
-        case ReportForm::Text: write_text(out, rows, totals, l->request); break;
-        case ReportForm::Json: write_json(out, rows, totals, l->request); break;
-        case ReportForm::Csv: write_csv(out, rows); break;
-        case ReportForm::Pairs: write_pairs(out, pair_rows(c, l->registry), totals, l->request); break;
-    }
+    // Each server's row is summed into the totals and handed to the writer as
+    // it is made: no vector of a scan's million rows.
+    Totals totals;
+    std::unique_ptr<ServerReportWriter> writer = make_report_writer(l->request.form, out, l->request);
+    l->registry.visit(c, [&](const ServerSummary& row) {
+        Registry::add_row(&totals, row);
+        if (writer) writer->row(row);
+    });
+    Registry::finish_totals(&totals, c, l->registry);
+    if (writer)
+        writer->finish(totals);
+    else  // the pairs form: one line per SYN+ACK, not per server
+        write_pairs(out, pair_rows(c, l->registry), totals, l->request);
     out.flush();
     std::fflush(stdout);
 }

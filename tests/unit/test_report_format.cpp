@@ -1,6 +1,8 @@
 // The -z middlebox argument grammar and the four output forms.
 #include <gtest/gtest.h>
 
+#include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "Builders.h"
@@ -199,6 +201,44 @@ TEST_F(Report, TextTableAndTotals) {
     EXPECT_EQ(s.find("Note:"), std::string::npos);
     // No line ends in a space.
     EXPECT_EQ(s.find(" \n"), std::string::npos);
+}
+
+// What tshark -z middlebox does: each row of Registry::visit() summed into the
+// totals and streamed to the writer, with no vector of rows. Byte for byte the
+// output of the vector path, in every per-server form.
+TEST_F(Report, StreamedFormsEqualTheVectorForms) {
+    scenario();
+    const std::vector<ServerSummary> all = rows();
+    const Totals t = totals();
+    for (ReportForm form : {ReportForm::Text, ReportForm::Json, ReportForm::Csv}) {
+        const ReportRequest r = parse_ok((std::string("middlebox,") + report_form_name(form)).c_str());
+        std::ostringstream streamed, whole;
+        Totals summed;
+        std::unique_ptr<ServerReportWriter> w = make_report_writer(form, streamed, r);
+        ASSERT_NE(w, nullptr);
+        size_t visited = 0;
+        reg.visit(c, [&](const ServerSummary& row) {
+            ASSERT_LT(visited, all.size());
+            EXPECT_EQ(row.address, all[visited].address);
+            EXPECT_EQ(row.handshakes, all[visited].handshakes);
+            EXPECT_TRUE(row.handshake_indices.empty());  // only summarize() asks for them
+            ++visited;
+            Registry::add_row(&summed, row);
+            w->row(row);
+        });
+        Registry::finish_totals(&summed, c, reg);
+        w->finish(summed);
+        EXPECT_EQ(visited, all.size());
+        EXPECT_EQ(summed.servers, t.servers);
+        EXPECT_EQ(summed.suspect_servers, t.suspect_servers);
+        EXPECT_EQ(summed.handshakes, t.handshakes);
+        EXPECT_EQ(summed.mp_capable_echoed, t.mp_capable_echoed);
+        if (form == ReportForm::Text) write_text(whole, all, t, r);
+        if (form == ReportForm::Json) write_json(whole, all, t, r);
+        if (form == ReportForm::Csv) write_csv(whole, all);
+        EXPECT_EQ(streamed.str(), whole.str()) << report_form_name(form);
+    }
+    EXPECT_EQ(make_report_writer(ReportForm::Pairs, std::cout, ReportRequest{}), nullptr);
 }
 
 TEST_F(Report, PairsWithTheOptionDiff) {
