@@ -119,22 +119,50 @@ void PendingTable::release_chunks() {
 
 void PendingTable::rebuild(size_t slot_count) {
     // Rebuilt from the entries, not from the old index (a slot does not hold
-    // enough of the hash to find its new home).
-    index_ = std::make_unique<uint32_t[]>(slot_count);
+    // enough of the hash to find its new home). The table grows by small
+    // steps (the 64-byte bound), so every entry is placed about eight times
+    // over the table's life: placing is made cheap by placing in order of
+    // home. A counting sort by home (the new index itself holds the counts)
+    // puts the entries in that order; each then goes to the first free slot
+    // at or after its home, which in home order is the slot after the last
+    // one used: no probing, no shifting. Those pushed past the last slot wrap
+    // around through the general Robin Hood insertion.
+    index_ = std::make_unique<uint32_t[]>(slot_count);  // zeroed
     slot_count_ = slot_count;
-    // The entries are read in order; each one's slot is random, so its index
-    // line is fetched kAhead entries early and the cache misses overlap.
-    constexpr uint32_t kAhead = 16;
-    uint64_t hashes[kAhead];
     const auto n = static_cast<uint32_t>(size_);
-    for (uint32_t id = 0; id < n + kAhead; ++id) {
-        if (id >= kAhead) place(hashes[id % kAhead], id - kAhead);
-        if (id < n) {
-            const uint64_t h = mix(at(id).tuple);
-            prefetch(&index_[home(h)]);
-            hashes[id % kAhead] = h;
-        }
+    if (n == 0) return;
+    struct Placed {
+        uint32_t home;
+        uint32_t slot;  // tag | (id + 1), distance still unset
+    };
+    // Each entry's hash once (entries read in order), its home counted.
+    std::unique_ptr<Placed[]> by_id(new Placed[n]);
+    uint32_t* count = index_.get();
+    for (uint32_t id = 0; id < n; ++id) {
+        const uint64_t h = mix(at(id).tuple);
+        const size_t hm = home(h);
+        by_id[id] = Placed{static_cast<uint32_t>(hm), tag(h) | (id + 1)};
+        ++count[hm];
     }
+    uint32_t start = 0;  // counts -> first position of each home
+    for (size_t i = 0; i < slot_count; ++i) {
+        const uint32_t c = count[i];
+        count[i] = start;
+        start += c;
+    }
+    std::unique_ptr<Placed[]> sorted(new Placed[n]);
+    for (uint32_t id = 0; id < n; ++id) sorted[count[by_id[id].home]++] = by_id[id];
+    by_id.reset();
+    std::fill(index_.get(), index_.get() + slot_count, 0u);
+    size_t next_free = 0;
+    uint32_t k = 0;
+    for (; k < n; ++k) {
+        const size_t pos = std::max<size_t>(sorted[k].home, next_free);
+        if (pos >= slot_count) break;
+        index_[pos] = with_dist(sorted[k].slot, pos - sorted[k].home);
+        next_free = pos + 1;
+    }
+    for (; k < n; ++k) shift_in(sorted[k].home, 0, sorted[k].slot);
 }
 
 size_t PendingTable::dist_at(uint32_t slot, size_t i) const {
