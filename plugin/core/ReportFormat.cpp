@@ -42,12 +42,6 @@ public:
         len_ += v.size();
         return *this;
     }
-    void append(size_t n, char c) {  // padding: mostly a few bytes, not worth a memset call
-        room(n);
-        char* p = &s_[len_];
-        for (size_t i = 0; i < n; ++i) p[i] = c;
-        len_ += n;
-    }
     // Room for `n` more bytes written at end() then committed with advance().
     char* end(size_t n) {
         room(n);
@@ -56,8 +50,6 @@ public:
     void advance(size_t n) { len_ += n; }
     size_t size() const { return len_; }
     bool empty() const { return len_ == 0; }
-    char back() const { return s_[len_ - 1]; }
-    void pop_back() { --len_; }
     void clear() { len_ = 0; }
     void reserve(size_t n) { room(n); }
     std::string_view view() const { return std::string_view(s_.get(), len_); }
@@ -415,13 +407,19 @@ namespace {
 // until finish().
 class TextWriter final : public ServerReportWriter {
 public:
-    TextWriter(std::ostream& out, const ReportRequest& r) : out_(out), request_(r) {}
+    TextWriter(std::ostream& out, const ReportRequest& r) : out_(out), request_(r) {
+        for (size_t c = 0; c < kCols; ++c) width_[c] = std::string_view(kHead[c]).size();
+    }
 
     void row(const ServerSummary& s) override {
         RowCells rc;
         rc.start = cells_.size();
         size_t c = 0;
-        auto done = [&] { rc.end[c++] = static_cast<uint16_t>(cells_.size() - rc.start); };
+        auto done = [&] {
+            rc.end[c] = static_cast<uint16_t>(cells_.size() - rc.start);
+            width_[c] = std::max<size_t>(width_[c], rc.end[c] - (c == 0 ? 0 : rc.end[c - 1]));
+            ++c;
+        };
         put_endpoint(cells_, s.address, s.port), done();
         put_uint(cells_, s.handshakes), done();
         put_uint(cells_, s.synacks), done();
@@ -440,28 +438,29 @@ public:
             const size_t from = c == 0 ? 0 : rc.end[c - 1];
             return cells_.view().substr(rc.start + from, rc.end[c] - from);
         };
-        size_t width[kCols];
-        for (size_t c = 0; c < kCols; ++c) {
-            width[c] = std::string_view(kHead[c]).size();
-            for (const RowCells& rc : index_) width[c] = std::max(width[c], cell(rc, c).size());
-        }
+        const size_t* width = width_;
+        size_t total_width = 2 * (kCols - 1);
+        for (size_t c = 0; c < kCols; ++c) total_width += width[c];
         Buf buf;
+        // A line is blanked to its full width, the cells copied to their
+        // columns, trailing blanks dropped.
         auto line = [&](auto&& text_of) {
-            const size_t line_start = buf.size();
+            char* const p = buf.end(total_width + 1);
+            std::memset(p, ' ', total_width);
+            size_t at = 0, used = 0;
             for (size_t c = 0; c < kCols; ++c) {
-                if (c > 0) buf += "  ";
                 const std::string_view v = text_of(c);
-                const size_t pad = width[c] - v.size();
-                if (kRight[c]) buf.append(pad, ' ');
-                buf += v;
-                if (!kRight[c]) buf.append(pad, ' ');
+                if (!v.empty()) {
+                    const size_t from = kRight[c] ? at + width[c] - v.size() : at;
+                    std::memcpy(p + from, v.data(), v.size());
+                    used = from + v.size();
+                }
+                at += width[c] + 2;
             }
-            while (buf.size() > line_start && buf.back() == ' ') buf.pop_back();
-            buf += '\n';
+            p[used] = '\n';
+            buf.advance(used + 1);
             flush_if_full(out, buf);
         };
-        size_t total_width = 2 * (kCols - 1);
-        for (size_t w : width) total_width += w;
         const size_t rule_width = std::max<size_t>(80, total_width);
 
         rule(out, rule_width, '=');
@@ -514,6 +513,7 @@ private:
     const ReportRequest& request_;
     Buf cells_;
     std::vector<RowCells> index_;
+    size_t width_[kCols];  // widest cell so far, header included
 };
 
 // One JSON document (and nothing else), servers streamed as they come.
