@@ -127,13 +127,9 @@ void Registry::add(uint32_t handshake, Role role, const FlowTuple& tuple, uint32
     Entry e;
     server_of(role, tuple, &e.address, &e.port);
     e.present = true;
-    if (handshake >= by_handshake_.size()) {
-        // Doubling capacity, but only the entries up to this handshake are
-        // written (and paged in).
-        if (handshake >= by_handshake_.capacity())
-            by_handshake_.reserve(std::max<size_t>(handshake + 1, by_handshake_.capacity() * 2));
-        by_handshake_.resize(handshake + 1);
-    }
+    // resize() grows the capacity geometrically but writes (pages in) only
+    // the entries up to this handshake.
+    if (handshake >= by_handshake_.size()) by_handshake_.resize(handshake + 1);
     Entry& slot = by_handshake_[handshake];
     if (slot.present) {
         if (slot.address != e.address || slot.port != e.port) ++inconsistent_;
