@@ -29,7 +29,9 @@ RequiredProtocols required;
 bool required_ok = false;
 dissector_handle_t handle = nullptr;
 int tap_id = -1;
-int expert_proto = -1;  // "_ws.expert", optional
+// "_ws.expert" and its fields, those found (all optional), looked up per
+// file: Wireshark 4.4 registers them after the plugins' handoff.
+int expert_ids[4] = {-1, -1, -1, -1};
 int expert_tap = 0;     // "expert" (0: none): -z expert and the Expert Information dialog
 bool in_gui = false;
 bool may_skip = false;  // tshark: skip the analysis when nothing reads it
@@ -71,6 +73,10 @@ void init_routine() {
     in_gui = running_in_gui();
     tapped_pass = false;
     expert_tap = find_tap_id("expert");  // registered after our handoff
+    // So is "_ws.expert" in Wireshark 4.4 (in 4.0 it exists at handoff).
+    expert_ids[0] = proto_get_id_by_filter_name("_ws.expert");
+    const char* const expert_fields[] = {"_ws.expert.message", "_ws.expert.severity", "_ws.expert.group"};
+    for (size_t i = 0; i < 3; ++i) expert_ids[i + 1] = proto_registrar_get_id_byname(expert_fields[i]);
 }
 
 // Whether anybody may read the analysis of this frame: the report or the
@@ -84,12 +90,15 @@ void init_routine() {
 // Not tshark, or the GUI: everything may be read later.
 bool always_analyse() { return !may_skip || in_gui; }
 bool expert_tap_listening() { return expert_tap > 0 && have_tap_listener(expert_tap); }
+bool expert_referenced(proto_tree* tree) {
+    for (int id : expert_ids)
+        if (id >= 0 && proto_field_is_referenced(tree, id)) return true;
+    return false;
+}
 
 bool analysis_wanted(const packet_info* pinfo, proto_tree* tree) {
     if (always_analyse() || have_tap_listener(tap_id) || expert_tap_listening()) return true;
-    if (tree != nullptr && (proto_field_is_referenced(tree, fields.proto) ||
-                            (expert_proto >= 0 && proto_field_is_referenced(tree, expert_proto))))
-        return true;
+    if (tree != nullptr && (proto_field_is_referenced(tree, fields.proto) || expert_referenced(tree))) return true;
     if (pinfo->fd->visited || tapped_pass) return false;
     tap_queue_packet(probe_tap, const_cast<packet_info*>(pinfo), nullptr);
     return true;
@@ -114,7 +123,7 @@ bool first_sight(const packet_info* pinfo) {
 proto_tree* visible_tree(proto_tree* tree) {
     if (tree == nullptr) return nullptr;
     if (proto_field_is_referenced(tree, fields.proto)) return tree;
-    if (expert_proto >= 0 && proto_field_is_referenced(tree, expert_proto)) return tree;
+    if (expert_referenced(tree)) return tree;
     return nullptr;
 }
 
@@ -203,7 +212,6 @@ void register_protocol() {
 
 void register_handoff() {
     required_ok = resolve_required_protocols(&required);
-    expert_proto = proto_get_id_by_filter_name("_ws.expert");
     may_skip = running_in_tshark();
     if (may_skip) {
         GString* error = register_tap_listener(kProbeTapName, &probe_tap, nullptr, TL_REQUIRES_NOTHING, nullptr,
