@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the plugin against a newer Debian's Wireshark in a debootstrap chroot
+# and runs the tshark suites there (unit tests, expected verdicts over every
+# capture, fields and expert info, the -z middlebox goldens, lab, bench
+# counts). Not part of CI: it downloads a base system and Wireshark (~600 MB)
+# and takes about 10 minutes. As root, on Debian 12:
+#
+#   scripts/check-newer-wireshark.sh            # Debian 13 "trixie": Wireshark 4.4
+#   scripts/check-newer-wireshark.sh sid        # unstable: the newest Wireshark
+#
+# The chroot stays in /var/tmp/middlebox-<suite> (reused on the next run).
+set -euo pipefail
+suite="${1:-trixie}"
+here="$(cd "$(dirname "$0")/.." && pwd)"
+root="/var/tmp/middlebox-$suite"
+mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "check-newer-wireshark.sh: run as root (debootstrap, chroot)" >&2
+  exit 2
+fi
+command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap
+if [ ! -x "$root/usr/bin/apt-get" ]; then
+  debootstrap --variant=minbase "$suite" "$root" "$mirror"
+fi
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+mountpoint -q "$root/proc" || mount --bind /proc "$root/proc"
+mountpoint -q "$root/dev" || mount --bind /dev "$root/dev"
+trap 'umount "$root/proc" "$root/dev" 2>/dev/null || true' EXIT
+chroot "$root" bash -c "DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+  build-essential cmake libwireshark-dev wireshark-dev tshark libgtest-dev python3 ca-certificates util-linux"
+
+# The source as committed plus the work tree's edits, without a build folder.
+rm -rf "$root/src"
+mkdir -p "$root/src"
+(cd "$here" && git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T -) | tar -xf - -C "$root/src"
+
+chroot "$root" tshark --version | head -n1
+# The Qt dialog is left out (Qt 6 there, Qt 5 here); the tshark side is what runs.
+chroot "$root" bash -c "cd /src && cmake -S . -B build -DMIDDLEBOX_QT=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && \
+  cmake --build build -j$(nproc) && cd build && ./tests/unit_tests --gtest_brief=1 && \
+  ctest --output-on-failure -R 'integration|report.tshark|lab|bench.counts'"
