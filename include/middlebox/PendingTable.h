@@ -14,7 +14,9 @@
 //    used chunk wastes little (< 1856 bytes, then < 0.23 byte per entry) and
 //    the chunk directory stays a few KiB. erase() moves the last entry into
 //    the hole.
-//  - An index of 32-bit slots maps a tuple to its entry id: Robin Hood
+//  - An index of 32-bit slots maps a tuple to its entry id (hashed without
+//    its lowest bit, so that both directions of a connection share a probe
+//    run: find_pair()): Robin Hood
 //    linear probing with backward-shift deletion (no tombstones). A slot
 //    holds id + 1 in its low bits; the bits the cap leaves free (12 at the
 //    default 1M) hold the probe distance (up to 5 bits, saturating) and a tag
@@ -92,6 +94,11 @@ public:
     uint64_t reclaimed() const { return reclaimed_; }
 
     PendingSyn* find(uint64_t tuple);
+    // Keys that differ only in their lowest bit (a connection's two
+    // directions, FlowTuple::fingerprint()) share a probe run, so one probe
+    // finds both: the entry of `tuple` and that of `partner`, which must be
+    // `tuple` or `tuple ^ 1`. Either may be null.
+    void find_pair(uint64_t tuple, uint64_t partner, PendingSyn** own, PendingSyn** other);
     // Inserts or returns the existing entry for `tuple`; a new entry is zero
     // but for its tuple. When the table is at capacity an old entry is
     // dropped first and copied to `*evicted` (if not null); `*did_evict`

@@ -30,8 +30,16 @@ struct FlowTuple {
     uint16_t dst_port = 0;
 
     FlowTuple reversed() const { return {dst, src, dst_port, src_port}; }
+    // A self-connect (one endpoint talking to itself) is its own reverse.
+    bool is_loop() const { return src_port == dst_port && src == dst; }
     // 64-bit fingerprint, direction-sensitive, never 0 (0 marks an empty slot).
+    // Both directions of a connection share every bit but the lowest, which
+    // tells the direction, so that a lookup of a segment's own direction and
+    // of the reverse one is one probe of the pending table (PendingTable::
+    // find_pair) and the reverse key costs no hashing.
     uint64_t fingerprint() const;
+    // reversed().fingerprint(), given fingerprint().
+    uint64_t reverse_fingerprint(uint64_t own) const { return is_loop() ? own : own ^ 1u; }
 };
 
 enum TcpFlags : uint16_t {

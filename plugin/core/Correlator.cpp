@@ -66,7 +66,9 @@ const FrameRecord* Correlator::observe(const Segment& s) {
 }
 
 const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
-    PendingSyn* e = table_.find(fp);
+    // This direction's entry and the reverse one (a crossing SYN): one probe.
+    PendingSyn *e, *crossed;
+    table_.find_pair(fp, s.tuple.reverse_fingerprint(fp), &e, &crossed);
     if (e != nullptr && e->seq == s.seq) {
         // Retransmission: the answer will be paired with this, the latest copy.
         Handshake& hs = handshakes_[e->handshake];
@@ -87,7 +89,6 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     hs.syn_copies = 1;
     hs.syn_ttl = s.ttl;
 
-    PendingSyn* crossed = table_.find(s.tuple.reversed().fingerprint());
     const bool simultaneous = crossed != nullptr && !crossed->has(kAnswered);
     if (simultaneous) {
         crossed->add_state(kSimultaneous);
@@ -107,7 +108,7 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
 }
 
 const FrameRecord* Correlator::on_synack(const Segment& s) {
-    const uint64_t syn_fp = s.tuple.reversed().fingerprint();
+    const uint64_t syn_fp = s.tuple.reverse_fingerprint(s.tuple.fingerprint());
     PendingSyn* e = table_.find(syn_fp);
     const bool matches = e != nullptr && s.ack == e->seq + 1;
 
@@ -172,9 +173,10 @@ const FrameRecord* Correlator::on_rst(const Segment& s) {
     // unexpected SYN+ACK, a client giving up) does not answer anything. The
     // entry stays: servers that ignore the RST retransmit their SYN+ACK, and
     // the cap reclaims answered entries first.
-    if (table_.find(s.tuple.fingerprint()) != nullptr) return nullptr;
-    PendingSyn* e = table_.find(s.tuple.reversed().fingerprint());
-    if (e == nullptr) return nullptr;
+    const uint64_t fp = s.tuple.fingerprint();
+    PendingSyn *own, *e;
+    table_.find_pair(fp, s.tuple.reverse_fingerprint(fp), &own, &e);
+    if (own != nullptr || e == nullptr) return nullptr;
     if (e->has(kAnswered)) {  // the server reset after its SYN+ACK
         table_.erase(e);
         return nullptr;
@@ -196,7 +198,10 @@ void Correlator::on_other(const Segment& s) {
     // The first later segment from the server tells its real distance. The
     // entry is kept (not erased): a server may still retransmit its SYN+ACK
     // (a rejected third ACK, an ignored RST), and that copy must pair.
-    if (PendingSyn* e = table_.find(s.tuple.reversed().fingerprint())) {
+    const uint64_t fp = s.tuple.fingerprint();
+    PendingSyn *own, *e;
+    table_.find_pair(fp, s.tuple.reverse_fingerprint(fp), &own, &e);
+    if (e != nullptr) {
         if (e->has(kAnswered) && !e->has(kServerSeen)) {
             Handshake& hs = handshakes_[e->handshake];
             if (hs.answer_role == Role::SynAck) hs.server_ttl = s.ttl;
@@ -205,10 +210,7 @@ void Correlator::on_other(const Segment& s) {
         return;
     }
     // A client FIN on an answered handshake: the connection is over.
-    if (s.flags & kFin) {
-        if (PendingSyn* own = table_.find(s.tuple.fingerprint()))
-            if (own->has(kAnswered)) table_.erase(own);
-    }
+    if ((s.flags & kFin) && own != nullptr && own->has(kAnswered)) table_.erase(own);
 }
 
 const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bool options_visible) {

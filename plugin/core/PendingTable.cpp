@@ -54,8 +54,11 @@ inline size_t chunk_nominal(size_t chunk) {
 
 // The tuple fingerprint is already a mixed hash, but nothing forces callers
 // (tests, future keys) to pass one: the murmur3 finaliser spreads every key
-// bit over the home (top 32 bits) and the tag (low 32 bits).
+// bit over the home (top 32 bits) and the tag (low 32 bits). The lowest key
+// bit is left out: keys k and k ^ 1 (a connection's two directions) share
+// their home and tag, hence their probe run.
 inline uint64_t mix(uint64_t x) {
+    x >>= 1;
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33;
@@ -225,6 +228,23 @@ PendingSyn* PendingTable::find(uint64_t tuple) {
         // A member nearer its home than `dist` would have been displaced by
         // the tuple: it is not there. (A saturated distance proves nothing.)
         if (dist_of(s) < std::min<size_t>(dist, dist_sat_)) return nullptr;
+    }
+}
+
+void PendingTable::find_pair(uint64_t tuple, uint64_t partner, PendingSyn** own, PendingSyn** other) {
+    *own = *other = nullptr;
+    const uint64_t h = mix(tuple);  // == mix(partner)
+    const uint32_t want = tag(h);
+    for (size_t i = home(h), dist = 0;; i = next(i), ++dist) {
+        const uint32_t s = index_[i];
+        if (s == 0) return;
+        if ((s & tag_mask_) == want) {
+            PendingSyn& e = at((s & id_mask_) - 1);
+            if (e.tuple == tuple) *own = &e;
+            if (e.tuple == partner) *other = &e;
+            if (*own != nullptr && *other != nullptr) return;
+        }
+        if (dist_of(s) < std::min<size_t>(dist, dist_sat_)) return;  // as in find()
     }
 }
 

@@ -32,22 +32,40 @@ inline uint64_t load64(const uint8_t* p) {
     std::memcpy(&v, p, 8);
     return v;
 }
+
+// One endpoint as the bytes that order it: family, address, port.
+int compare_endpoints(const Address& a, uint16_t a_port, const Address& b, uint16_t b_port) {
+    if (a.family != b.family) return a.family < b.family ? -1 : 1;
+    if (const int c = std::memcmp(a.bytes, b.bytes, a.family == 4 ? 4 : 16)) return c;
+    return a_port < b_port ? -1 : a_port > b_port ? 1 : 0;
+}
+
 }  // namespace
 
 uint64_t FlowTuple::fingerprint() const {
-    uint64_t h = mix(src.family, (uint64_t{src_port} << 16) | dst_port);
-    if (src.family == 4) {
+    // The endpoints in a fixed order (the lower one first), so that both
+    // directions hash alike; the lowest bit then says which one sent.
+    const bool forward = compare_endpoints(src, src_port, dst, dst_port) <= 0;
+    const Address& lo = forward ? src : dst;
+    const Address& hi = forward ? dst : src;
+    const uint16_t lo_port = forward ? src_port : dst_port, hi_port = forward ? dst_port : src_port;
+    uint64_t h = mix((uint64_t{lo.family} << 8) | hi.family, (uint64_t{lo_port} << 16) | hi_port);
+    if (lo.family == 4 && hi.family == 4) {
         uint32_t s, d;
-        std::memcpy(&s, src.bytes, 4);
-        std::memcpy(&d, dst.bytes, 4);
+        std::memcpy(&s, lo.bytes, 4);
+        std::memcpy(&d, hi.bytes, 4);
         h = mix(h, (uint64_t{s} << 32) | d);
     } else {
-        h = mix(h, load64(src.bytes));
-        h = mix(h, load64(src.bytes + 8));
-        h = mix(h, load64(dst.bytes));
-        h = mix(h, load64(dst.bytes + 8));
+        h = mix(h, load64(lo.bytes));
+        h = mix(h, load64(lo.bytes + 8));
+        h = mix(h, load64(hi.bytes));
+        h = mix(h, load64(hi.bytes + 8));
     }
-    return h == 0 ? 1 : h;
+    h &= ~uint64_t{1};
+    if (h == 0) h = 2;  // never 0, in either direction
+    // A tuple equal to its own reverse (a self-connect) is "forward" both
+    // ways: reverse_fingerprint() gives it back unchanged.
+    return forward ? h : h | 1u;
 }
 
 }  // namespace middlebox

@@ -259,3 +259,47 @@ TEST_F(Fixture, RepeatedFrameNumberTakesOverTheNumber) {
     EXPECT_EQ(hs_of(2).first_syn_frame, 1u);
     EXPECT_EQ(verdict_of(1), Verdict::MptcpEcho);
 }
+
+// Both directions of a connection share their fingerprint but for the
+// lowest bit, so that the pending table finds both in one probe; a
+// self-connect is its own reverse.
+TEST(FlowTuple, ReverseFingerprintIsTheReversedTuples) {
+    std::vector<FlowTuple> tuples;
+    for (uint32_t i = 0; i < 2000; ++i) {
+        FlowTuple t;
+        const uint8_t a[4] = {uint8_t(i), uint8_t(i >> 8), 7, uint8_t(i * 13)};
+        const uint8_t b[4] = {uint8_t(i * 7), 0, uint8_t(i >> 3), uint8_t(i & 1)};
+        uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8}, b6[16] = {0x20, 0x01, 0x0d, 0xb8};
+        a6[15] = uint8_t(i);
+        b6[14] = uint8_t(i >> 1);
+        t.src = i % 2 ? Address::v4(a) : Address::v6(a6);
+        t.dst = i % 2 ? Address::v4(b) : Address::v6(b6);
+        t.src_port = uint16_t(i % 5 == 0 ? 80 : 30000 + i);
+        t.dst_port = uint16_t(i % 3 == 0 ? 80 : 443);
+        if (i % 97 == 0) t.dst = t.src, t.dst_port = t.src_port;  // self-connect
+        tuples.push_back(t);
+    }
+    for (const FlowTuple& t : tuples) {
+        const uint64_t fp = t.fingerprint();
+        EXPECT_NE(fp, 0u);
+        EXPECT_EQ(t.reverse_fingerprint(fp), t.reversed().fingerprint());
+        if (t.is_loop()) {
+            EXPECT_EQ(t.reversed().fingerprint(), fp);
+        } else {
+            EXPECT_EQ(t.reversed().fingerprint(), fp ^ 1u);
+        }
+        FlowTuple other_port = t;
+        other_port.src_port = uint16_t(t.src_port + 1);
+        EXPECT_NE(other_port.fingerprint() >> 1, fp >> 1);
+    }
+}
+
+// A socket connected to itself sends a SYN and answers it with a SYN+ACK on
+// the same tuple (Linux self-connect): the SYN+ACK pairs with that SYN.
+TEST_F(Fixture, SelfConnectPairs) {
+    const Bytes o = cat({mss(65495), sack_perm(), ts(5, 0), nop(), ws(7)});
+    c.observe(seg(1, kClient, 5000, kClient, 5000, S, 100, 0, o));
+    c.observe(seg(2, kClient, 5000, kClient, 5000, SA, 100, 101, o));
+    EXPECT_EQ(c.lookup(1)->handshake, c.lookup(2)->handshake);
+    EXPECT_TRUE(hs_of(2).answered());
+}

@@ -124,6 +124,37 @@ TEST(PendingTable, MatchesAReferenceMap) {
     }
 }
 
+// A key and its partner (the key with its lowest bit flipped: a connection's
+// other direction) are found in one probe, whatever else shares the run.
+TEST(PendingTable, FindPairFindsBothKeys) {
+    PendingTable t(20000);
+    std::unordered_map<uint64_t, uint32_t> ref;
+    std::mt19937_64 rng(3);
+    for (uint32_t i = 0; i < 30000; ++i) {
+        const uint64_t key = distinct_key(rng() % 9000) | (rng() & 1);
+        if (rng() % 4 == 0) {
+            if (PendingSyn* e = t.find(key)) t.erase(e);
+            ref.erase(key);
+        } else if (ref.size() < 20000 || ref.count(key)) {
+            t.insert(key, nullptr, nullptr)->seq = i;
+            ref[key] = i;
+        }
+        const uint64_t probe = distinct_key(rng() % 9000) | (rng() & 1);
+        for (uint64_t partner : {probe ^ 1u, probe}) {
+            PendingSyn *own = nullptr, *other = nullptr;
+            t.find_pair(probe, partner, &own, &other);
+            for (auto [k, e] : {std::pair{probe, own}, std::pair{partner, other}}) {
+                auto it = ref.find(k);
+                ASSERT_EQ(e != nullptr, it != ref.end()) << k;
+                if (e != nullptr) {
+                    EXPECT_EQ(val(e->tuple), k);
+                    EXPECT_EQ(val(e->seq), it->second);
+                }
+            }
+        }
+    }
+}
+
 // Inserts (evicting at the cap), erases and finds against a reference, at
 // capacities that leave the slot many tag and distance bits, few, or none
 // (2^31 - 1: one tag bit, no distance bits, every probe reads the entry).
