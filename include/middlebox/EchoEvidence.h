@@ -21,6 +21,9 @@ struct EchoEvidence {
     MpCapable synack_mpc;
     bool syn_join = false;     // the SYN carried MP_JOIN
     bool synack_join = false;  // the SYN+ACK carried MP_JOIN
+    // The SYN+ACK carried a kind no genuine server copies (not one two
+    // stacks may send alike, nor TS or MPTCP), read as far as it goes.
+    bool synack_unknown = false;
 
     // Evidence of copying.
     bool mpc_echo = false;      // the SYN+ACK's MP_CAPABLE holds no key of the server's own

@@ -32,6 +32,10 @@ EchoEvidence compare_options(const OptionBlock& syn, const OptionBlock& synack) 
     const TcpOption* synack_join = synack.find_mptcp(kMpJoin);
     e.syn_join = syn_join != nullptr;
     e.synack_join = synack_join != nullptr;
+    for (size_t i = 0; i < synack.count() && !e.synack_unknown; ++i) {
+        const uint8_t k = synack.at(i).kind;
+        e.synack_unknown = !may_match_legitimately(k) && k != kTimestamp && k != kMptcp;
+    }
 
     // Nothing read past a cut or a bad length byte can prove anything, and a
     // block that ends early might have hidden the option that would.

@@ -58,14 +58,6 @@ struct Facts {
     bool evidence = false;      // the SYN+ACK copied something that proves an echo
 };
 
-bool carries_unknown_kind(const OptionBlock& b) {
-    for (size_t i = 0; i < b.count(); ++i) {
-        const uint8_t k = b.at(i).kind;
-        if (!may_match_legitimately(k) && k != kTimestamp && k != kMptcp) return true;
-    }
-    return false;
-}
-
 Facts facts_of(const Correlator& c, const Handshake& hs) {
     Facts f;
     f.synack = hs.answer_role == Role::SynAck;
@@ -77,7 +69,7 @@ Facts facts_of(const Correlator& c, const Handshake& hs) {
     f.mpc = ev.synack_mpc.present;
     f.mpc_genuine = f.mpc && hs.verdict == Verdict::MptcpGenuine;
     f.mpc_echo = f.mpc && hs.verdict == Verdict::MptcpEcho && ev.mpc_echo;
-    f.unknown = carries_unknown_kind(p.synack_block());
+    f.unknown = ev.synack_unknown;
     f.unknown_echo = f.unknown && ev.unknown_echo && comparable;
     f.evidence = comparable && ev.any_echo();
     return f;
@@ -128,8 +120,10 @@ void Registry::add(uint32_t handshake, Role role, const FlowTuple& tuple, uint32
     server_of(role, tuple, &e.address, &e.port);
     e.present = true;
     // resize() grows the capacity geometrically but writes (pages in) only
-    // the entries up to this handshake.
-    if (handshake >= by_handshake_.size()) by_handshake_.resize(handshake + 1);
+    // the entries it adds: a few KiB past this handshake, so that a scan's
+    // new handshake, one per SYN, does not call it each time.
+    if (handshake >= by_handshake_.size())
+        by_handshake_.resize(std::max<size_t>(handshake + 1, std::min(by_handshake_.capacity(), size_t{handshake} + 256)));
     Entry& slot = by_handshake_[handshake];
     if (slot.present) {
         if (slot.address != e.address || slot.port != e.port) ++inconsistent_;
@@ -166,7 +160,7 @@ namespace {
 // A server endpoint as three integers that sort like (family, address bytes,
 // port) compared byte by byte, then the handshake's first-seen position: a
 // scan's million servers sort as plain integers, with no string or tree node
-// per server.
+// per server. The endpoint reads back from it.
 struct SortKey {
     uint64_t hi = 0, lo = 0;
     uint32_t tail = 0;  // last address byte, port
@@ -182,6 +176,15 @@ struct SortKey {
         for (int i = 8; i < 16; ++i) lo = (lo << 8) | b[i];
         tail = (uint32_t{b[16]} << 16) | (uint32_t{b[17]} << 8) | b[18];
     }
+    Address address() const {
+        Address a;
+        a.family = static_cast<uint8_t>(hi >> 56);
+        for (int i = 0; i < 7; ++i) a.bytes[i] = static_cast<uint8_t>(hi >> (48 - 8 * i));
+        for (int i = 0; i < 8; ++i) a.bytes[7 + i] = static_cast<uint8_t>(lo >> (56 - 8 * i));
+        a.bytes[15] = static_cast<uint8_t>(tail >> 16);
+        return a;
+    }
+    uint16_t port() const { return static_cast<uint16_t>(tail & 0xffff); }
     bool same_server(const SortKey& o) const { return hi == o.hi && lo == o.lo && tail == o.tail; }
     bool operator<(const SortKey& o) const {
         if (hi != o.hi) return hi < o.hi;
@@ -190,6 +193,37 @@ struct SortKey {
         return position < o.position;
     }
 };
+
+enum ItemBits : uint8_t {
+    kItemSynAck = 0x01,        // answered by a SYN+ACK
+    kItemEvidence = 0x02,      // that SYN+ACK proves an echo (Facts::evidence)
+    kItemHopMismatch = 0x04,   // Handshake::hop_mismatch()
+};
+
+// What a server's row needs of one handshake, gathered in first-seen order
+// (for a scan, the order the correlator stored them in) and sorted with the
+// key: the walk in server order then reads the items in sequence instead of
+// the correlator's records at random. Only rows with evidence go back to
+// the records, for the echoed kinds and keys.
+struct Item {
+    SortKey key;
+    uint32_t answer_frame = 0;
+    uint8_t verdict = 0;
+    uint8_t hops = 0;
+    uint8_t bits = 0;
+
+    Item(const SortKey& k, const Correlator& c, const Handshake& hs) : key(k) {
+        verdict = static_cast<uint8_t>(hs.verdict);
+        const Facts f = facts_of(c, hs);
+        if (!f.synack) return;
+        bits = static_cast<uint8_t>(kItemSynAck | (f.evidence ? kItemEvidence : 0) |
+                                    (hs.hop_mismatch() ? kItemHopMismatch : 0));
+        answer_frame = hs.answer_frame;
+        hops = estimated_hops(hs.answer_ttl);
+    }
+    bool operator<(const Item& o) const { return key < o.key; }
+};
+static_assert(sizeof(Item) == 32, "two items per cache line");
 
 }  // namespace
 
@@ -201,15 +235,15 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c, bool with_ha
 
 void Registry::visit(const Correlator& c, const std::function<void(const ServerSummary&)>& fn,
                      bool with_handshakes) const {
-    std::vector<SortKey> keys;
-    keys.reserve(order_.size());
+    std::vector<Item> items;
+    items.reserve(order_.size());
     for (uint32_t pos = 0; pos < order_.size(); ++pos) {
         const uint32_t index = order_[pos];
         if (index >= c.handshake_count()) continue;  // a registry from another file
         const Entry& e = by_handshake_[index];
-        keys.emplace_back(e.address, e.port, pos);
+        items.emplace_back(SortKey(e.address, e.port, pos), c, c.handshake(index));
     }
-    std::sort(keys.begin(), keys.end());
+    std::sort(items.begin(), items.end());
 
     ServerSummary row;
     auto emit = [&] {
@@ -217,33 +251,29 @@ void Registry::visit(const Correlator& c, const std::function<void(const ServerS
         std::sort(row.echoed_keys.begin(), row.echoed_keys.end());
         fn(row);
     };
-    for (size_t k = 0; k < keys.size(); ++k) {
-        const uint32_t index = order_[keys[k].position];
-        if (k == 0 || !keys[k].same_server(keys[k - 1])) {
+    for (size_t k = 0; k < items.size(); ++k) {
+        const Item& it = items[k];
+        if (k == 0 || !it.key.same_server(items[k - 1].key)) {
             if (k > 0) emit();
-            const Entry& e = by_handshake_[index];
             row = ServerSummary{};
-            row.address = e.address;
-            row.port = e.port;
+            row.address = it.key.address();
+            row.port = it.key.port();
         }
-        if (with_handshakes) row.handshake_indices.push_back(index);
+        if (with_handshakes) row.handshake_indices.push_back(order_[it.key.position]);
 
-        const Handshake& hs = c.handshake(index);
         ++row.handshakes;
-        ++row.verdicts[static_cast<int>(hs.verdict)];
-        const Facts f = facts_of(c, hs);
-        if (!f.synack) continue;
+        ++row.verdicts[it.verdict];
+        if (!(it.bits & kItemSynAck)) continue;
         ++row.synacks;
-        if (row.first_synack_frame == 0 || hs.answer_frame < row.first_synack_frame)
-            row.first_synack_frame = hs.answer_frame;
-        const uint8_t hops = estimated_hops(hs.answer_ttl);
-        row.min_hops = std::min(row.min_hops, hops);
-        row.max_hops = std::max(row.max_hops, hops);
-        if (hs.hop_mismatch()) ++row.hop_mismatches;
-        if (!f.evidence) continue;
-        if (row.first_evidence_frame == 0 || hs.answer_frame < row.first_evidence_frame)
-            row.first_evidence_frame = hs.answer_frame;
-        const EchoEvidence& ev = c.pair(hs.pair).evidence;
+        if (row.first_synack_frame == 0 || it.answer_frame < row.first_synack_frame)
+            row.first_synack_frame = it.answer_frame;
+        row.min_hops = std::min(row.min_hops, it.hops);
+        row.max_hops = std::max(row.max_hops, it.hops);
+        if (it.bits & kItemHopMismatch) ++row.hop_mismatches;
+        if (!(it.bits & kItemEvidence)) continue;
+        if (row.first_evidence_frame == 0 || it.answer_frame < row.first_evidence_frame)
+            row.first_evidence_frame = it.answer_frame;
+        const EchoEvidence& ev = c.pair(c.handshake(order_[it.key.position]).pair).evidence;
         for (uint8_t i = 0; i < ev.echoed_count; ++i) row.echoed_kinds.set(ev.echoed_kinds[i]);
         if (ev.mpc_echo) {
             if (ev.synack_mpc.has_key) {
@@ -255,7 +285,7 @@ void Registry::visit(const Correlator& c, const std::function<void(const ServerS
             }
         }
     }
-    if (!keys.empty()) emit();
+    if (!items.empty()) emit();
 }
 
 Totals Registry::totals(const Correlator& c, const std::vector<ServerSummary>& rows, const Registry& seen) {
