@@ -6,7 +6,7 @@
 // most 64 bytes each, index included: a 58-byte entry that leaves the SYN's
 // frame and TTL to its Handshake record, plus 4.6-5.5 bytes of index; see
 // PendingTable.h); results grow with the capture like Wireshark's own frame
-// data: 12 bytes per SYN/SYN+ACK/RST frame, 32 per handshake, and one Pair
+// data: 12 bytes per SYN/SYN+ACK/RST frame, 28 per handshake, and one Pair
 // (both option blocks and the evidence) per answered handshake.
 #pragma once
 
@@ -47,6 +47,17 @@ enum HandshakeFlags : uint8_t {
     kAckMismatch = 0x02,    // a SYN was pending on the tuple but the ack did not match it
 };
 
+// What its Pair's evidence says, kept on the handshake so that counting a
+// scan's handshakes reads 28 bytes each, not their pairs.
+enum EvidenceBits : uint8_t {
+    kSynAckMpc = 0x01,         // EchoEvidence::synack_mpc.present
+    kSynAckMpcEcho = 0x02,     // EchoEvidence::mpc_echo
+    kSynAckUnknown = 0x04,     // EchoEvidence::synack_unknown
+    kSynAckUnknownEcho = 0x08, // EchoEvidence::unknown_echo
+    kSynAckAnyEcho = 0x10,     // EchoEvidence::any_echo()
+};
+uint8_t evidence_bits(const EchoEvidence& e);
+
 struct Handshake {
     uint32_t first_syn_frame = 0;  // 0: the SYN is not in the capture
     uint32_t syn_frame = 0;        // the copy the answer is paired with (latest before it)
@@ -60,6 +71,7 @@ struct Handshake {
     uint8_t answer_ttl = 0;
     uint8_t server_ttl = 0;  // TTL of the server's first later segment; 0: none seen
     uint8_t flags = 0;
+    uint8_t evidence = 0;  // EvidenceBits of its pair (0 without one)
 
     // answer_frame may be 0 on an answered handshake whose answer frame a
     // read filter dropped (tshark -2 -R): ask the role.

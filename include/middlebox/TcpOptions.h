@@ -53,6 +53,14 @@ public:
     // (snaplen) but never larger than declared; extra bytes are ignored.
     static OptionBlock parse(const uint8_t* bytes, size_t captured, size_t declared);
 
+    // The lengths parse() keeps (declared at most kMaxOptionBytes, captured
+    // at most declared, 0 without bytes), for a caller that stores the raw
+    // block and parses it only when it is needed.
+    struct Lengths {
+        size_t captured, declared;
+    };
+    static Lengths clamp(const uint8_t* bytes, size_t captured, size_t declared);
+
     Status status() const { return status_; }
     bool ok() const { return status_ == Status::Ok; }
     size_t declared_length() const { return declared_; }

@@ -12,6 +12,12 @@ uint8_t estimated_hops(uint8_t ttl) {
     return 0;
 }
 
+uint8_t evidence_bits(const EchoEvidence& e) {
+    return static_cast<uint8_t>((e.synack_mpc.present ? kSynAckMpc : 0) | (e.mpc_echo ? kSynAckMpcEcho : 0) |
+                                (e.synack_unknown ? kSynAckUnknown : 0) | (e.unknown_echo ? kSynAckUnknownEcho : 0) |
+                                (e.any_echo() ? kSynAckAnyEcho : 0));
+}
+
 Correlator::Correlator(size_t max_pending) : table_(max_pending) {}
 
 const FrameRecord* Correlator::add_record(uint32_t frame, uint32_t handshake, Role role, uint8_t flags) {
@@ -20,9 +26,10 @@ const FrameRecord* Correlator::add_record(uint32_t frame, uint32_t handshake, Ro
 }
 
 void Correlator::keep_options(PendingSyn& e, const Segment& s) {
-    const OptionBlock b = s.option_block();
-    const size_t captured = b.copy_to(e.options);
-    e.set_options_length(captured, b.declared_length());
+    // The raw bytes: a SYN's block is parsed only if an answer comes.
+    const OptionBlock::Lengths n = OptionBlock::clamp(s.options, s.options_captured, s.options_declared);
+    if (n.captured > 0) std::memcpy(e.options, s.options, n.captured);
+    e.set_options_length(n.captured, n.declared);
 }
 
 bool Correlator::advance(uint32_t frame) {
@@ -165,6 +172,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s) {
     hs.answer_copies = 1;
     hs.answer_ttl = s.ttl;
     hs.pair = pair_index;
+    hs.evidence = evidence_bits(p.evidence);
     return add_record(s.frame, index, Role::SynAck, 0);
 }
 

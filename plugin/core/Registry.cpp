@@ -58,20 +58,21 @@ struct Facts {
     bool evidence = false;      // the SYN+ACK copied something that proves an echo
 };
 
-Facts facts_of(const Correlator& c, const Handshake& hs) {
+// The pair's evidence comes from the handshake's copy of it (EvidenceBits):
+// no pair is read.
+Facts facts_of(const Handshake& hs) {
     Facts f;
     f.synack = hs.answer_role == Role::SynAck;
     if (!f.synack || hs.pair == kNone) return f;
-    const Pair& p = c.pair(hs.pair);
-    const EchoEvidence& ev = p.evidence;
+    const uint8_t ev = hs.evidence;
     // Crossed SYNs: each SYN+ACK repeats its own side's options; never an echo.
     const bool comparable = hs.verdict != Verdict::SimultaneousOpen;
-    f.mpc = ev.synack_mpc.present;
+    f.mpc = (ev & kSynAckMpc) != 0;
     f.mpc_genuine = f.mpc && hs.verdict == Verdict::MptcpGenuine;
-    f.mpc_echo = f.mpc && hs.verdict == Verdict::MptcpEcho && ev.mpc_echo;
-    f.unknown = ev.synack_unknown;
-    f.unknown_echo = f.unknown && ev.unknown_echo && comparable;
-    f.evidence = comparable && ev.any_echo();
+    f.mpc_echo = f.mpc && hs.verdict == Verdict::MptcpEcho && (ev & kSynAckMpcEcho);
+    f.unknown = (ev & kSynAckUnknown) != 0;
+    f.unknown_echo = f.unknown && (ev & kSynAckUnknownEcho) && comparable;
+    f.evidence = comparable && (ev & kSynAckAnyEcho);
     return f;
 }
 
@@ -212,9 +213,9 @@ struct Item {
     uint8_t hops = 0;
     uint8_t bits = 0;
 
-    Item(const SortKey& k, const Correlator& c, const Handshake& hs) : key(k) {
+    Item(const SortKey& k, const Handshake& hs) : key(k) {
         verdict = static_cast<uint8_t>(hs.verdict);
-        const Facts f = facts_of(c, hs);
+        const Facts f = facts_of(hs);
         if (!f.synack) return;
         bits = static_cast<uint8_t>(kItemSynAck | (f.evidence ? kItemEvidence : 0) |
                                     (hs.hop_mismatch() ? kItemHopMismatch : 0));
@@ -241,7 +242,7 @@ void Registry::visit(const Correlator& c, const std::function<void(const ServerS
         const uint32_t index = order_[pos];
         if (index >= c.handshake_count()) continue;  // a registry from another file
         const Entry& e = by_handshake_[index];
-        items.emplace_back(SortKey(e.address, e.port, pos), c, c.handshake(index));
+        items.emplace_back(SortKey(e.address, e.port, pos), c.handshake(index));
     }
     std::sort(items.begin(), items.end());
 
@@ -316,7 +317,7 @@ void Registry::finish_totals(Totals* out, const Correlator& c, const Registry& s
         if (index < counted.size()) counted[index] = true;
     for (uint32_t index = 0; index < counted.size(); ++index) {
         if (!counted[index]) continue;
-        const Facts f = facts_of(c, c.handshake(index));
+        const Facts f = facts_of(c.handshake(index));
         if (f.mpc) {
             ++t.synacks_with_mp_capable;
             if (f.mpc_genuine) ++t.mp_capable_genuine;
@@ -359,7 +360,7 @@ constexpr size_t kCrossingLookBack = 65536;
 
 RunningTally::Contribution RunningTally::contribution_of(const Correlator& c, uint32_t handshake) {
     const Handshake& hs = c.handshake(handshake);
-    const Facts f = facts_of(c, hs);
+    const Facts f = facts_of(hs);
     Contribution k;
     k.verdict = static_cast<uint8_t>(hs.verdict);
     k.flags = static_cast<uint8_t>((f.synack ? kCSynAck : 0) | (f.mpc ? kCMpc : 0) | (f.mpc_genuine ? kCMpcGenuine : 0) |

@@ -6,11 +6,18 @@
 
 namespace middlebox {
 
-OptionBlock OptionBlock::parse(const uint8_t* bytes, size_t captured, size_t declared) {
-    OptionBlock b;
+OptionBlock::Lengths OptionBlock::clamp(const uint8_t* bytes, size_t captured, size_t declared) {
     if (declared > kMaxOptionBytes) declared = kMaxOptionBytes;
     if (captured > declared) captured = declared;
     if (bytes == nullptr) captured = 0;
+    return Lengths{captured, declared};
+}
+
+OptionBlock OptionBlock::parse(const uint8_t* bytes, size_t captured, size_t declared) {
+    OptionBlock b;
+    const Lengths n = clamp(bytes, captured, declared);
+    captured = n.captured;
+    declared = n.declared;
     b.bytes_ = bytes;
     b.captured_ = static_cast<uint8_t>(captured);
     b.declared_ = static_cast<uint8_t>(declared);

@@ -96,6 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         s.options_captured = static_cast<uint8_t>(bytes.size());
         s.options_declared = static_cast<uint8_t>(declared);
 
+        // Both directions share one probe of the pending table.
+        MBFUZZ_CHECK(s.tuple.reversed().fingerprint() == s.tuple.reverse_fingerprint(s.tuple.fingerprint()));
         const FrameRecord* r = c.observe(s);
         ++observed;
         MBFUZZ_CHECK(c.pending() <= c.pending_capacity());
@@ -126,6 +128,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             (void)p.syn_block();
             (void)p.synack_block();
             MBFUZZ_CHECK(hs.answer_role == Role::SynAck);
+            // The handshake's copy of the evidence, which the counts read.
+            MBFUZZ_CHECK(hs.evidence == evidence_bits(p.evidence));
+            const OptionBlock synack = p.synack_block();
+            bool unknown = false;
+            for (size_t k = 0; k < synack.count(); ++k) {
+                const uint8_t kind = synack.at(k).kind;
+                unknown = unknown || (!may_match_legitimately(kind) && kind != kTimestamp && kind != kMptcp);
+            }
+            MBFUZZ_CHECK(p.evidence.synack_unknown == unknown);
             // A verdict never rests on bytes that were not read.
             if (!p.synack_block().ok() || (p.has_syn && !p.syn_block().ok()))
                 MBFUZZ_CHECK(hs.verdict == Verdict::Truncated || hs.verdict == Verdict::SimultaneousOpen ||
