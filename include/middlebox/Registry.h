@@ -83,7 +83,7 @@ public:
     // whether it is the SYN's direction (Role::Syn) or the answer's.
     void add(uint32_t handshake, Role role, const FlowTuple& tuple, uint32_t frame);
     void clear();
-    size_t handshake_count() const { return order_.size(); }
+    size_t handshake_count() const { return handshakes().size(); }
 
     // Rows sorted by address then port. Without `with_handshakes` the rows'
     // handshake_indices stay empty (a report of a million servers needs no
@@ -107,11 +107,17 @@ public:
     const std::vector<uint32_t>& frames_seen() const;
 
     // Handshakes the listener saw a frame of, in first-seen order.
-    const std::vector<uint32_t>& handshakes() const { return order_; }
+    const std::vector<uint32_t>& handshakes() const {
+        settle();
+        return order_;
+    }
     // Events whose endpoints contradict an earlier event of the same
     // handshake, or that event_matches() refused and the caller noted: the
     // frame numbers the tap sees are not the analysis's.
-    uint64_t inconsistent_events() const { return inconsistent_; }
+    uint64_t inconsistent_events() const {
+        settle();
+        return inconsistent_;
+    }
     void note_inconsistent_event() { ++inconsistent_; }
 
 private:
@@ -120,16 +126,34 @@ private:
         uint16_t port = 0;
         bool present = false;
     };
+    // An event as add() keeps it until it is settled.
+    struct Event {
+        Address address;
+        uint16_t port = 0;
+        uint32_t handshake = 0;
+        uint32_t frame = 0;
+    };
+    // Events are appended as they come and settled into the tables below in
+    // batches (or before any look-up): a scan's SYN+ACK comes thousands of
+    // frames after its SYN, when the handshake's slot has long left the
+    // cache under tshark's own work, but in a batch that slot was written a
+    // few thousand events before. What the registry holds is the events
+    // added; when they are settled is not visible, hence `mutable`.
+    static constexpr size_t kBatch = 65536;
+    void settle() const;
+    mutable std::vector<Event> pending_;
+    uint32_t last_frame_ = 0;
+    bool any_frame_ = false;
     // Handshake index -> server endpoint. Handshake indices are dense (the
     // correlator numbers them from 0), so a vector beats a hash map here: one
     // event per SYN/SYN+ACK frame of a scan lands in it.
-    std::vector<Entry> by_handshake_;
-    std::vector<uint32_t> order_;                       // handshakes in first-seen order
+    mutable std::vector<Entry> by_handshake_;
+    mutable std::vector<uint32_t> order_;  // handshakes in first-seen order
     // Taps deliver frames in order, so this stays sorted; a caller that
     // feeds frames out of order gets it sorted on the next look-up.
     mutable std::vector<uint32_t> frames_seen_;
     mutable bool frames_sorted_ = true;
-    uint64_t inconsistent_ = 0;
+    mutable uint64_t inconsistent_ = 0;
 };
 
 // Counts kept up to date event by event, for consumers that have no hook at

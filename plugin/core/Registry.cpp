@@ -112,29 +112,46 @@ bool event_matches(const Correlator& c, uint32_t handshake, Role role, const Flo
 }
 
 void Registry::add(uint32_t handshake, Role role, const FlowTuple& tuple, uint32_t frame) {
-    if (!frames_seen_.empty() && frame <= frames_seen_.back()) {
-        if (frame == frames_seen_.back()) return;  // the same frame handed over twice
+    if (any_frame_ && frame <= last_frame_) {
+        if (frame == last_frame_) return;  // the same frame handed over twice
         frames_sorted_ = false;
     }
-    frames_seen_.push_back(frame);
-    Entry e;
-    server_of(role, tuple, &e.address, &e.port);
-    e.present = true;
-    // resize() grows the capacity geometrically but writes (pages in) only
-    // the entries it adds: a few KiB past this handshake, so that a scan's
-    // new handshake, one per SYN, does not call it each time.
-    if (handshake >= by_handshake_.size())
-        by_handshake_.resize(std::max<size_t>(handshake + 1, std::min(by_handshake_.capacity(), size_t{handshake} + 256)));
-    Entry& slot = by_handshake_[handshake];
-    if (slot.present) {
-        if (slot.address != e.address || slot.port != e.port) ++inconsistent_;
-        return;
+    any_frame_ = true;
+    last_frame_ = frame;
+    if (pending_.capacity() == 0) pending_.reserve(kBatch);
+    Event& ev = pending_.emplace_back();
+    server_of(role, tuple, &ev.address, &ev.port);
+    ev.handshake = handshake;
+    ev.frame = frame;
+    if (pending_.size() >= kBatch) settle();
+}
+
+void Registry::settle() const {
+    for (const Event& ev : pending_) {
+        frames_seen_.push_back(ev.frame);
+        // resize() grows the capacity geometrically but writes (pages in)
+        // only the entries it adds: a few KiB past this handshake, so that a
+        // scan's new handshake, one per SYN, does not call it each time.
+        if (ev.handshake >= by_handshake_.size())
+            by_handshake_.resize(
+                std::max<size_t>(ev.handshake + 1, std::min(by_handshake_.capacity(), size_t{ev.handshake} + 256)));
+        Entry& slot = by_handshake_[ev.handshake];
+        if (slot.present) {
+            if (slot.address != ev.address || slot.port != ev.port) ++inconsistent_;
+            continue;
+        }
+        slot.address = ev.address;
+        slot.port = ev.port;
+        slot.present = true;
+        order_.push_back(ev.handshake);
     }
-    slot = e;
-    order_.push_back(handshake);
+    pending_.clear();
 }
 
 void Registry::clear() {
+    pending_.clear();
+    any_frame_ = false;
+    last_frame_ = 0;
     by_handshake_.clear();
     order_.clear();
     frames_seen_.clear();
@@ -143,6 +160,7 @@ void Registry::clear() {
 }
 
 const std::vector<uint32_t>& Registry::frames_seen() const {
+    settle();
     if (!frames_sorted_) {
         std::sort(frames_seen_.begin(), frames_seen_.end());
         frames_seen_.erase(std::unique(frames_seen_.begin(), frames_seen_.end()), frames_seen_.end());
@@ -236,6 +254,7 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c, bool with_ha
 
 void Registry::visit(const Correlator& c, const std::function<void(const ServerSummary&)>& fn,
                      bool with_handshakes) const {
+    settle();
     std::vector<Item> items;
     items.reserve(order_.size());
     for (uint32_t pos = 0; pos < order_.size(); ++pos) {

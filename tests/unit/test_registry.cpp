@@ -289,3 +289,41 @@ TEST_F(RegistryTest, EventMatchesChecksRoleAndEndpoints) {
     EXPECT_FALSE(event_matches(c, rst_hs, Role::Rst, any, kSyn));
     EXPECT_FALSE(event_matches(c, 1000, Role::Syn, any, kSyn));
 }
+
+// The registry settles its events in batches: a scan's answers land in a
+// later batch than their SYNs, and a look-up between two adds sees every
+// event so far. The same events fed in one go and with look-ups between
+// them give the same rows and counts.
+TEST_F(RegistryTest, BatchesOfEventsSettleLikeOneByOne) {
+    const uint32_t n = 90000;  // more events than one batch (65,536)
+    Registry eager;
+    uint32_t frame = 0;
+    std::vector<std::pair<uint32_t, FlowTuple>> syns;
+    for (uint32_t i = 0; i < n; ++i) {
+        FlowTuple t;
+        const uint8_t cl[4] = {192, 0, 2, 10}, sv[4] = {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
+        t.src = Address::v4(cl);
+        t.dst = Address::v4(sv);
+        t.src_port = 40000;
+        t.dst_port = 80;
+        syns.emplace_back(++frame, t);
+        reg.add(i, Role::Syn, t, frame);
+        eager.add(i, Role::Syn, t, frame);
+        if (i % 1000 == 0) (void)eager.handshake_count();  // settles what it holds
+        if (i >= 5000 && i % 2 == 0) {  // the answer to a SYN 5,000 handshakes back
+            const uint32_t h = i - 5000;
+            FlowTuple answer = syns[h].second.reversed();
+            if (h % 4096 == 0) answer.src_port = 8080;  // contradicts its SYN
+            reg.add(h, Role::SynAck, answer, ++frame);
+            eager.add(h, Role::SynAck, answer, frame);
+        }
+    }
+    EXPECT_EQ(reg.handshake_count(), n);
+    EXPECT_EQ(eager.handshake_count(), n);
+    EXPECT_EQ(reg.inconsistent_events(), eager.inconsistent_events());
+    EXPECT_EQ(reg.inconsistent_events(), 21u);  // h = 0, 4096, ..., 81920
+    EXPECT_EQ(reg.frames_seen(), eager.frames_seen());
+    EXPECT_EQ(reg.frames_seen().size(), frame);
+    EXPECT_EQ(reg.handshakes(), eager.handshakes());
+    EXPECT_TRUE(reg.saw_frame(frame));
+}
