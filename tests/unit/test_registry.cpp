@@ -2,6 +2,10 @@
 // RunningTally (the Statistics table), fed like the tap feeds them.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <map>
+#include <random>
+
 #include "Builders.h"
 #include "middlebox/Correlator.h"
 #include "middlebox/Registry.h"
@@ -326,4 +330,44 @@ TEST_F(RegistryTest, BatchesOfEventsSettleLikeOneByOne) {
     EXPECT_EQ(reg.frames_seen().size(), frame);
     EXPECT_EQ(reg.handshakes(), eager.handshakes());
     EXPECT_TRUE(reg.saw_frame(frame));
+}
+
+// Rows come sorted by (family, address bytes, port), each row's handshakes
+// in first-seen order, whatever mix of IPv4, IPv6 and ports comes in.
+TEST_F(RegistryTest, RowsSortedOverMixedFamiliesAndPorts) {
+    std::mt19937 rng(11);
+    // key: family, 16 address bytes, port (big-endian) -> handshakes in order
+    std::map<std::vector<uint8_t>, std::vector<uint32_t>> ref;
+    Registry r;
+    for (uint32_t h = 0; h < 5000; ++h) {
+        FlowTuple t;
+        uint8_t a[16] = {};
+        const bool v6 = rng() % 3 == 0;
+        for (int i = 0; i < (v6 ? 16 : 4); ++i) a[i] = uint8_t(rng() % (i == 3 || i == 15 ? 6 : 2));
+        t.src = v6 ? Address::v6(a) : Address::v4(a);
+        t.src_port = uint16_t(rng() % 3 == 0 ? 443 : 80 + (rng() % 2) * 256);
+        r.add(h, Role::SynAck, t, h + 1);
+        std::vector<uint8_t> key{t.src.family};
+        key.insert(key.end(), t.src.bytes, t.src.bytes + 16);
+        key.push_back(uint8_t(t.src_port >> 8));
+        key.push_back(uint8_t(t.src_port));
+        ref[key].push_back(h);
+    }
+    Correlator big(1);
+    // The rows read each handshake's record: a correlator holding 5000.
+    for (uint32_t h = 0; h < 5000; ++h) {
+        const Bytes none;
+        big.observe(seg(h + 1, kClient, uint16_t(1000 + h % 60000), kPlain, uint16_t(h / 60000 + 1), S, h, 0, none));
+    }
+    ASSERT_EQ(big.handshake_count(), 5000u);
+    const std::vector<ServerSummary> rows = r.summarize(big);
+    ASSERT_EQ(rows.size(), ref.size());
+    size_t i = 0;
+    for (const auto& [key, hs] : ref) {
+        const ServerSummary& row = rows[i++];
+        EXPECT_EQ(row.address.family, key[0]);
+        EXPECT_EQ(0, std::memcmp(row.address.bytes, key.data() + 1, 16));
+        EXPECT_EQ(row.port, (key[17] << 8) | key[18]);
+        EXPECT_EQ(row.handshake_indices, hs);
+    }
 }
