@@ -215,22 +215,6 @@ void PendingTable::remove_slot(size_t hole) {
     index_[hole] = 0;
 }
 
-PendingSyn* PendingTable::find(uint64_t tuple) {
-    const uint64_t h = mix(tuple);
-    const uint32_t want = tag(h);
-    for (size_t i = home(h), dist = 0;; i = next(i), ++dist) {
-        const uint32_t s = index_[i];
-        if (s == 0) return nullptr;
-        if ((s & tag_mask_) == want) {
-            PendingSyn& e = at((s & id_mask_) - 1);
-            if (e.tuple == tuple) return &e;
-        }
-        // A member nearer its home than `dist` would have been displaced by
-        // the tuple: it is not there. (A saturated distance proves nothing.)
-        if (dist_of(s) < std::min<size_t>(dist, dist_sat_)) return nullptr;
-    }
-}
-
 void PendingTable::find_pair(uint64_t tuple, uint64_t partner, PendingSyn** own, PendingSyn** other) {
     *own = *other = nullptr;
     const uint64_t h = mix(tuple);  // == mix(partner)
@@ -244,8 +228,16 @@ void PendingTable::find_pair(uint64_t tuple, uint64_t partner, PendingSyn** own,
             if (e.tuple == partner) *other = &e;
             if (*own != nullptr && *other != nullptr) return;
         }
-        if (dist_of(s) < std::min<size_t>(dist, dist_sat_)) return;  // as in find()
+        // A member nearer its home than `dist` would have been displaced by
+        // the tuple: it is not there. (A saturated distance proves nothing.)
+        if (dist_of(s) < std::min<size_t>(dist, dist_sat_)) return;
     }
+}
+
+PendingSyn* PendingTable::find(uint64_t tuple) {
+    PendingSyn *e, *same;
+    find_pair(tuple, tuple, &e, &same);
+    return e;
 }
 
 uint32_t PendingTable::pick_victim() {
