@@ -31,7 +31,9 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 mountpoint -q "$root/proc" || mount --bind /proc "$root/proc"
 mountpoint -q "$root/dev" || mount --bind /dev "$root/dev"
 trap 'umount "$root/proc" "$root/dev" 2>/dev/null || true' EXIT
-chroot "$root" bash -c "DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+# A mirror that serves a frozen copy of the archive (as here) carries a
+# Release file past its Valid-Until date; the packages are still signed.
+chroot "$root" bash -c "DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Check-Valid-Until=false update -q && \
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
   build-essential cmake libwireshark-dev wireshark-dev tshark libgtest-dev python3 ca-certificates util-linux"
 

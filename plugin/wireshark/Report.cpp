@@ -13,6 +13,7 @@
 #include <memory>
 #include <streambuf>
 #include <string>
+#include <type_traits>
 
 #include <epan/epan_dissect.h>
 #include <epan/packet.h>
@@ -126,7 +127,15 @@ void report_draw(void* tapdata) {
 // remove_tap_listener() calls this itself (Wireshark 4.0): the only delete.
 void report_finish(void* tapdata) { delete static_cast<ReportListener*>(tapdata); }
 
-void report_init(const char* opt_arg, void*) {
+// A -z callback returns nothing up to Wireshark 4.4 and whether it took the
+// argument from 4.6 on; the type says which, with no version test.
+using InitResult = std::invoke_result_t<stat_tap_init_cb, const char*, void*>;
+template <typename R>
+R argument_taken() {
+    if constexpr (!std::is_void_v<R>) return true;
+}
+
+InitResult report_init(const char* opt_arg, void*) {
     ReportRequest request;
     std::string error;
     if (!parse_report_request(opt_arg, &request, &error)) fail(opt_arg, error);
@@ -147,6 +156,7 @@ void report_init(const char* opt_arg, void*) {
         // process ends.
         fail(opt_arg, message);
     }
+    return argument_taken<InitResult>();
 }
 
 tap_param report_params[] = {
