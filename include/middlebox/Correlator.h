@@ -156,10 +156,14 @@ public:
     uint64_t filtered_out() const { return filtered_out_; }
 
 private:
+    // `fp` is s.tuple.fingerprint(), computed once per segment.
     const FrameRecord* on_syn(const Segment& s, uint64_t fp);
-    const FrameRecord* on_synack(const Segment& s);
-    const FrameRecord* on_rst(const Segment& s);
-    void on_other(const Segment& s);
+    const FrameRecord* on_synack(const Segment& s, uint64_t fp);
+    const FrameRecord* on_rst(const Segment& s, uint64_t fp);
+    void on_other(const Segment& s, uint64_t fp);
+    // The entries of the segment's own direction and of the reverse one
+    // (either may be null), found in one probe of the pending table.
+    void find_directions(const Segment& s, uint64_t fp, PendingSyn** own, PendingSyn** reverse);
     const FrameRecord* add_record(uint32_t frame, uint32_t handshake, Role role, uint8_t flags);
     bool advance(uint32_t frame);
     void unlink_frame(uint32_t frame);

@@ -65,17 +65,22 @@ void Correlator::unlink_frame(uint32_t frame) {
 const FrameRecord* Correlator::observe(const Segment& s) {
     if (!advance(s.frame)) return nullptr;
 
-    if (s.is_syn()) return on_syn(s, s.tuple.fingerprint());
-    if (s.is_synack()) return on_synack(s);
-    if (s.is_rst()) return on_rst(s);
-    on_other(s);
+    const uint64_t fp = s.tuple.fingerprint();
+    if (s.is_syn()) return on_syn(s, fp);
+    if (s.is_synack()) return on_synack(s, fp);
+    if (s.is_rst()) return on_rst(s, fp);
+    on_other(s, fp);
     return nullptr;
+}
+
+void Correlator::find_directions(const Segment& s, uint64_t fp, PendingSyn** own, PendingSyn** reverse) {
+    table_.find_pair(fp, s.tuple.reverse_fingerprint(fp), own, reverse);
 }
 
 const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     // This direction's entry and the reverse one (a crossing SYN): one probe.
     PendingSyn *e, *crossed;
-    table_.find_pair(fp, s.tuple.reverse_fingerprint(fp), &e, &crossed);
+    find_directions(s, fp, &e, &crossed);
     if (e != nullptr && e->seq == s.seq) {
         // Retransmission: the answer will be paired with this, the latest copy.
         Handshake& hs = handshakes_[e->handshake];
@@ -114,8 +119,8 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     return add_record(s.frame, index, Role::Syn, 0);
 }
 
-const FrameRecord* Correlator::on_synack(const Segment& s) {
-    const uint64_t syn_fp = s.tuple.reverse_fingerprint(s.tuple.fingerprint());
+const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
+    const uint64_t syn_fp = s.tuple.reverse_fingerprint(fp);
     PendingSyn* e = table_.find(syn_fp);
     const bool matches = e != nullptr && s.ack == e->seq + 1;
 
@@ -176,14 +181,13 @@ const FrameRecord* Correlator::on_synack(const Segment& s) {
     return add_record(s.frame, index, Role::SynAck, 0);
 }
 
-const FrameRecord* Correlator::on_rst(const Segment& s) {
+const FrameRecord* Correlator::on_rst(const Segment& s, uint64_t fp) {
     // A RST travelling the SYN's way (a scanner's kernel resetting an
     // unexpected SYN+ACK, a client giving up) does not answer anything. The
     // entry stays: servers that ignore the RST retransmit their SYN+ACK, and
     // the cap reclaims answered entries first.
-    const uint64_t fp = s.tuple.fingerprint();
     PendingSyn *own, *e;
-    table_.find_pair(fp, s.tuple.reverse_fingerprint(fp), &own, &e);
+    find_directions(s, fp, &own, &e);
     if (own != nullptr || e == nullptr) return nullptr;
     if (e->has(kAnswered)) {  // the server reset after its SYN+ACK
         table_.erase(e);
@@ -202,13 +206,12 @@ const FrameRecord* Correlator::on_rst(const Segment& s) {
     return add_record(s.frame, index, Role::Rst, 0);
 }
 
-void Correlator::on_other(const Segment& s) {
+void Correlator::on_other(const Segment& s, uint64_t fp) {
     // The first later segment from the server tells its real distance. The
     // entry is kept (not erased): a server may still retransmit its SYN+ACK
     // (a rejected third ACK, an ignored RST), and that copy must pair.
-    const uint64_t fp = s.tuple.fingerprint();
     PendingSyn *own, *e;
-    table_.find_pair(fp, s.tuple.reverse_fingerprint(fp), &own, &e);
+    find_directions(s, fp, &own, &e);
     if (e != nullptr) {
         if (e->has(kAnswered) && !e->has(kServerSeen)) {
             Handshake& hs = handshakes_[e->handshake];
