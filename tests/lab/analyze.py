@@ -10,10 +10,17 @@ import sys
 
 FIELDS = ["frame.number", "frame.time_relative", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
           "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.options",
-          "tcp.len", "icmp.type", "icmpv6.type", "ip.ttl", "ipv6.hlim", "tcp.seq", "frame.comment"]
+          "tcp.len", "icmp.type", "icmpv6.type", "ip.ttl", "ipv6.hlim", "tcp.seq", "frame.comment",
+          "icmp.code", "icmpv6.code"]
 
+# kinds that no genuine server returns unchanged: copied byte for byte, they prove an echo
+# (kind 254 only with an ExID other than TCP Fast Open's f989: that one is TFO, see tfo_opt)
 UNKNOWN_ECHO_KINDS = {222, 253, 254, 19, 29}
 MP_CAPABLE, MP_JOIN, DSS = 0, 1, 2
+TFO_EXID = b"\xf9\x89"
+# ICMP errors (RFC 1122 3.2.2; RFC 4443: ICMPv6 types below 128): unreachable, source quench,
+# redirect, time exceeded, parameter problem
+ICMP4_ERRORS = {3, 4, 5, 11, 12}
 
 
 class RefuseError(Exception):
@@ -52,11 +59,66 @@ def has_kind(opts, kind):
     return any(k == kind for k, _ in parse_opts(opts))
 
 
-def tsval(opts):
+def ts_opt(opts):
+    """the 10-byte timestamp option, or None"""
     for k, o in parse_opts(opts):
         if k == 8 and len(o) == 10:
-            return int.from_bytes(o[2:6], "big")
+            return o
     return None
+
+
+def tsval(opts):
+    o = ts_opt(opts)
+    return int.from_bytes(o[2:6], "big") if o else None
+
+
+def tsecr(opts):
+    o = ts_opt(opts)
+    return int.from_bytes(o[6:10], "big") if o else None
+
+
+def is_tfo(k, o):
+    """TCP Fast Open (RFC 7413): kind 34, or the experimental kind 254 with ExID f989"""
+    return k == 34 or (k == 254 and len(o) >= 4 and o[2:4] == TFO_EXID)
+
+
+def tfo_opt(opts):
+    """(form, cookie bytes) of the TFO option, form 34 or 254; cookie b'' for a cookie request"""
+    for k, o in parse_opts(opts):
+        if is_tfo(k, o):
+            return (34, o[2:]) if k == 34 else (254, o[4:])
+    return None
+
+
+def is_tfo_request(k, o):
+    return (k == 34 and len(o) == 2) or (k == 254 and o == b"\xfe\x04" + TFO_EXID)
+
+
+def echo_evidence(syn_opts, sa_opts):
+    """What in the SYN+ACK proves a copy of the SYN (docs/verdicts.md, issue 12), as a list of
+    text items; empty when nothing does.  Returned byte for byte: an unknown or experimental kind
+    (222, 253, 254 but TFO's, MD5 19, TCP-AO 29); the timestamp option, but only when the SYN's
+    TSecr differs from its TSval (a correct stack returns TSecr = the SYN's TSval, a copy the SYN's
+    TSecr; with equal values the two cannot be told apart); a TFO cookie request (a server answers
+    one with a cookie or with nothing; a cookie returned identical is no evidence)."""
+    syn_list = [x for _, x in parse_opts(syn_opts)]
+    ev = []
+    for k, o in parse_opts(sa_opts):
+        if o not in syn_list:
+            continue
+        if k in UNKNOWN_ECHO_KINDS and not is_tfo(k, o):
+            ev.append(f"kind {k} {o[2:].hex()}")
+        elif k == 8 and len(o) == 10 and o[2:6] != o[6:10]:
+            ev.append("timestamps")
+        elif is_tfo_request(k, o):
+            ev.append(f"TFO cookie request (kind {k})")
+    return ev
+
+
+def tsval_equal(syn_opts, sa_opts):
+    """the weak sign: the SYN+ACK's TSval equals the SYN's (shared clock or a copy)"""
+    a, b = tsval(syn_opts), tsval(sa_opts)
+    return a is not None and a == b
 
 
 def describe_opt(k, o):
@@ -93,6 +155,14 @@ def describe_opt(k, o):
         return None
     if k == 222:
         return f"kind 222 (an experimental option no server knows; data {o[2:].hex()})"
+    if is_tfo(k, o):
+        form = "TCP Fast Open" if k == 34 else "TCP Fast Open, experimental form (kind 254, ExID f989)"
+        cookie = o[2:] if k == 34 else o[4:]
+        if not cookie:
+            return f"{form}: cookie request (empty)"
+        return f"{form}: cookie {cookie.hex()}"
+    if k in (253, 254) and len(o) >= 4:
+        return f"kind {k} (experimental, ExID {o[2:4].hex()}, {len(o)} bytes)"
     return f"kind {k} ({len(o)} bytes)"
 
 
@@ -104,7 +174,7 @@ def describe(opts):
 # ---------------------------------------------------------------- reading
 class Pkt:
     __slots__ = ("frame", "t", "src", "dst", "sport", "dport", "flags", "seq", "ack", "opts",
-                 "tlen", "icmp", "icmp_type", "outer_src", "ttl", "quoted", "v6", "comment")
+                 "tlen", "icmp", "icmp_type", "icmp_code", "outer_src", "ttl", "quoted", "v6", "comment")
 
     @property
     def syn(self):
@@ -117,6 +187,13 @@ class Pkt:
     @property
     def rst(self):
         return bool(self.flags & 0x04)
+
+    @property
+    def icmp_error(self):
+        """an ICMP/ICMPv6 error quoting a TCP header"""
+        if not (self.icmp and self.quoted):
+            return False
+        return self.icmp_type < 128 if self.v6 else self.icmp_type in ICMP4_ERRORS
 
     def tuple(self):
         return (self.src, self.sport, self.dst, self.dport)
@@ -143,10 +220,11 @@ def read(path):
         p.frame = int(v["frame.number"])
         p.t = float(v["frame.time_relative"] or 0)
         p.comment = v.get("frame.comment", "")
-        p.icmp_type = None
+        p.icmp_type = p.icmp_code = None
         p.icmp = bool(v["icmp.type"] or v["icmpv6.type"])
         if p.icmp:
             p.icmp_type = int(first("icmp.type") or first("icmpv6.type"))
+            p.icmp_code = int(first("icmp.code") or first("icmpv6.code") or 0)
         p.v6 = bool(v["ipv6.src"]) and not v["ip.src"]
         if p.icmp:
             # outer header first, the quoted packet after it
@@ -180,6 +258,7 @@ class Handshake:
         self.syns = [syn] if syn else []
         self.synacks = []
         self.rst = None
+        self.icmps = []          # ICMP errors quoting this SYN (4-tuple and sequence number)
         self.simopen = False
         self.peer = None
         self.verdict = None
@@ -199,6 +278,14 @@ class Handshake:
         p = self.first
         return (p.dst, p.dport) if self.syns else (p.src, p.sport)
 
+    def data_len(self):
+        """the SYN's data length (TCP Fast Open), the largest over its copies"""
+        return max((s.tlen for s in self.syns), default=0)
+
+    def answers(self, ack):
+        """ack in [SYN seq + 1, SYN seq + 1 + the SYN's data length], mod 2^32"""
+        return bool(self.syns) and ((ack - self.syns[0].seq - 1) & 0xFFFFFFFF) <= self.data_len()
+
     def syn_for(self, synack):
         """latest SYN copy before this SYN+ACK"""
         before = [s for s in self.syns if s.frame < synack.frame]
@@ -212,19 +299,27 @@ class Handshake:
         if self.rst:
             return "rst"
         if not self.synacks:
-            return "no-answer"
+            return "icmp-error" if self.icmps else "no-answer"
         return "paired"
 
     def label(self):
         c, s = self.client, self.server
         fmt = lambda a: f"[{a[0]}]:{a[1]}" if ":" in a[0] else f"{a[0]}:{a[1]}"
-        return f"{fmt(c)} -> {fmt(s)} (frames {','.join(str(p.frame) for p in self.syns + self.synacks + ([self.rst] if self.rst else []))})"
+        return f"{fmt(c)} -> {fmt(s)} (frames {','.join(str(p.frame) for p in self.syns + self.synacks + ([self.rst] if self.rst else []) + self.icmps)})"
 
 
 def pair(pkts):
     pending = {}      # tuple -> Handshake (latest handshake on that tuple)
+    by_tuple = {}     # tuple -> every handshake begun by a SYN on it, in order
     hss = []
     for p in pkts:
+        if p.icmp_error and p.sport is not None:
+            # a quoted SYN: the latest handshake on its 4-tuple with its sequence number
+            for h in reversed(by_tuple.get(p.tuple(), [])):
+                if h.syns[0].seq == p.seq:
+                    h.icmps.append(p)
+                    break
+            continue
         if p.icmp or p.sport is None:
             continue
         if p.syn:
@@ -235,6 +330,7 @@ def pair(pkts):
             h = Handshake(p)
             hss.append(h)
             pending[p.tuple()] = h
+            by_tuple.setdefault(p.tuple(), []).append(h)
             r = pending.get(p.rtuple())
             if r and r.syns and not r.synacks and not r.rst:
                 r.simopen = h.simopen = True
@@ -242,7 +338,7 @@ def pair(pkts):
             continue
         if p.synack:
             h = pending.get(p.rtuple())
-            if h and h.syns and ((h.syns[0].seq + 1) & 0xFFFFFFFF) == p.ack and not h.rst:
+            if h and h.syns and h.answers(p.ack) and not h.rst:
                 h.synacks.append(p)
             else:
                 n = Handshake()
@@ -252,7 +348,7 @@ def pair(pkts):
         if p.rst:
             h = pending.get(p.rtuple())
             if h and h.syns and not h.synacks and not h.rst and \
-                    (p.flags & 0x10) and p.ack == ((h.syns[0].seq + 1) & 0xFFFFFFFF):
+                    (p.flags & 0x10) and h.answers(p.ack):
                 h.rst = p
     return hss
 
@@ -269,9 +365,7 @@ def check_verdict(h, verdict):
     syn = h.syn_for(sa)
     s_mpc, a_mpc = mptcp_opt(syn.opts, MP_CAPABLE), mptcp_opt(sa.opts, MP_CAPABLE)
     s_join, a_join = mptcp_opt(syn.opts, MP_JOIN), mptcp_opt(sa.opts, MP_JOIN)
-    unknown_echo = [o for k, o in parse_opts(sa.opts)
-                    if k in UNKNOWN_ECHO_KINDS and o in [x for _, x in parse_opts(syn.opts)]]
-    ts_echo = tsval(syn.opts) is not None and tsval(syn.opts) == tsval(sa.opts)
+    evidence = echo_evidence(syn.opts, sa.opts)
     if verdict == "mptcp-genuine":
         if not s_mpc:
             return "the SYN offers no MP_CAPABLE"
@@ -303,16 +397,15 @@ def check_verdict(h, verdict):
     if verdict == "option-echo":
         if s_mpc or s_join:
             return "the SYN carries MPTCP (an MPTCP verdict wins)"
-        if unknown_echo or ts_echo:
+        if evidence:
             return None
-        return "the SYN+ACK repeats no unknown option and no TSval of the SYN"
+        return ("the SYN+ACK repeats nothing that proves a copy (no unknown kind, no timestamp option with "
+                "the SYN's TSecr != TSval, no TFO cookie request)")
     if verdict == "plain":
         if s_mpc or s_join:
             return "the SYN carries MPTCP"
-        if unknown_echo:
-            return f"the SYN+ACK echoes {unknown_echo[0].hex()}"
-        if ts_echo:
-            return "the SYN+ACK's TSval is the SYN's"
+        if evidence:
+            return f"the SYN+ACK copies {', '.join(evidence)} from the SYN"
         return None
     return f"{verdict} cannot be claimed for a paired handshake"
 
@@ -341,6 +434,10 @@ def expected_rows(h):
         for s in h.syns:
             rows.append((s.frame, v, ""))
         return rows
+    if v == "icmp-error":
+        for s in h.syns:
+            rows.append((s.frame, v, h.icmps[0].frame))
+        return rows
     if v == "rst":
         for s in h.syns:
             rows.append((s.frame, v, h.rst.frame))
@@ -362,7 +459,7 @@ def dump(path):
     for p in pkts:
         kind = "ICMP" if p.icmp else ""
         print(p.frame, f"{p.t:.3f}", kind, p.src, p.sport, "->", p.dst, p.dport, hex(p.flags),
-              p.seq, p.ack, p.tlen, describe(p.opts), "|", p.comment)
+              p.seq, p.ack, p.tlen, f"ttl={p.ttl}", describe(p.opts), "|", p.comment)
     for h in pair(pkts):
         print("HS", h.mechanical(), h.label())
 

@@ -11,6 +11,7 @@ NAME.pcapng (with a comment on every packet that matters) and NAME.expected.tsv.
 """
 import argparse
 import datetime
+import errno
 import glob
 import json
 import os
@@ -126,8 +127,13 @@ class Lab:
         self.stop_all()
         for ns in ("client", "r1", "r2", "mb", "server", "host"):
             for tool in ("iptables", "ip6tables"):
-                for table in ("filter", "mangle"):
+                for table in ("filter", "mangle", "raw"):
                     self.run(ns, tool, "-t", table, "-F", check=False)
+            # the kernel defaults, which some scenarios change per namespace
+            self.run(ns, "sysctl", "-qw", "net.ipv4.tcp_timestamps=1", "net.ipv4.tcp_syncookies=1",
+                     "net.ipv4.tcp_fastopen=1", check=False)
+            # (exists once a scenario has loaded conntrack in that namespace)
+            self.run(ns, "sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=1", check=False)
             self.run(ns, "ip", "mptcp", "endpoint", "flush", check=False)
             self.run(ns, "ip", "mptcp", "limits", "set", "subflow", "2", "add_addr_accepted", "0", check=False)
             # writing blackhole_timeout also clears MPTCP's memory of a blackholed path
@@ -182,8 +188,9 @@ class Capture:
 class Spec:
     """What a scenario claims about one capture."""
 
-    def __init__(self, name, cap, title, claims, checks=(), notes=(), side="client", crafted=False):
+    def __init__(self, name, cap, title, claims, checks=(), notes=(), side="client", crafted=False, extra=None):
         self.crafted = crafted
+        self.extra = extra            # fn(pkts, hss) -> {frame: text appended to its comment}
         self.name, self.cap, self.title = name, cap, title
         self.claims = claims          # [{"match": {...}, "verdict": v, "why": text}]
         self.checks = list(checks)    # [fn(pkts, hss) -> None or problem text]
@@ -207,8 +214,20 @@ def comments_for(spec, pkts, hss):
                        f"no answer came in time. Options now: {A.describe(s.opts)}.")
                 if A.mptcp_opt(h.syns[0].opts, 0) and not A.mptcp_opt(s.opts, 0):
                     txt += " Linux has dropped MP_CAPABLE from this copy: it gives up on MPTCP after repeated SYN losses."
+            if s.tlen:
+                tfo = A.tfo_opt(s.opts)
+                txt += (f" It carries {s.tlen} bytes of data: TCP Fast Open (RFC 7413), data in the SYN"
+                        + (", sent with the cookie this server gave before." if tfo and tfo[1] else "."))
             if v == "no-answer":
                 txt += " Nothing ever answers this SYN in the capture: verdict no-answer."
+            elif v == "icmp-error":
+                e = h.icmps[0]
+                txt += (f" No SYN+ACK or RST answers it, but the ICMP{'v6' if e.v6 else ''} error of frame {e.frame} "
+                        f"(from {NAMES.get(e.outer_src, e.outer_src)}) quotes it, with its 4-tuple and sequence number: "
+                        f"verdict icmp-error, linked to frame {e.frame}.")
+                if len(h.icmps) > 1:
+                    txt += (f" {len(h.icmps)} ICMP errors quote this handshake (frames "
+                            f"{', '.join(str(x.frame) for x in h.icmps)}); the link is the first.")
             elif v == "rst":
                 txt += f" It is answered by the RST of frame {h.rst.frame}: verdict rst."
             elif v == "simultaneous-open":
@@ -224,9 +243,20 @@ def comments_for(spec, pkts, hss):
             else:
                 syn = h.syn_for(a)
                 why = hs_why(h)
+                acked = (a.ack - syn.seq - 1) & 0xFFFFFFFF
+                if acked:
+                    how = (f"its ack number is that SYN's sequence + 1 + {acked}: it acknowledges the {acked} bytes of "
+                           "data the SYN carried (TCP Fast Open)")
+                elif h.data_len():
+                    how = (f"its ack number is that SYN's sequence + 1 only: the server did not take the "
+                           f"{h.data_len()} bytes of data the SYN carried; the client sends them again after the handshake")
+                else:
+                    how = "its ack number is that SYN's sequence + 1"
                 txt = (f"Verdict {v}. " + (why + " " if why else "") +
-                       f"This SYN+ACK answers the SYN of frame {syn.frame} (its ack number is that SYN's sequence + 1). "
+                       f"This SYN+ACK answers the SYN of frame {syn.frame} ({how}). "
                        f"Options: {A.describe(a.opts)}.")
+                if v != "simultaneous-open":
+                    txt += ts_remark(syn, a)
                 if i:
                     txt = f"Retransmitted SYN+ACK (same as frame {h.synacks[0].frame}). " + txt
             c[a.frame] = txt
@@ -238,14 +268,16 @@ def comments_for(spec, pkts, hss):
     for p in pkts:
         if not p.icmp and p.sport is not None and p.syn:
             by_tuple.setdefault(p.tuple(), p)
+    quoted_by = {e.frame: h for h in hss for e in h.icmps}
     for p in pkts:
         if p.icmp and p.quoted:
-            probe = by_tuple.get(p.tuple())
+            # the copy quoted: the latest SYN copy before the error with the quote's sequence number (and,
+            # among identical copies, the quote's option bytes: a retransmission carries a newer TSval)
+            copies = [s for s in pkts if not s.icmp and s.sport is not None and s.syn and s.tuple() == p.tuple()
+                      and s.seq == p.seq and s.frame < p.frame]
+            probe = ([s for s in copies if s.opts == p.opts] or copies or [by_tuple.get(p.tuple())])[-1]
             who = NAMES.get(p.outer_src, p.outer_src)
-            kind = {11: "time exceeded", 3: "destination unreachable", 1: "destination unreachable",
-                    4: "port unreachable"}.get(p.icmp_type, f"type {p.icmp_type}")
-            if p.v6 or ":" in p.outer_src:
-                kind = {3: "time exceeded", 1: "destination unreachable"}.get(p.icmp_type, f"type {p.icmp_type}")
+            kind = icmp_name(p)
             txt = f"ICMP{'v6' if ':' in p.outer_src else ''} {kind} from {who} ({p.outer_src})"
             if probe and kind == "time exceeded":
                 txt += (f", quoting the probe SYN of frame {probe.frame}: it left with TTL/hop limit {probe.ttl}, "
@@ -254,6 +286,11 @@ def comments_for(spec, pkts, hss):
                 txt += f", quoting the SYN of frame {probe.frame}"
             txt += (f". Open the quoted TCP header: its options as {who} received them: {A.describe(p.opts)}. "
                     "A quoted packet is a copy, not a packet: it gets no verdict.")
+            h = quoted_by.get(p.frame)
+            if h and h.verdict == "icmp-error":
+                txt += (" Nothing else answers that SYN, so the SYN's verdict is icmp-error; middlebox.icmp_frame on "
+                        "the SYN links to every ICMP error quoting it"
+                        + (", and its expected link is this frame, the first." if h.icmps[0] is p else "."))
             c[p.frame] = txt
     # MPTCP third ACK / first data / joins
     seen = set()
@@ -290,7 +327,48 @@ def comments_for(spec, pkts, hss):
         for p in pkts:
             if fn(p):
                 c[p.frame] = (c.get(p.frame, "") + " " + text).strip()
+    if spec.extra:
+        for fr, text in spec.extra(pkts, hss).items():
+            c[fr] = (c.get(fr, "") + " " + text).strip()
     return c
+
+
+def icmp_name(p):
+    """what an ICMP/ICMPv6 error is, in words"""
+    if p.v6 or ":" in (p.outer_src or ""):
+        if p.icmp_type == 3:
+            return "time exceeded"
+        if p.icmp_type == 1:
+            why = {0: "no route", 1: "administratively prohibited", 3: "address unreachable",
+                   4: "port unreachable", 6: "reject route"}.get(p.icmp_code, f"code {p.icmp_code}")
+            return f"destination unreachable ({why})"
+        return f"type {p.icmp_type}"
+    if p.icmp_type == 11:
+        return "time exceeded"
+    if p.icmp_type == 3:
+        why = {0: "net unreachable", 1: "host unreachable", 3: "port unreachable",
+               13: "communication administratively prohibited"}.get(p.icmp_code, f"code {p.icmp_code}")
+        return f"destination unreachable ({why})"
+    return f"type {p.icmp_type}"
+
+
+def ts_remark(syn, a):
+    """what the SYN+ACK's timestamps say (issue 12's rule), for its comment"""
+    st, at = A.ts_opt(syn.opts), A.ts_opt(a.opts)
+    if not st or not at:
+        return ""
+    sv, se = A.tsval(syn.opts), A.tsecr(syn.opts)
+    if at == st and sv != se:
+        return (f" Its timestamp option is the SYN's byte for byte: its TSecr ({se}) is the SYN's own TSecr, where a "
+                f"real server acknowledges the SYN's TSval ({sv}): a copy, evidence of an echo.")
+    if A.tsval(a.opts) == sv and A.tsecr(a.opts) == sv:
+        return (f" Look at the timestamps: TSval {sv} is the SYN's TSval, and TSecr {sv} acknowledges it, as a correct "
+                "stack does. The two ends read the same clock (one machine) with the same offset, so their TSvals "
+                "meet when the answer leaves within the same millisecond. Not an echo: an equal TSval alone proves "
+                "nothing (the plugin shows it as middlebox.tsval_equal, a chat-level note, and keeps the verdict).")
+    if A.tsval(a.opts) == sv:
+        return f" Its TSval equals the SYN's TSval ({sv}): a weak sign only (middlebox.tsval_equal), not an echo."
+    return ""
 
 
 def finish(spec, out_dir):
@@ -670,12 +748,13 @@ def tracebox(lab, v6):
             kinds = [r["kind"] for r in res[opt]]
             if kinds != ["icmp"] * 4 + ["tcp"]:
                 return f"{opt} probes got {kinds}, expected 4 ICMP errors then the host's answer"
-    na = "This probe's TTL ran out on the way: a router answered with an ICMP error instead (see that frame)."
-    c = [claim("no-answer", na, sports=range(41071, 41075)),
+    na = ("This probe's TTL ran out on the way: no SYN+ACK or RST, but a router's ICMP time exceeded quotes it "
+          "(see that frame): verdict icmp-error.")
+    c = [claim("icmp-error", na, sports=range(41071, 41075)),
          claim("mptcp-absent", "The host answers without MP_CAPABLE. It does listen with MPTCP: the ICMP quote of hop 4 "
                "shows the option was already gone after the middlebox (hop 3). Stripped on the path, not refused by the host.",
                sport=41075),
-         claim("no-answer", na, sports=range(41081, 41085)),
+         claim("icmp-error", na, sports=range(41081, 41085)),
          claim("plain", "Linux (the host) drops the unknown kind 222: nothing echoed. The quotes show 222 travelled "
                "the whole path untouched.", sport=41085)]
     return [Spec(name, cap.path,
@@ -863,16 +942,22 @@ def zmap_scan(lab):
             return f"zmap probed {sorted({p.dst for p in syns})}, expected {targets}"
         if sorted(found) != sorted([S4, H4]):
             return f"zmap reported {found} open, expected the server and the host (echo box)"
+        un = [p for p in pkts if p.icmp_error and p.dst == "10.77.4.77"]
+        if not un or un[0].outer_src != MB4 or (un[0].icmp_type, un[0].icmp_code) != (3, 1):
+            return "no ICMP host unreachable from the middlebox quoting the SYN to the unused address"
     return [Spec("zmap-scan", cap.path,
                  "zmap --probe-module=tcp_synscan -p 80 over five lab addresses: the server (open), the host behind "
-                 "the echo box (answered by the box), the middlebox and router2 (closed: RST), an unused address (nothing)",
+                 "the echo box (answered by the box), the middlebox and router2 (closed: RST), an unused address "
+                 "(only an ICMP host unreachable from the middlebox)",
                  [claim("plain", "The server listens on port 80: an ordinary SYN+ACK. zmap reports it open.", dst=S4),
                   claim("plain", "Answered by the echo box, not by the host: the box copied the SYN's options, but zmap's "
                         "SYN carries nothing an echo could be recognised by, so it looks plain. zmap counts it as open: "
                         "the story's pitfall.", dst=H4),
                   claim("rst", "Port 80 closed on the middlebox itself.", dst=MB4),
                   claim("rst", "Port 80 closed on router2.", dst=R2_4),
-                  claim("no-answer", "Nobody has this address: the scan's SYN gets no answer.", dst="10.77.4.77")],
+                  claim("icmp-error", "Nobody has this address: no SYN+ACK, no RST. The middlebox, the last router, "
+                        "asks for its MAC address (ARP) in vain and after 3 s reports ICMP host unreachable, quoting the "
+                        "SYN (the last frame): verdict icmp-error.", dst="10.77.4.77")],
                  [check], crafted=True)]
 
 
