@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Programs the lab runs *inside* its namespaces (started by lab.py through `ip netns exec`).
 
-    roles.py serve   PORT:PROTO[,PORT:PROTO...]      listeners (PROTO mptcp|tcp), echo data back
-    roles.py connect --dst A --dport P [--src A] [--sport P] [--mptcp] [--data N] ...
+    roles.py serve   PORT:PROTO[,PORT:PROTO...]      listeners (PROTO mptcp|tcp|tfo), echo data back
+    roles.py connect --dst A --dport P [--src A] [--sport P] [--mptcp] [--data N] [--fastopen] [--ttl N] ...
     roles.py echo-proxy --iface IF --match DST:PORT[,...] --ready FILE
     roles.py nfq --queue N --mode rewrite|delay [--delay S] --ready FILE
-    roles.py craft --dst A --dport P --sport P --opt v0key|kind222 [--ttl N] [--wait S]
+    roles.py craft --dst A --dport P --sport P --opt v0key|kind222|tfo-req|tfo-exp-req|tfo-cookie|tfo-exp-cookie|none
+                   [--no-ts] [--cookie HEX] [--ttl N] [--copies N] [--wait S]
     roles.py tracebox --dst A --dport P --sport-base P --opt v0key|kind222 --max-ttl N --out JSON
     roles.py simopen --src A --sport P --dst A --dport P --at EPOCH
 
@@ -32,12 +33,30 @@ def ts_opt(tsval, tsecr=0):
     return bytes([8, 10]) + struct.pack("!II", tsval, tsecr)
 
 
+TFO_EXID = b"\xf9\x89"      # RFC 7413: TCP Fast Open's ExID in the experimental kind 254
+
+
 # A Linux-like SYN option block (MSS, SACK permitted, timestamps, NOP, window scale)
 # followed by the option under test.  Lengths are padded with NOPs to 4 bytes.
-def syn_options(kind, mss=1460, v6=False):
-    base = struct.pack("!BBH", 2, 4, 1440 if v6 else mss) + bytes([4, 2]) + \
-        ts_opt(int(time.time() * 1000) & 0xFFFFFFFF) + bytes([1, 3, 3, 7])
-    if kind == "v0key":
+# Without timestamps (ts=False): MSS, SACK permitted, NOP, window scale, the option under test.
+def syn_options(kind, mss=1460, v6=False, ts=True, cookie=None):
+    if ts:
+        base = struct.pack("!BBH", 2, 4, 1440 if v6 else mss) + bytes([4, 2]) + \
+            ts_opt(int(time.time() * 1000) & 0xFFFFFFFF) + bytes([1, 3, 3, 7])
+    else:
+        base = struct.pack("!BBH", 2, 4, 1440 if v6 else mss) + bytes([4, 2, 1, 3, 3, 7])
+    cookie = cookie if cookie is not None else os.urandom(8)
+    if kind == "tfo-req":
+        # TCP Fast Open cookie request (RFC 7413): kind 34, length 2, no cookie
+        extra = bytes([34, 2])
+    elif kind == "tfo-exp-req":
+        # the same request in the experimental form: kind 254, length 4, ExID f989
+        extra = bytes([254, 4]) + TFO_EXID
+    elif kind == "tfo-cookie":
+        extra = bytes([34, 2 + len(cookie)]) + cookie
+    elif kind == "tfo-exp-cookie":
+        extra = bytes([254, 4 + len(cookie)]) + TFO_EXID + cookie
+    elif kind == "v0key":
         # MP_CAPABLE, RFC 6824 (v0): subtype 0, version 0, flags A|H (0x81), 64-bit sender key
         extra = bytes([30, 12, 0x00, 0x81]) + os.urandom(8)
     elif kind == "kind222":
@@ -75,6 +94,10 @@ def cmd_serve(a):
         for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
             s = socket.socket(fam, socket.SOCK_STREAM, IPPROTO_MPTCP if proto == "mptcp" else 0)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if proto == "tfo":
+                # TCP Fast Open listener (needs the server bit of net.ipv4.tcp_fastopen): the value
+                # is the queue of pending TFO connections
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
             if fam == socket.AF_INET6:
                 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             s.bind((addr, int(port)))
@@ -118,10 +141,34 @@ def cmd_connect(a):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if a.src or a.sport:
             s.bind((a.src or ("::" if fam == socket.AF_INET6 else "0.0.0.0"), a.sport))
+        if a.ttl:
+            if fam == socket.AF_INET6:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, a.ttl)
+            else:
+                s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, a.ttl)
         s.settimeout(a.timeout)
         ok = True
+        first = 0
+        if a.align_ms:
+            # start right after a millisecond tick of the kernel's TCP clock (CLOCK_MONOTONIC):
+            # a fast answer then carries a TSval of the same millisecond
+            while not 10_000 <= time.monotonic_ns() % 1_000_000 < 40_000:
+                pass
         try:
-            s.connect((a.dst, a.dport))
+            if a.fastopen:
+                # TCP Fast Open: the first data leaves with the SYN when a cookie for this server is
+                # cached; otherwise the SYN asks for a cookie and the data follows the handshake
+                # (a blocking call, bounded by SO_SNDTIMEO: a non-blocking one fails with EINPROGRESS
+                # when it has no cookie to send the data with)
+                s.settimeout(None)
+                sec = int(a.timeout)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
+                             struct.pack("ll", sec, int((a.timeout - sec) * 1e6)))
+                s.sendto(bytes([65]) * a.data, socket.MSG_FASTOPEN, (a.dst, a.dport))
+                s.settimeout(a.timeout)
+                first = 1
+            else:
+                s.connect((a.dst, a.dport))
         except (OSError, socket.timeout) as e:
             ok = False
             print(f"connect {a.dst}:{a.dport}: {e!r}", file=sys.stderr)
@@ -133,7 +180,8 @@ def cmd_connect(a):
                     pass
             for chunk in range(a.chunks):
                 if a.data:
-                    s.sendall(bytes([65 + chunk % 26]) * a.data)
+                    if not (chunk == 0 and first):
+                        s.sendall(bytes([65 + chunk % 26]) * a.data)
                     got = 0
                     try:
                         while got < a.data:
@@ -365,10 +413,14 @@ def l2(a, pkt):
 def cmd_craft(a):
     from scapy.all import sendp, conf
     conf.verb = 0
-    opts = syn_options(a.opt, v6=":" in a.dst)
+    opts = syn_options(a.opt, v6=":" in a.dst, ts=not a.no_ts,
+                       cookie=bytes.fromhex(a.cookie) if a.cookie else None)
     seq = int.from_bytes(os.urandom(4), "big")
     pkt = ip_layer(a.src, a.dst, a.ttl) / tcp_segment(a.sport, a.dport, seq, 0, "S", opts)
-    sendp(l2(a, pkt), iface=a.iface, verbose=0)
+    for i in range(a.copies):     # copies: the same SYN again (same sequence number), a retransmission
+        if i:
+            time.sleep(a.gap)
+        sendp(l2(a, pkt), iface=a.iface, verbose=0)
     time.sleep(a.wait)
 
 
@@ -417,6 +469,9 @@ def main():
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--gap", type=float, default=0.3)
     p.add_argument("--linger0", action="store_true")
+    p.add_argument("--fastopen", action="store_true", help="sendto(MSG_FASTOPEN) instead of connect()")
+    p.add_argument("--ttl", type=int, default=0, help="IP TTL / IPv6 hop limit of the socket")
+    p.add_argument("--align-ms", action="store_true", help="connect right after a millisecond tick")
     p.set_defaults(fn=cmd_connect)
     p = sub.add_parser("simopen")
     for k in ("--src", "--dst"):
@@ -450,6 +505,10 @@ def main():
     p.add_argument("--opt", required=True)
     p.add_argument("--ttl", type=int, default=64)
     p.add_argument("--wait", type=float, default=0.5)
+    p.add_argument("--no-ts", action="store_true", help="no timestamp option in the SYN")
+    p.add_argument("--cookie", default="", help="TFO cookie bytes (hex) for tfo-cookie, tfo-exp-cookie")
+    p.add_argument("--copies", type=int, default=1)
+    p.add_argument("--gap", type=float, default=0.3)
     p.set_defaults(fn=cmd_craft)
     p = sub.add_parser("tracebox")
     p.add_argument("--iface", required=True)
