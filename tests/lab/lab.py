@@ -961,6 +961,111 @@ def zmap_scan(lab):
                  [check], crafted=True)]
 
 
+# ---------------------------------------------------------------- issue 12: timestamps, cookies, TFO, SYN proxies, ICMP
+def same_clock(h):
+    """the SYN+ACK's TSval is the SYN's, and its TSecr acknowledges that TSval (a shared clock, not a copy)"""
+    if not h.synacks:
+        return False
+    a = h.synacks[0]
+    syn = h.syn_for(a)
+    v = A.tsval(syn.opts)
+    return v is not None and A.tsval(a.opts) == v and A.tsecr(a.opts) == v and A.tsecr(syn.opts) != v
+
+
+def connect_until_same_clock(lab, cap, ns, src, dst, dport, sport0, min_n=3, max_n=5, data=20):
+    """at least min_n connections, more (up to max_n) until one SYN+ACK shows the shared clock"""
+    for i in range(max_n):
+        lab.role(ns, "connect", "--src", src, "--sport", sport0 + i, "--dst", dst, "--dport", dport, "--data", data,
+                 "--align-ms")
+        if i + 1 >= min_n:
+            time.sleep(0.2)     # tcpdump -U has written the handshake by now
+            if any(same_clock(h) for h in A.pair(A.read(cap.path)) if sport0 <= h.client[1] <= sport0 + i):
+                return i + 1
+    return max_n
+
+
+def chk_same_clock(families):
+    def f(pkts, hss):
+        for fam in families:
+            hs = [h for h in hss if (":" in h.server[0]) == (fam == 6)]
+            if not any(same_clock(h) for h in hs):
+                return (f"no IPv{fam} SYN+ACK with TSval = TSecr = the SYN's TSval: the shared clock is not shown "
+                        f"({[(A.tsval(h.syns[0].opts), h.synacks and A.tsval(h.synacks[0].opts)) for h in hs]})")
+    return f
+
+
+@scenario
+def loopback_same_clock(lab):
+    """kernel TCP over one namespace's loopback (127.0.0.1, ::1): the default offsets, then tcp_timestamps=2"""
+    lab.bg("client", [PY, ROLES, "serve", "--listen", "8085:tcp", "--ready", rdy(lab, "lo")], ready=rdy(lab, "lo"))
+    with lab.capture("loopback-same-clock", "client", "lo", "tcp port 8085") as cap:
+        # 1) net.ipv4.tcp_timestamps=1, the default: a random offset per connection
+        for sport, addr in ((41201, "127.0.0.1"), (41211, "::1")):
+            lab.role("client", "connect", "--src", addr, "--sport", sport, "--dst", addr, "--dport", 8085,
+                     "--data", 20, "--align-ms")
+        # 2) net.ipv4.tcp_timestamps=2: no offsets, both ends send the clock as it is
+        lab.run("client", "sysctl", "-qw", "net.ipv4.tcp_timestamps=2")
+        n4 = connect_until_same_clock(lab, cap, "client", "127.0.0.1", "127.0.0.1", 8085, 41202, 2, 4)
+        n6 = connect_until_same_clock(lab, cap, "client", "::1", "::1", 8085, 41212, 2, 4)
+    log(f"loopback-same-clock: with tcp_timestamps=2, {n4} IPv4 and {n6} IPv6 connections")
+
+    def offsets(pkts, hss):
+        """the default part: say what this kernel did with the offsets"""
+        out = {}
+        for h in hss:
+            if h.client[1] not in (41201, 41211) or not h.synacks:
+                continue
+            a = h.synacks[0]
+            if A.tsval(a.opts) != A.tsval(h.syns[0].opts):
+                out[a.frame] = (f"With net.ipv4.tcp_timestamps=1, the default, the two ends of this loopback "
+                                f"connection use different offsets: the SYN's TSval is {A.tsval(h.syns[0].opts)}, "
+                                f"this one {A.tsval(a.opts)}, although one kernel and one clock sent both. This "
+                                "kernel derives the offset from the ports too, each end from its own view of the "
+                                "4-tuple: with the same address at both ends, only the ports differ, and so do the "
+                                "offsets.")
+        return out
+    one = ("Client and server are the same kernel, on the loopback of one namespace, with net.ipv4.tcp_timestamps=1 "
+           "(the default: a random offset added to the clock). A correct stack: its TSecr is the SYN's TSval.")
+    two = ("Client and server are the same kernel, on the loopback, now with net.ipv4.tcp_timestamps=2: no offset, "
+           "both ends send the machine's clock (uptime in milliseconds) as it is. A correct stack: its TSecr is the "
+           "SYN's TSval.")
+    return [Spec("loopback-same-clock", cap.path,
+                 "kernel TCP connections over the loopback of one namespace (127.0.0.1 and ::1), with data: first with "
+                 "the default timestamp offsets, then with net.ipv4.tcp_timestamps=2 (one clock, no offset), where "
+                 "SYN+ACKs carry the SYN's TSval",
+                 [claim("plain", one, sport=41201), claim("plain", one, sport=41211),
+                  claim("plain", two, sports=range(41202, 41206)), claim("plain", two, sports=range(41212, 41216))],
+                 [chk_same_clock((4, 6))], extra=offsets)]
+
+
+@scenario
+def netns_same_clock(lab):
+    """client and server namespaces with net.ipv4.tcp_timestamps=2 (no per-connection offset): one clock"""
+    for ns in ("client", "server"):
+        lab.run(ns, "sysctl", "-qw", "net.ipv4.tcp_timestamps=2")
+    t0 = time.monotonic_ns() // 1_000_000
+    with lab.capture("netns-same-clock", "client", "c-r1", bpf(8081)) as cap:
+        connect_until_same_clock(lab, cap, "client", C4, S4, 8081, 41221)
+        connect_until_same_clock(lab, cap, "client", C6, S6, 8081, 41231)
+    t1 = time.monotonic_ns() // 1_000_000
+
+    def uptime(pkts, hss):
+        # no offset: every TSval is the machine's CLOCK_MONOTONIC in milliseconds
+        for h in hss:
+            for p in h.syns + h.synacks:
+                v = A.tsval(p.opts)
+                if v is None or not (t0 & 0xFFFFFFFF) <= v <= (t1 & 0xFFFFFFFF):
+                    return f"frame {p.frame}: TSval {v} is not the uptime in ms ({t0}..{t1}): an offset is in use"
+    why = ("Client and server are two namespaces of one machine, both with net.ipv4.tcp_timestamps=2: timestamps "
+           "without the random per-connection offset, so both TSvals are the machine's uptime in milliseconds. "
+           "A correct stack: its TSecr is the SYN's TSval.")
+    return [Spec("netns-same-clock", cap.path,
+                 "client and server namespaces of one machine with net.ipv4.tcp_timestamps=2 (no random offsets): "
+                 "both TSvals read the same clock, so some SYN+ACKs carry the SYN's TSval",
+                 [claim("plain", why, sports=range(41221, 41226)), claim("plain", why, sports=range(41231, 41236))],
+                 [chk_same_clock((4, 6)), uptime])]
+
+
 # ---------------------------------------------------------------- guide summary
 def update_guide(out_dir, start, full):
     guide = os.path.join(REPO, "test_captures", "GUIDE.md")
