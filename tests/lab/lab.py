@@ -1128,6 +1128,111 @@ def syncookies(lab):
                          "default 1 a secret offset is added on the wire.)")])]
 
 
+TFO_K1 = "00112233-44556677-8899aabb-ccddeeff"
+TFO_K2 = "f0e1d2c3-b4a59687-78695a4b-3c2d1e0f"
+
+
+@scenario
+def tfo(lab):
+    """TCP Fast Open: cookie request, data in the SYN, a stale cookie, the experimental form, the echo box"""
+    for ns in ("client", "server"):
+        lab.run(ns, "sysctl", "-qw", "net.ipv4.tcp_fastopen=3")
+    lab.run("server", "sysctl", "-qw", f"net.ipv4.tcp_fastopen_key={TFO_K1}")
+    lab.bg("server", [PY, ROLES, "serve", "--listen", "8086:tfo", "--ready", rdy(lab, "tfo")], ready=rdy(lab, "tfo"))
+    start_echo_proxy(lab, [f"{H4}:8222"])
+    tfo_conn = lambda sport, dst, *x: lab.role("client", "connect", "--fastopen", "--src", C6 if ":" in dst else C4,
+                                               "--sport", sport, "--dst", dst, "--data", 40, *x, check=False)
+    with lab.capture("tfo", "client", "c-r1", bpf(8086, 8222)) as cap:
+        # the echo box (the host's address: the client's cookie cache is per destination address)
+        tfo_conn(41301, H4, "--dport", 8222, "--timeout", 1, "--linger0")
+        for sport, opt in ((41302, "tfo-req"), (41303, "tfo-exp-req"), (41304, "tfo-cookie"),
+                           (41305, "tfo-exp-cookie")):
+            lab.craft("--src", C4, "--dst", H4, "--dport", 8222, "--sport", sport, "--opt", opt, "--no-ts",
+                      "--wait", 0.3)
+        # a Linux TFO server
+        tfo_conn(41311, S4, "--dport", 8086)
+        tfo_conn(41312, S4, "--dport", 8086)
+        lab.run("server", "sysctl", "-qw", f"net.ipv4.tcp_fastopen_key={TFO_K2}")
+        tfo_conn(41313, S4, "--dport", 8086)
+        lab.craft("--src", C4, "--dst", S4, "--dport", 8086, "--sport", 41314, "--opt", "tfo-exp-req", "--wait", 0.3)
+        tfo_conn(41321, S6, "--dport", 8086)
+        tfo_conn(41322, S6, "--dport", 8086)
+
+    def check(pkts, hss):
+        h = {x.client[1]: x for x in hss}
+        if set(h) != {41301, 41302, 41303, 41304, 41305, 41311, 41312, 41313, 41314, 41321, 41322}:
+            return f"handshakes {sorted(h)}"
+        for sp in (41301, 41302, 41303):
+            a = h[sp].synacks[0]
+            if not any(A.is_tfo_request(k, o) for k, o in A.parse_opts(h[sp].syns[0].opts)) or \
+                    A.tfo_opt(a.opts) != A.tfo_opt(h[sp].syns[0].opts):
+                return f"{sp}: the cookie request did not come back unchanged"
+        for sp in (41302, 41303, 41304, 41305):
+            if h[sp].synacks[0].opts != h[sp].syns[0].opts or A.ts_opt(h[sp].syns[0].opts):
+                return f"{sp}: the echo box's SYN+ACK is not a copy of a SYN without timestamps"
+        for first, second in ((41311, 41312), (41321, 41322)):
+            s1, a1, s2, a2 = h[first].syns[0], h[first].synacks[0], h[second].syns[0], h[second].synacks[0]
+            if A.tfo_opt(s1.opts) != (34, b"") or s1.tlen:
+                return f"{first}: expected a data-less SYN with an empty kind-34 cookie request"
+            cookie = A.tfo_opt(a1.opts)
+            if not cookie or cookie[0] != 34 or len(cookie[1]) != 8:
+                return f"{first}: expected an 8-byte cookie in the SYN+ACK, got {cookie}"
+            if A.tfo_opt(s2.opts) != cookie or not s2.tlen:
+                return f"{second}: expected the cookie of {first} and data in the SYN"
+            if a2.ack != (s2.seq + 1 + s2.tlen) & 0xFFFFFFFF or A.tfo_opt(a2.opts):
+                return f"{second}: the SYN+ACK does not ack the SYN's data (or carries a cookie)"
+        s3, a3 = h[41313].syns[0], h[41313].synacks[0]
+        if A.tfo_opt(s3.opts) != A.tfo_opt(h[41311].synacks[0].opts) or not s3.tlen:
+            return "41313: expected the old cookie and data in the SYN"
+        if a3.ack != (s3.seq + 1) & 0xFFFFFFFF or not A.tfo_opt(a3.opts) or \
+                A.tfo_opt(a3.opts) == A.tfo_opt(s3.opts):
+            return "41313: expected a SYN+ACK acking seq + 1 only, with a new cookie"
+        e = A.tfo_opt(h[41314].synacks[0].opts)
+        if e is None or e[0] != 254 or len(e[1]) != 8:
+            return f"41314: expected an experimental-form cookie (fe 0c f9 89 + 8 bytes), got {e}"
+    def same_cookie(pkts, hss):
+        h = {x.client[1]: x for x in hss}
+        a3, a4 = h[41313].synacks[0], h[41314].synacks[0]
+        if A.tfo_opt(a3.opts)[1] == A.tfo_opt(a4.opts)[1]:
+            return {a4.frame: f"The cookie is the one of frame {a3.frame}: Linux computes it from its key and the "
+                              "two addresses only, whatever the option's form."}
+        return {}
+    ech = ("The echo box copied the SYN's options: the cookie request, an empty TFO option, came back unchanged. A "
+           "server answers a request with a cookie of its own or leaves the option out; it never returns the empty "
+           "request: evidence of an echo.")
+    return [Spec("tfo", cap.path,
+                 "TCP Fast Open (net.ipv4.tcp_fastopen=3): a Linux TFO listener gives a cookie, takes data in the SYN, "
+                 "refuses a stale cookie after a key change, answers the experimental form; the echo box returns "
+                 "cookie requests and cookies",
+                 [claim("option-echo", ech + " (A real Linux TFO client's SYN, so its timestamps were copied "
+                        "too: a second proof.)", sport=41301),
+                  claim("option-echo", ech + " This SYN has no timestamps: the request alone proves the copy.",
+                        sport=41302),
+                  claim("option-echo", ech + " Here in the experimental form (kind 254, ExID f989), without "
+                        "timestamps.", sport=41303),
+                  claim("plain", "The echo box copied this SYN too, cookie and all, yet nothing here proves it: a Linux "
+                        "server legitimately returns the SYN's own cookie (when it accepts the cookie but cannot create "
+                        "the connection, it acks the sequence number only and repeats the cookie). A returned cookie is "
+                        "no evidence, so this echo is invisible.", sport=41304),
+                  claim("plain", "The same with the experimental form: kind 254 with ExID f989 is TCP Fast Open, not an "
+                        "unknown experimental option, and a returned cookie is no evidence: invisible echo.",
+                        sport=41305),
+                  claim("plain", "The client asks for a cookie (empty TFO option); the Linux server answers with a "
+                        "cookie of its own, 8 bytes, which the client keeps for this server.", sport=41311),
+                  claim("plain", "The client sent its cookie and 40 bytes of data in the SYN; the server checked the "
+                        "cookie and took the data: the SYN+ACK acks them all. A pairing that wants ack = SYN seq + 1 "
+                        "would call this SYN unanswered.", sport=41312),
+                  claim("plain", "The server's key changed (net.ipv4.tcp_fastopen_key) since it gave the client's "
+                        "cookie: the cookie no longer checks out, the data is refused (ack = seq + 1 only) and the "
+                        "SYN+ACK brings a new cookie.", sport=41313),
+                  claim("plain", "A crafted SYN with the experimental cookie request (fe 04 f9 89): Linux answers in the "
+                        "same form, kind 254, ExID f989, with an 8-byte cookie. TFO, not an unknown option.",
+                        sport=41314),
+                  claim("plain", "IPv6: the client asks for a cookie and gets one.", sport=41321),
+                  claim("plain", "IPv6: the cookie and 40 bytes of data in the SYN, all acked.", sport=41322)],
+                 [check], crafted=True, extra=same_cookie)]
+
+
 # ---------------------------------------------------------------- guide summary
 def update_guide(out_dir, start, full):
     guide = os.path.join(REPO, "test_captures", "GUIDE.md")
