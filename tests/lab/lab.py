@@ -1233,6 +1233,138 @@ def tfo(lab):
                  [check], crafted=True, extra=same_cookie)]
 
 
+@scenario
+def synproxy(lab):
+    """netfilter SYNPROXY in the middlebox answers the SYNs for the server (IPv4, IPv6; MPTCP and plain)"""
+    ports = "8080,8081"
+    for tool, mss in (("iptables", 1460), ("ip6tables", 1440)):
+        lab.run("mb", tool, "-t", "raw", "-A", "PREROUTING", "-i", "mb-r2", "-p", "tcp", "--syn", "-m", "multiport",
+                "--dports", ports, "-j", "CT", "--notrack")
+        lab.run("mb", tool, "-A", "FORWARD", "-i", "mb-r2", "-p", "tcp", "-m", "multiport", "--dports", ports,
+                "-m", "conntrack", "--ctstate", "INVALID,UNTRACKED", "-j", "SYNPROXY", "--sack-perm", "--timestamp",
+                "--wscale", "7", "--mss", str(mss))
+        lab.run("mb", tool, "-A", "FORWARD", "-p", "tcp", "-m", "multiport", "--ports", ports, "-m", "conntrack",
+                "--ctstate", "INVALID", "-j", "DROP")
+    lab.run("mb", "sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=0")
+    before = netstat(lab, "server")
+    with lab.capture("synproxy-server", "server", "s-mb", bpf(8080, 8081)) as scap, \
+            lab.capture("synproxy-client", "client", "c-r1", bpf(8080, 8081)) as ccap:
+        for sport, src, dst, dport, mp in ((41401, C4, S4, 8080, True), (41402, C4, S4, 8081, False),
+                                           (41403, C6, S6, 8080, True), (41404, C6, S6, 8081, False)):
+            lab.role("client", "connect", *(["--mptcp"] if mp else []), "--src", src, "--sport", sport, "--dst", dst,
+                     "--dport", dport, "--data", 100, "--chunks", 3, "--pause", 0.15)
+    r = lab.run("mb", "cat", "/proc/net/stat/synproxy", check=False).stdout
+    log("synproxy: /proc/net/stat/synproxy: " + " | ".join(r.split("\n")[:3]))
+    rejected = netstat(lab, "server")["TcpExt:TSEcrRejected"] - before["TcpExt:TSEcrRejected"]
+    log(f"synproxy: the server rejected {rejected} ACKs for their TSecr (TcpExtTSEcrRejected)")
+
+    def client_notes(pkts, hss):
+        out = {}
+        for h in hss:
+            a = h.synacks[0]
+            d = server_data(pkts, h)
+            cdata = [p for p in pkts if not p.icmp and p.tuple() == h.syns[0].tuple() and p.tlen > 0]
+            for p in pkts:
+                if p.icmp or p.tuple() != a.tuple() or p.frame <= a.frame or p.tlen or p.flags != 0x10:
+                    continue
+                if p.frame > cdata[0].frame:
+                    break
+                if p.ttl == a.ttl:
+                    out[p.frame] = (f"A pure ACK from the box (TTL {p.ttl}, as its SYN+ACK): SYNPROXY's window "
+                                    "update to the client, sent once the server has answered the box's own SYN. "
+                                    "Pure ACKs do not count for the hop comparison.")
+                elif p.ttl == d[0].ttl:
+                    out[p.frame] = (f"A pure ACK from the server itself (TTL {p.ttl}): "
+                                    + ("it rejected the ACK the box sent it (a TSecr it never sent, counter "
+                                       "TcpExtTSEcrRejected) and answers with a bare ACK; the client's first data "
+                                       "completes the server's handshake instead." if rejected else
+                                       "its answer to the ACK the box sent it."))
+            out[d[0].frame] = (f"The server's own data: TTL {d[0].ttl}, one less than the SYN+ACK's {a.ttl}: these "
+                               f"segments come from one hop further than the SYN+ACK of frame {a.frame} did. The "
+                               f"SYN+ACK came from a box nearer than the server (the plugin: middlebox.hop_mismatch "
+                               f"and middlebox.syn_proxy on that SYN+ACK); its options are the box's, not the server's.")
+        return out
+
+    def server_notes(pkts, hss):
+        out = {}
+        for h in hss:
+            s_, a = h.syns[0], h.synacks[0]
+            for p in pkts:
+                if p.icmp or p.frame <= a.frame or p.tlen:
+                    continue
+                if p.tuple() == s_.tuple() and p.flags == 0x10 and p.ttl == s_.ttl:
+                    ok = A.tsecr(p.opts) == A.tsval(a.opts)
+                    out[p.frame] = ("The box's ACK, completing its own handshake with the server"
+                                    + ("." if ok else f": its TSecr ({A.tsecr(p.opts)}) should be the server's "
+                                       f"TSval ({A.tsval(a.opts)}), but it is that plus SYNPROXY's timestamp offset "
+                                       "(the server's TSval minus the box's), which the box adds to the client's "
+                                       "segments. The server (Linux 6.x checks the TSecr of the handshake's ACK) "
+                                       "rejects it and answers with a bare ACK (the next frame)."))
+                    break
+            cd = [p for p in pkts if p.tuple() == s_.tuple() and p.tlen > 0]
+            if cd:
+                out[cd[0].frame] = (f"The client's first data, forwarded by the box: TTL {cd[0].ttl}, 3 routers away; "
+                                    f"the SYN of frame {s_.frame} had TTL {s_.ttl}: the box made it.")
+        return out
+
+    def server_data(pkts, h):
+        return [p for p in pkts if not p.icmp and p.sport is not None and p.tuple() == h.synacks[0].tuple()
+                and p.tlen > 0][:8]
+
+    def client_check(pkts, hss):
+        for h in hss:
+            a = h.synacks[0]
+            d = server_data(pkts, h)
+            if len(d) < 3:
+                return f"{h.label()}: {len(d)} data segments from the server, expected at least 3"
+            if {p.ttl for p in d} != {a.ttl - 1}:
+                return (f"{h.label()}: SYN+ACK TTL {a.ttl}, the server's data TTLs {sorted({p.ttl for p in d})}: "
+                        "expected the data exactly one hop (middlebox -> server) further")
+            if (A.tsval(a.opts) or 0) & 0x3F != cookie_ts_bits(h.syns[0].opts):
+                return f"{h.label()}: the SYN+ACK's TSval does not carry SYNPROXY's option bits"
+
+    def server_check(pkts, hss):
+        cl = A.pair(A.read(ccap.path))
+        for h in hss:
+            s, a = h.syns[0], h.synacks[0]
+            if A.has_kind(s.opts, 30):
+                return f"{h.label()}: the SYN the server got carries MPTCP: it was not the proxy's"
+            c = [x for x in cl if x.client == h.client]
+            if not c or c[0].syns[0].seq != s.seq:
+                return f"{h.label()}: the proxy's SYN does not keep the client's sequence number"
+            if c[0].synacks[0].seq == a.seq:
+                return f"{h.label()}: the client got the server's own SYN+ACK (same ISN): no proxy in between"
+            cdata = [p for p in pkts if p.tuple() == s.tuple() and p.tlen > 0]
+            if not cdata or s.ttl != cdata[0].ttl + 3:
+                return (f"{h.label()}: the SYN's TTL {s.ttl} and the client's data TTL "
+                        f"{cdata[0].ttl if cdata else None}: expected the SYN 3 hops nearer (made by the box)")
+    cwhy = ("This SYN+ACK is SYNPROXY's, sent by the middlebox (iptables -j SYNPROXY): its TTL is one more than that "
+            "of the server's data segments that follow (one hop nearer: the box, not the server), its sequence number "
+            "is a SYN cookie and its TSval carries the cookie's option bits. The server never saw the client's SYN; "
+            "the box opens its own connection to the server once the client's third ACK proves the cookie.")
+    mp = (" The box knows no MPTCP, so no MP_CAPABLE came back: mptcp-absent, but it is the box that did not "
+          "return it; whether the server supports MPTCP is unknown (it does: see synproxy-server.pcapng).")
+    pl = " An ordinary answer for ordinary options: plain."
+    swhy = ("Seen at the server: the SYN this answers was sent by the middlebox's SYNPROXY, not forwarded from the "
+            "client: its TTL is that of a packet made next door (the client's own data arrives 3 hops further), and "
+            "its options were rebuilt from the cookie (MSS, SACK permitted, timestamps, window scale: nothing else).")
+    return [Spec("synproxy-client", ccap.path,
+                 "netfilter SYNPROXY in the middlebox answers the SYNs to the server's ports 8080 (MPTCP) and 8081 "
+                 "(TCP), IPv4 and IPv6: what the client sees",
+                 [claim("mptcp-absent", cwhy + mp, sport=41401), claim("plain", cwhy + pl, sport=41402),
+                  claim("mptcp-absent", cwhy + mp, sport=41403), claim("plain", cwhy + pl, sport=41404)],
+                 [client_check], extra=client_notes),
+            Spec("synproxy-server", scap.path,
+                 "the same connections as synproxy-client, seen at the server: the box's SYNs, the server's SYN+ACKs",
+                 [claim("plain", swhy + " The client's SYN offered MP_CAPABLE; this one does not, so the MPTCP listener "
+                        "answers plain TCP.", sport=41401),
+                  claim("plain", swhy, sport=41402),
+                  claim("plain", swhy + " The client's SYN offered MP_CAPABLE; this one does not, so the MPTCP listener "
+                        "answers plain TCP.", sport=41403),
+                  claim("plain", swhy, sport=41404)],
+                 [server_check], side="server", extra=server_notes)]
+
+
 # ---------------------------------------------------------------- guide summary
 def update_guide(out_dir, start, full):
     guide = os.path.join(REPO, "test_captures", "GUIDE.md")
