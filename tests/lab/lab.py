@@ -1365,6 +1365,77 @@ def synproxy(lab):
                  [server_check], side="server", extra=server_notes)]
 
 
+@scenario
+def icmp_only(lab):
+    """SYNs answered only by ICMP errors (TTL expiry, REJECT admin-prohibited) beside one silently dropped"""
+    for tool, rej in (("iptables", "icmp-admin-prohibited"), ("ip6tables", "icmp6-adm-prohibited")):
+        lab.run("mb", tool, "-A", "FORWARD", "-p", "tcp", "--dport", "8084", "-j", "REJECT", "--reject-with", rej)
+        lab.run("mb", tool, "-A", "FORWARD", "-p", "tcp", "--dport", "8083", "-j", "DROP")
+    errs = {}
+    with lab.capture("icmp-only", "client", "c-r1", bpf(8081, 8083, 8084, icmp=True)) as cap:
+        lab.craft("--src", C4, "--dst", S4, "--dport", 8081, "--sport", 41501, "--opt", "none", "--ttl", 1,
+                  "--copies", 2, "--gap", 0.5, "--wait", 0.3)
+        lab.craft("--src", C4, "--dst", S4, "--dport", 8081, "--sport", 41502, "--opt", "none", "--ttl", 2, "--wait", 0.3)
+        lab.craft("--src", C6, "--dst", S6, "--dport", 8081, "--sport", 41503, "--opt", "none", "--ttl", 1, "--wait", 0.3)
+        for sport, src, dst, extra in ((41504, C4, S4, ["--dport", 8084]), (41505, C6, S6, ["--dport", 8084]),
+                                       (41506, C4, S4, ["--dport", 8081, "--ttl", 2]),
+                                       (41507, C4, S4, ["--dport", 8083])):
+            r = lab.role("client", "connect", "--src", src, "--sport", sport, "--dst", dst, *extra, "--timeout", 1.5,
+                         check=False)
+            m = re.search(r"\((\d+), '([^']*)'\)", r.stderr)
+            errs[sport] = (f"{errno.errorcode.get(int(m.group(1)), m.group(1))}, {m.group(2)}" if m
+                           else r.stderr.strip().split(": ", 1)[-1] or "connected")
+            log(f"icmp-only: {sport}: connect(): {errs[sport]}")
+    # (sport: ICMP source, type, code, SYN copies); None: any number of copies, each quoted once
+    want = {41501: ({R1_4}, 11, None, 2), 41502: ({R2_4}, 11, None, 1), 41503: ({R1_6}, 3, None, 1),
+            41504: ({MB4}, 3, 13, 1), 41505: ({MB6}, 1, 1, None), 41506: ({R2_4}, 11, None, 1)}
+
+    def check(pkts, hss):
+        h = {x.client[1]: x for x in hss}
+        for sp, (frm, typ, code, n) in want.items():
+            x = h.get(sp)
+            if not x or (n is not None and len(x.syns) != n) or len(x.icmps) != len(x.syns):
+                return f"{sp}: expected {n or 'N'} SYN copies and as many ICMP errors quoting them"
+            for e in x.icmps:
+                if e.outer_src not in frm or e.icmp_type != typ or (code is not None and e.icmp_code != code):
+                    return f"{sp}: ICMP {e.icmp_type}/{e.icmp_code} from {e.outer_src}, expected {typ}/{code} from {frm}"
+        if len(h[41507].syns) < 2 or h[41507].icmps:
+            return "41507: expected a SYN retransmitted without any answer or ICMP error"
+    def kernel(pkts, hss):
+        """what the client's kernel did with the error (a real connect(), not scapy)"""
+        out = {}
+        for h in hss:
+            sp = h.client[1]
+            if sp not in errs or sp == 41507:
+                continue
+            if len(h.syns) == 1:
+                out[h.syns[0].frame] = (f"This SYN is a real connect(): Linux aborts a connection in SYN_SENT at the "
+                                        f"first ICMP error, so there is no retransmission (connect() failed: {errs[sp]}).")
+            else:
+                out[h.syns[-1].frame] = (f"This SYN is a real connect(), and the kernel sent it again although the ICMP "
+                                         f"error of frame {h.icmps[0].frame} had come: the error arrived while "
+                                         f"connect() still held the socket, and Linux then only notes a soft error. "
+                                         f"The next error ended it (connect() failed: {errs[sp]}).")
+        return out
+    te = "Its TTL ran out on the way: no SYN+ACK, no RST, only the ICMP time exceeded of {}: verdict icmp-error."
+    rj = ("The middlebox rejects it (iptables REJECT --reject-with {}): no SYN+ACK, no RST, an ICMP{} "
+          "administratively prohibited error quoting it: verdict icmp-error.")
+    return [Spec("icmp-only", cap.path,
+                 "SYNs answered only by ICMP errors: TTL 1 and 2 expiring at router1 and router2 (crafted, and a kernel "
+                 "connect with IP_TTL 2), a middlebox REJECT with admin-prohibited (IPv4, IPv6); and one SYN silently "
+                 "dropped",
+                 [claim("icmp-error", te.format("router1") + " A crafted SYN (TTL 1) sent twice with the same sequence "
+                        "number: both copies get the verdict, linked to the first ICMP error.", sport=41501),
+                  claim("icmp-error", te.format("router2") + " (a crafted SYN with TTL 2)", sport=41502),
+                  claim("icmp-error", te.format("router1") + " (IPv6, hop limit 1)", sport=41503),
+                  claim("icmp-error", rj.format("icmp-admin-prohibited", ""), sport=41504),
+                  claim("icmp-error", rj.format("icmp6-adm-prohibited", "v6"), sport=41505),
+                  claim("icmp-error", te.format("router2") + " (a real connect() with IP_TTL 2)", sport=41506),
+                  claim("no-answer", "Dropped silently by the middlebox (iptables DROP): no SYN+ACK, no RST and no ICMP "
+                        "error; the kernel retransmits, then gives up: verdict no-answer.", sport=41507)],
+                 [check], crafted=True, extra=kernel)]
+
+
 # ---------------------------------------------------------------- guide summary
 def update_guide(out_dir, start, full):
     guide = os.path.join(REPO, "test_captures", "GUIDE.md")
