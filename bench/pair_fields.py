@@ -62,10 +62,14 @@ def join(opts, b):
     return None
 
 
-def tsval(b, opts):
+def ts(b, opts):
+    """(TSval, TSecr, option bytes) of the first TS option, or None."""
     for k, off, ln in opts:
         if k == 8:
-            return int.from_bytes(b[off + 2:off + 6], "big") if ln == 10 else None
+            if ln != 10:
+                return None
+            return int.from_bytes(b[off + 2:off + 6], "big"), int.from_bytes(b[off + 6:off + 10], "big"), \
+                bytes(b[off:off + ln])
     return None
 
 
@@ -89,8 +93,9 @@ def classify(syn_b, syn_decl, sa_b, sa_decl, simultaneous):
     mpc_echo = a_mpc[0] and s_mpc[0] and (not a_mpc[1] or (s_mpc[1] and a_mpc[2] == s_mpc[2]))
     sj, aj = join(so, syn_b), join(ao, sa_b)
     join_echo = sj is not None and aj is not None and bytes(sa_b[aj[0]:aj[0] + aj[1]]) in syn_set
-    t1, t2 = tsval(syn_b, so), tsval(sa_b, ao)
-    ts_echo = t1 is not None and t2 is not None and t1 != 0 and t1 == t2
+    # A copied TS option, where a correct one would differ (TSecr = the SYN's TSval).
+    t1, t2 = ts(syn_b, so), ts(sa_b, ao)
+    ts_echo = t1 is not None and t2 is not None and t1[1] != t1[0] and t1[2] == t2[2]
     evidence = evidence or ts_echo
     all_opts = evidence and len(ao) > 0 and sa_decl == syn_decl and len(sa_b) == sa_decl and \
         len(syn_b) == syn_decl and bytes(sa_b[:sa_decl]) == bytes(syn_b[:syn_decl])

@@ -6,7 +6,7 @@
 // most 64 bytes each, index included: a 58-byte entry that leaves the SYN's
 // frame and TTL to its Handshake record, plus 4.6-5.5 bytes of index; see
 // PendingTable.h); results grow with the capture like Wireshark's own frame
-// data: 12 bytes per SYN/SYN+ACK/RST frame, 28 per handshake, and one Pair
+// data: 12 bytes per SYN/SYN+ACK/RST frame, 32 per handshake, and one Pair
 // (both option blocks and the evidence) per answered handshake.
 #pragma once
 
@@ -35,6 +35,9 @@ struct Pair {
     uint8_t syn_captured = 0, syn_declared = 0;
     uint8_t synack_captured = 0, synack_declared = 0;
     bool has_syn = false;
+    // Bytes of the SYN's data (TCP Fast Open) the SYN+ACK acknowledges: 0
+    // when the server took only the SYN.
+    uint16_t data_acked = 0;
 
     OptionBlock syn_block() const { return OptionBlock::parse(syn_options, syn_captured, syn_declared); }
     OptionBlock synack_block() const {
@@ -42,10 +45,19 @@ struct Pair {
     }
 };
 
+// Initial TTL a stack most likely used (32, 64, 128 or 255) minus the TTL seen.
+uint8_t estimated_hops(uint8_t ttl);
+
 enum HandshakeFlags : uint8_t {
     kEvictedBefore = 0x01,  // no-syn while pending SYNs had been dropped: its SYN may be one
     kAckMismatch = 0x02,    // a SYN was pending on the tuple but the ack did not match it
+    kServerAtAnswerTtl = 0x04,  // a sampled server data segment had the SYN+ACK's TTL
 };
+
+// How many of the server's data segments are sampled for its distance.
+constexpr uint8_t kServerSamples = 8;
+// How many must agree, none at the SYN+ACK's TTL, for a hop mismatch.
+constexpr uint8_t kServerSamplesForMismatch = 2;
 
 // What its Pair's evidence says, kept on the handshake so that counting a
 // scan's handshakes reads 28 bytes each, not their pairs.
@@ -65,20 +77,39 @@ struct Handshake {
     uint32_t pair = kNone;         // index into pairs(), for SYN+ACK answers
     uint16_t syn_copies = 0;
     uint16_t answer_copies = 0;
+    uint16_t syn_data = 0;  // payload of the SYN (TCP Fast Open), the largest of its copies
     Verdict verdict = Verdict::NoAnswer;
     Role answer_role = Role::Syn;  // Role::Syn while unanswered
     uint8_t syn_ttl = 0;
     uint8_t answer_ttl = 0;
-    uint8_t server_ttl = 0;  // TTL of the server's first later segment; 0: none seen
+    // The server's distance, from its own data segments after the SYN+ACK
+    // (a SYN proxy's ACKs carry none): the TTL most of the first
+    // kServerSamples agree on (majority vote), and how many were seen.
+    uint8_t server_ttl = 0;  // 0: no data segment seen
+    uint8_t server_samples = 0;
+    uint8_t server_votes = 0;  // the majority vote's counter
     uint8_t flags = 0;
     uint8_t evidence = 0;  // EvidenceBits of its pair (0 without one)
 
     // answer_frame may be 0 on an answered handshake whose answer frame a
     // read filter dropped (tshark -2 -R): ask the role.
     bool answered() const { return answer_role != Role::Syn; }
-    // The SYN+ACK came from a different distance than the server's later segments.
-    bool hop_mismatch() const { return server_ttl != 0 && answer_role == Role::SynAck && server_ttl != answer_ttl; }
+    // The SYN+ACK came from another distance than the server's data: at
+    // least two of its data segments, and none at the SYN+ACK's TTL (so a
+    // path whose TTL changes once during the connection is no mismatch).
+    bool hop_mismatch() const {
+        return answer_role == Role::SynAck && server_samples >= kServerSamplesForMismatch &&
+               !(flags & kServerAtAnswerTtl);
+    }
+    // ... and from nearer than the server: a box on the way (a SYN proxy)
+    // answered for it, so the SYN+ACK's options are the box's.
+    bool syn_proxy() const { return hop_mismatch() && estimated_hops(answer_ttl) < estimated_hops(server_ttl); }
+    // Whether `ack` acknowledges a SYN of sequence number `seq`: the SYN
+    // alone, or with some or all of its data (RFC 7413: a server that
+    // accepts a TFO SYN's data acknowledges it in the SYN+ACK).
+    bool acknowledges(uint32_t seq, uint32_t ack) const { return ack - (seq + 1) <= syn_data; }
 };
+static_assert(sizeof(Handshake) == 32, "a handshake record is 32 bytes");
 
 enum RecordFlags : uint8_t {
     kRetransmission = 0x01,  // a later copy of a SYN or SYN+ACK already seen
@@ -114,9 +145,6 @@ struct Quote {
     bool changed() const;
 };
 
-// Initial TTL a stack most likely used (32, 64, 128 or 255) minus the TTL seen.
-uint8_t estimated_hops(uint8_t ttl);
-
 class Correlator {
 public:
     explicit Correlator(size_t max_pending);
@@ -138,6 +166,8 @@ public:
     const Quote* observe_quote(uint32_t frame, const Segment& quoted, bool options_visible);
     const Quote* lookup_quote(uint32_t frame) const;
     size_t quote_count() const { return quotes_.size(); }
+    // The ICMP errors that quote a handshake's SYN, in frame order.
+    std::vector<uint32_t> quote_frames(uint32_t handshake) const;
 
     const Handshake& handshake(uint32_t i) const { return handshakes_[i]; }
     size_t handshake_count() const { return handshakes_.size(); }
@@ -174,6 +204,12 @@ private:
     ChunkedVector<Handshake, 12> handshakes_;  // 112 KiB chunks
     ChunkedVector<Pair, 10> pairs_;            // 192 KiB chunks
     std::vector<Quote> quotes_;  // in frame order
+    // quotes_ indices sorted by handshake (then frame), built when asked
+    // after quotes_ changed: a SYN lists its errors without a per-handshake
+    // list in every record.
+    mutable std::vector<uint32_t> quotes_by_handshake_;
+    mutable uint64_t indexed_version_ = 0;
+    uint64_t quotes_version_ = 0;
     uint32_t last_frame_ = 0;
     uint64_t out_of_order_ = 0;
     uint64_t renumbered_ = 0;

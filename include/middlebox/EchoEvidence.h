@@ -4,7 +4,9 @@
 // The comparison is byte for byte: an echoing box copies; a genuine stack
 // writes its own MSS, its own timestamp, its own MPTCP key. Options that two
 // honest stacks may send with equal bytes (MSS 1460 on both sides, SACK
-// permitted, window scale 7) never count as evidence on their own.
+// permitted, window scale 7, a TFO cookie) never count as evidence on their
+// own, and neither does anything two stacks that share a clock produce (a
+// TSval equal to the SYN's, with a TSecr that acknowledges it).
 #pragma once
 
 #include <cstdint>
@@ -29,9 +31,18 @@ struct EchoEvidence {
     bool mpc_echo = false;      // the SYN+ACK's MP_CAPABLE holds no key of the server's own
     bool join_echo = false;     // the SYN's MP_JOIN returned byte for byte
     bool unknown_echo = false;  // an unknown/experimental option returned byte for byte
-    bool tsval_echo = false;    // SYN+ACK TSval == SYN TSval (a server stamps its own clock)
+    // The SYN's TS option returned byte for byte where a correct stack's
+    // would differ: its TSecr is the SYN's TSecr, not the SYN's TSval.
+    bool ts_echo = false;
+    bool tfo_request_echo = false;  // the SYN's TFO cookie request returned unchanged
     bool all_options = false;   // the whole block is the SYN's, and it holds evidence
     bool unsolicited_mpc = false;  // MP_CAPABLE on a SYN+ACK to a SYN that offered none
+
+    // A weak sign, never evidence: the SYN+ACK's TSval is the SYN's, but not
+    // as a copy (its TSecr acknowledges the SYN's TSval). Two stacks reading
+    // one clock do that (loopback, namespaces of one host, no per-connection
+    // offsets), and so does a TS-aware proxy.
+    bool tsval_equal = false;
 
     // Could not compare: one of the blocks is truncated or malformed.
     bool unreadable = false;
@@ -40,7 +51,9 @@ struct EchoEvidence {
     uint8_t echoed_kinds[kMaxOptionBytes / 2] = {};
     uint8_t echoed_count = 0;
 
-    bool any_echo() const { return mpc_echo || join_echo || unknown_echo || tsval_echo || all_options; }
+    bool any_echo() const {
+        return mpc_echo || join_echo || unknown_echo || ts_echo || tfo_request_echo || all_options;
+    }
 };
 
 // Compares the options of a SYN+ACK with those of the SYN it answers.

@@ -45,7 +45,7 @@ namespace middlebox {
 enum PendingState : uint8_t {
     kAnswered = 0x01,      // a SYN+ACK or RST answered it
     kSimultaneous = 0x02,  // a SYN crossed it in the other direction
-    kServerSeen = 0x04,    // a later server segment was seen (hop distance known)
+    kServerSeen = 0x04,    // the server's data segments were sampled (Handshake::kServerSamples)
 };
 
 // Packed to 2-byte alignment so that an entry is 58 bytes, not 64: never take

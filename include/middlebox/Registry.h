@@ -29,7 +29,8 @@ struct ServerSummary {
     bool echoed_keyless = false;        // a keyless (v1 SYN form) MP_CAPABLE returned
     std::bitset<256> echoed_kinds;      // option kinds copied byte for byte (evidence)
     uint8_t min_hops = 0xff, max_hops = 0;  // estimated hops of its SYN+ACKs
-    uint32_t hop_mismatches = 0;        // SYN+ACK TTL differs from the server's later segments
+    uint32_t hop_mismatches = 0;        // SYN+ACKs from another distance than the server's data
+    uint32_t syn_proxies = 0;           // ... from nearer: a box answered for the server (SYN proxy)
     uint32_t first_evidence_frame = 0;  // first SYN+ACK proving an echo; 0: none
     uint32_t first_synack_frame = 0;
     std::vector<uint32_t> handshake_indices;  // in first-frame order
@@ -62,6 +63,10 @@ struct StudyCounts {
 // The counts at the end of a file, and what the report could not see.
 struct Totals : StudyCounts {
     uint64_t evictions = 0;                    // pending SYNs dropped at the cap
+    // SYN+ACKs a box nearer than the server sent (Handshake::syn_proxy()):
+    // what they carry is the box's. Not in StudyCounts: a one-pass running
+    // count cannot know it when the SYN+ACK comes, only after the data.
+    uint32_t syn_proxies = 0;
     uint32_t hidden_frames = 0;  // handshake frames the listener never saw (filtered out)
     // Handshake frames a read filter dropped after the analysis paired them
     // (tshark -2 -R): they count for the verdicts, links to them are omitted.

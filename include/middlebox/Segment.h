@@ -60,6 +60,9 @@ struct Segment {
     uint32_t ack = 0;
     uint16_t flags = 0;
     uint8_t ttl = 0;  // IPv4 TTL or IPv6 hop limit
+    // TCP payload bytes, from the IP header's length (0 when unknown): data
+    // on a SYN (TCP Fast Open), and which server segments carry data.
+    uint16_t payload = 0;
     // Raw option block: `options_captured` bytes available of `options_declared`.
     const uint8_t* options = nullptr;
     uint8_t options_captured = 0;

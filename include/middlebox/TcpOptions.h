@@ -76,6 +76,10 @@ public:
     const TcpOption* find(uint8_t kind) const;
     // First MPTCP option (kind 30) with this subtype, or nullptr.
     const TcpOption* find_mptcp(uint8_t subtype) const;
+    // The option of this block that stands for `o` of `from`: the same kind,
+    // and for MPTCP the same subtype, for an experiment (253, 254) the same
+    // ExID. nullptr when there is none.
+    const TcpOption* counterpart(const OptionBlock& from, const TcpOption& o) const;
     // True when `other` holds an option with exactly the same bytes as `o` of this block.
     bool has_identical(const OptionBlock& other, const TcpOption& o) const;
     // True when both blocks declare the same length and every byte matches.
@@ -99,13 +103,23 @@ private:
 };
 
 // Short name used in reports and the diff notation: "MSS", "WS", "SACK_PERM",
-// "TS", "MP_CAPABLE", "MP_JOIN", "KIND222".
+// "TS", "MP_CAPABLE", "MP_JOIN", "TFO", "TFO_EXP" (kind 254, ExID 0xF989),
+// "KIND222".
 std::string option_name(uint8_t kind, const uint8_t* option = nullptr, size_t length = 0);
 
 // True for kinds a genuine server may legitimately return with the very bytes
 // the client sent (equal MSS, same window scale, SACK permitted, ...). Copies
 // of any other kind are evidence of an echo.
 bool may_match_legitimately(uint8_t kind);
+
+// The 16-bit experiment ID of a kind 253/254 option (RFC 6994), or 0 when
+// the option is of another kind or too short to hold one.
+uint16_t experiment_id(const uint8_t* option, size_t length);
+
+// True for an option that is none of those a server may return alike
+// (may_match_legitimately), nor TS, MPTCP or the experimental TFO form: an
+// unknown or experimental kind (222, 253, 254, MD5 19, TCP-AO 29, ...).
+bool is_unknown_option(const uint8_t* option, size_t length);
 
 const char* status_name(OptionBlock::Status s);
 

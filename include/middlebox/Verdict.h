@@ -21,9 +21,10 @@ enum class Verdict : uint8_t {
     NoAnswer,
     Rst,
     Truncated,
+    IcmpError,  // added after the others: the numbers of the older ones never move
 };
 
-constexpr int kVerdictCount = static_cast<int>(Verdict::Truncated) + 1;
+constexpr int kVerdictCount = static_cast<int>(Verdict::IcmpError) + 1;
 
 // "mptcp-echo", ...; "" for None.
 const char* verdict_name(Verdict v);

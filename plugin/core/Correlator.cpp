@@ -59,7 +59,10 @@ void Correlator::unlink_frame(uint32_t frame) {
         records_.pop_back();
         ++filtered_out_;
     }
-    while (!quotes_.empty() && quotes_.back().frame == frame) quotes_.pop_back();
+    while (!quotes_.empty() && quotes_.back().frame == frame) {
+        quotes_.pop_back();
+        ++quotes_version_;
+    }
 }
 
 const FrameRecord* Correlator::observe(const Segment& s) {
@@ -88,6 +91,9 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
             keep_options(*e, s);
             hs.syn_frame = s.frame;
             hs.syn_ttl = s.ttl;
+            // A TFO SYN retransmitted without its data may still be
+            // answered for the data of the first copy.
+            hs.syn_data = std::max(hs.syn_data, s.payload);
         }
         if (hs.syn_copies < 0xffff) ++hs.syn_copies;
         return add_record(s.frame, e->handshake, Role::Syn, kRetransmission);
@@ -100,6 +106,7 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     hs.first_syn_frame = hs.syn_frame = s.frame;
     hs.syn_copies = 1;
     hs.syn_ttl = s.ttl;
+    hs.syn_data = s.payload;
 
     const bool simultaneous = crossed != nullptr && !crossed->has(kAnswered);
     if (simultaneous) {
@@ -122,7 +129,10 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
 const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
     const uint64_t syn_fp = s.tuple.reverse_fingerprint(fp);
     PendingSyn* e = table_.find(syn_fp);
-    const bool matches = e != nullptr && s.ack == e->seq + 1;
+    // ack == seq + 1 answers most SYNs without reading their record; a TFO
+    // SYN's data may be acknowledged too.
+    const bool matches =
+        e != nullptr && (s.ack == e->seq + 1 || handshakes_[e->handshake].acknowledges(e->seq, s.ack));
 
     if (matches && e->has(kAnswered)) {
         Handshake& hs = handshakes_[e->handshake];
@@ -147,6 +157,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
         p.syn_declared = e->options_declared();
         std::memcpy(p.syn_options, e->options, kMaxOptionBytes);
         p.evidence = compare_options(p.syn_block(), synack);  // synack: the same bytes, parsed once
+        p.data_acked = static_cast<uint16_t>(s.ack - (e->seq + 1));
         Handshake& hs = handshakes_[index];
         hs.verdict = classify(p.evidence, e->has(kSimultaneous));
         e->add_state(kAnswered);
@@ -193,10 +204,12 @@ const FrameRecord* Correlator::on_rst(const Segment& s, uint64_t fp) {
         table_.erase(e);
         return nullptr;
     }
-    // A RST answering a SYN acknowledges it (RFC 9293 3.10.7.1 / 793 p.36).
-    if (!(s.flags & kAck) || s.ack != e->seq + 1) return nullptr;
+    // A RST answering a SYN acknowledges it (RFC 9293 3.10.7.1 / 793 p.36),
+    // and a TFO SYN's data with it.
+    if (!(s.flags & kAck)) return nullptr;
     const uint32_t index = e->handshake;
     Handshake& hs = handshakes_[index];
+    if (!hs.acknowledges(e->seq, s.ack)) return nullptr;
     hs.answer_frame = s.frame;
     hs.answer_role = Role::Rst;
     hs.answer_copies = 1;
@@ -207,21 +220,29 @@ const FrameRecord* Correlator::on_rst(const Segment& s, uint64_t fp) {
 }
 
 void Correlator::on_other(const Segment& s, uint64_t fp) {
-    // The first later segment from the server tells its real distance. The
-    // entry is kept (not erased): a server may still retransmit its SYN+ACK
-    // (a rejected third ACK, an ignored RST), and that copy must pair.
+    // The server's data segments tell its real distance: a SYN proxy answers
+    // the SYN and ACKs the client itself, but the data comes from the
+    // server. The entry is kept meanwhile: a server may still retransmit its
+    // SYN+ACK (a rejected third ACK, an ignored RST), and that copy must pair.
     PendingSyn *own, *e;
     find_directions(s, fp, &own, &e);
-    if (e != nullptr) {
-        if (e->has(kAnswered) && !e->has(kServerSeen)) {
+    if (e != nullptr) {  // from the server
+        if (!e->has(kAnswered) || e->has(kServerSeen)) return;
+        if (s.payload > 0) {
             Handshake& hs = handshakes_[e->handshake];
-            if (hs.answer_role == Role::SynAck) hs.server_ttl = s.ttl;
-            e->add_state(kServerSeen);
+            if (hs.answer_role != Role::SynAck || ++hs.server_samples >= kServerSamples) e->add_state(kServerSeen);
+            if (s.ttl == hs.answer_ttl) hs.flags |= kServerAtAnswerTtl;
+            // Majority vote: a few outliers do not move the server's TTL.
+            if (hs.server_votes == 0) hs.server_ttl = s.ttl;
+            hs.server_votes = static_cast<uint8_t>(hs.server_ttl == s.ttl ? hs.server_votes + 1 : hs.server_votes - 1);
         }
+        if (s.flags & kFin) table_.erase(e);  // the server is done sending
         return;
     }
-    // A client FIN on an answered handshake: the connection is over.
-    if ((s.flags & kFin) && own != nullptr && own->has(kAnswered)) table_.erase(own);
+    // A client FIN on an answered handshake: the connection is over, unless
+    // the server's data is still to come (a client that half-closes after
+    // its request) and has not been sampled yet.
+    if ((s.flags & kFin) && own != nullptr && own->has(kAnswered) && own->has(kServerSeen)) table_.erase(own);
 }
 
 const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bool options_visible) {
@@ -239,13 +260,34 @@ const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bo
     if (const PendingSyn* e = table_.find(quoted.tuple.fingerprint());
         e != nullptr && e->seq == quoted.seq && handshakes_[e->handshake].verdict != Verdict::NoSyn) {
         q.handshake = e->handshake;
-        q.syn_frame = handshakes_[e->handshake].syn_frame;
+        Handshake& hs = handshakes_[e->handshake];
+        q.syn_frame = hs.syn_frame;
+        // Answered so far only by errors; a SYN+ACK or RST may still come.
+        if (hs.verdict == Verdict::NoAnswer) hs.verdict = Verdict::IcmpError;
         q.syn_captured = e->options_captured();
         q.syn_declared = e->options_declared();
         std::memcpy(q.syn_options, e->options, kMaxOptionBytes);
     }
     quotes_.push_back(q);
+    ++quotes_version_;
     return &quotes_.back();
+}
+
+std::vector<uint32_t> Correlator::quote_frames(uint32_t handshake) const {
+    if (indexed_version_ != quotes_version_) {
+        quotes_by_handshake_.clear();
+        for (uint32_t i = 0; i < quotes_.size(); ++i)
+            if (quotes_[i].handshake != kNone) quotes_by_handshake_.push_back(i);
+        std::stable_sort(quotes_by_handshake_.begin(), quotes_by_handshake_.end(),
+                         [this](uint32_t a, uint32_t b) { return quotes_[a].handshake < quotes_[b].handshake; });
+        indexed_version_ = quotes_version_;
+    }
+    auto first = std::lower_bound(quotes_by_handshake_.begin(), quotes_by_handshake_.end(), handshake,
+                                  [this](uint32_t q, uint32_t h) { return quotes_[q].handshake < h; });
+    std::vector<uint32_t> frames;
+    for (auto it = first; it != quotes_by_handshake_.end() && quotes_[*it].handshake == handshake; ++it)
+        frames.push_back(quotes_[*it].frame);
+    return frames;
 }
 
 const Quote* Correlator::lookup_quote(uint32_t frame) const {
@@ -258,12 +300,8 @@ bool Quote::stripped() const {
     if (handshake == kNone || !options_visible) return false;
     const OptionBlock syn = syn_block(), quoted = quoted_block();
     if (!syn.ok() || !quoted.ok()) return false;
-    for (size_t i = 0; i < syn.count(); ++i) {
-        const TcpOption& o = syn.at(i);
-        const bool kept = o.kind == kMptcp ? quoted.find_mptcp(mptcp_subtype(syn.data(o), o.length)) != nullptr
-                                           : quoted.find(o.kind) != nullptr;
-        if (!kept) return true;
-    }
+    for (size_t i = 0; i < syn.count(); ++i)
+        if (quoted.counterpart(syn, syn.at(i)) == nullptr) return true;
     return false;
 }
 

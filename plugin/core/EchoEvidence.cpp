@@ -3,16 +3,16 @@
 #include <cstring>
 
 #include "ByteOrder.h"
+#include "middlebox/FastOpen.h"
 
 namespace middlebox {
 
 namespace {
 
-uint32_t tsval(const OptionBlock& b, bool* present) {
+// The TS option (kind 8, length 10), or nullptr.
+const TcpOption* timestamp(const OptionBlock& b) {
     const TcpOption* ts = b.find(kTimestamp);
-    *present = ts != nullptr && ts->length == 10;
-    if (!*present) return 0;
-    return detail::be32(b.data(*ts) + 2);
+    return ts != nullptr && ts->length == 10 ? ts : nullptr;
 }
 
 void note_kind(EchoEvidence& e, uint8_t kind) {
@@ -33,8 +33,8 @@ EchoEvidence compare_options(const OptionBlock& syn, const OptionBlock& synack) 
     e.syn_join = syn_join != nullptr;
     e.synack_join = synack_join != nullptr;
     for (size_t i = 0; i < synack.count() && !e.synack_unknown; ++i) {
-        const uint8_t k = synack.at(i).kind;
-        e.synack_unknown = !may_match_legitimately(k) && k != kTimestamp && k != kMptcp;
+        const TcpOption& o = synack.at(i);
+        e.synack_unknown = is_unknown_option(synack.data(o), o.length);
     }
 
     // Nothing read past a cut or a bad length byte can prove anything, and a
@@ -47,11 +47,18 @@ EchoEvidence compare_options(const OptionBlock& syn, const OptionBlock& synack) 
     for (size_t i = 0; i < synack.count(); ++i) {
         const TcpOption& o = synack.at(i);
         if (!synack.has_identical(syn, o)) continue;
+        const FastOpen tfo = FastOpen::decode(synack.data(o), o.length);
         if (o.kind == kMptcp) {
             note_kind(e, o.kind);
             holds_evidence = true;
         } else if (o.kind == kTimestamp) {
-            // Handled through TSval below; an identical TS option is one case of it.
+            // Handled below: whether an identical TS option is a copy depends on its TSecr.
+        } else if (tfo.present) {
+            if (tfo.request()) {  // a server answers a request with a cookie or not at all
+                e.tfo_request_echo = true;
+                holds_evidence = true;
+                note_kind(e, o.kind);
+            }
         } else if (!may_match_legitimately(o.kind)) {
             e.unknown_echo = true;
             holds_evidence = true;
@@ -73,13 +80,23 @@ EchoEvidence compare_options(const OptionBlock& syn, const OptionBlock& synack) 
     }
     if (syn_join != nullptr && synack_join != nullptr && synack.has_identical(syn, *synack_join)) e.join_echo = true;
 
-    bool syn_ts = false, synack_ts = false;
-    const uint32_t syn_tsval = tsval(syn, &syn_ts);
-    const uint32_t synack_tsval = tsval(synack, &synack_ts);
-    if (syn_ts && synack_ts && syn_tsval != 0 && syn_tsval == synack_tsval) {
-        e.tsval_echo = true;
-        holds_evidence = true;
-        note_kind(e, kTimestamp);
+    // RFC 7323: a SYN+ACK's TSecr echoes the SYN's TSval. A copied option
+    // carries the SYN's TSecr instead (0 from most stacks); only where the
+    // two differ does an identical option prove a copy. An equal TSval alone
+    // is what two stacks on one clock produce in the same millisecond.
+    const TcpOption* syn_ts = timestamp(syn);
+    const TcpOption* synack_ts = timestamp(synack);
+    if (syn_ts != nullptr && synack_ts != nullptr) {
+        const uint32_t syn_tsval = detail::be32(syn.data(*syn_ts) + 2);
+        const uint32_t syn_tsecr = detail::be32(syn.data(*syn_ts) + 6);
+        const uint32_t synack_tsval = detail::be32(synack.data(*synack_ts) + 2);
+        if (syn_tsecr != syn_tsval && synack.has_identical(syn, *synack_ts)) {
+            e.ts_echo = true;
+            holds_evidence = true;
+            note_kind(e, kTimestamp);
+        } else if (synack_tsval == syn_tsval) {
+            e.tsval_equal = true;
+        }
     }
 
     e.all_options = holds_evidence && synack.count() > 0 && synack.same_bytes(syn);
@@ -94,7 +111,7 @@ Verdict classify(const EchoEvidence& e, bool simultaneous_open) {
         return e.mpc_echo ? Verdict::MptcpEcho : Verdict::MptcpGenuine;
     }
     if (e.syn_join) return e.join_echo ? Verdict::MptcpEcho : Verdict::MptcpJoin;
-    if (e.unknown_echo || e.tsval_echo || e.all_options) return Verdict::OptionEcho;
+    if (e.unknown_echo || e.ts_echo || e.tfo_request_echo || e.all_options) return Verdict::OptionEcho;
     return Verdict::Plain;
 }
 

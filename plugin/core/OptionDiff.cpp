@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "ByteOrder.h"
+#include "middlebox/FastOpen.h"
 #include "middlebox/Mptcp.h"
 
 namespace middlebox {
@@ -29,13 +30,6 @@ std::string key_hex(uint64_t k) {
     return buf;
 }
 
-// Same kind, and for MPTCP the same subtype: the option the other side
-// would have written in its place.
-const TcpOption* counterpart(const OptionBlock& b, const OptionBlock& from, const TcpOption& o) {
-    if (o.kind == kMptcp) return b.find_mptcp(mptcp_subtype(from.data(o), o.length));
-    return b.find(o.kind);
-}
-
 }  // namespace
 
 std::string describe_option(const OptionBlock& b, const TcpOption& o) {
@@ -57,6 +51,12 @@ std::string describe_option(const OptionBlock& b, const TcpOption& o) {
             const MpCapable m = MpCapable::decode(p, o.length);
             if (m.present)
                 return name + " v" + std::to_string(m.version) + (m.has_key ? " key " + key_hex(m.key) : " no key");
+            break;
+        }
+        case kFastOpen:
+        case kExperiment2: {
+            const FastOpen f = FastOpen::decode(p, o.length);
+            if (f.present) return name + (f.request() ? " request" : " cookie " + hex(f.cookie, f.cookie_length));
             break;
         }
         default:
@@ -81,7 +81,7 @@ std::string option_diff(const OptionBlock* syn, const OptionBlock& synack) {
         }
         if (synack.has_identical(*syn, o)) {
             add("=" + describe_option(synack, o));
-        } else if (const TcpOption* before = counterpart(*syn, synack, o)) {
+        } else if (const TcpOption* before = syn->counterpart(synack, o)) {
             std::string was = describe_option(*syn, *before);
             std::string now = describe_option(synack, o);
             // "~MSS 1460->1380": keep the name once.
@@ -97,7 +97,7 @@ std::string option_diff(const OptionBlock* syn, const OptionBlock& synack) {
     if (syn != nullptr) {
         for (size_t i = 0; i < syn->count(); ++i) {
             const TcpOption& o = syn->at(i);
-            if (counterpart(synack, *syn, o) == nullptr) add("-" + option_name(o.kind, syn->data(o), o.length));
+            if (synack.counterpart(*syn, o) == nullptr) add("-" + option_name(o.kind, syn->data(o), o.length));
         }
     } else {
         out = "(no SYN) " + out;

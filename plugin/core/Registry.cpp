@@ -211,6 +211,7 @@ enum ItemBits : uint8_t {
     kItemSynAck = 0x01,        // answered by a SYN+ACK
     kItemEvidence = 0x02,      // that SYN+ACK proves an echo (Facts::evidence)
     kItemHopMismatch = 0x04,   // Handshake::hop_mismatch()
+    kItemSynProxy = 0x08,      // Handshake::syn_proxy()
 };
 
 // What a server's row needs of one handshake, gathered in first-seen order
@@ -230,7 +231,7 @@ struct Item {
         const Facts f = facts_of(hs);
         if (!f.synack) return;
         bits = static_cast<uint8_t>(kItemSynAck | (f.evidence ? kItemEvidence : 0) |
-                                    (hs.hop_mismatch() ? kItemHopMismatch : 0));
+                                    (hs.hop_mismatch() ? kItemHopMismatch : 0) | (hs.syn_proxy() ? kItemSynProxy : 0));
         answer_frame = hs.answer_frame;
         hops = estimated_hops(hs.answer_ttl);
     }
@@ -335,6 +336,7 @@ void Registry::visit(const Correlator& c, const std::function<void(const ServerS
         row.min_hops = std::min(row.min_hops, it.hops);
         row.max_hops = std::max(row.max_hops, it.hops);
         if (it.bits & kItemHopMismatch) ++row.hop_mismatches;
+        if (it.bits & kItemSynProxy) ++row.syn_proxies;
         if (!(it.bits & kItemEvidence)) continue;
         if (row.first_evidence_frame == 0 || it.answer_frame < row.first_evidence_frame)
             row.first_evidence_frame = it.answer_frame;
@@ -365,6 +367,7 @@ void Registry::add_row(Totals* t, const ServerSummary& r) {
     if (r.suspect()) ++t->suspect_servers;
     t->handshakes += r.handshakes;
     t->synacks += r.synacks;
+    t->syn_proxies += r.syn_proxies;
     for (int v = 0; v < kVerdictCount; ++v) t->verdicts[v] += r.verdicts[v];
 }
 

@@ -490,6 +490,8 @@ public:
         out << "  Unknown options: of " << plural(t.synacks_with_unknown_option, "SYN+ACK", "SYN+ACKs")
             << " that carried an unknown option kind, " << t.unknown_option_echoed
             << " echoed it byte for byte from the SYN\n";
+        out << "  SYN+ACKs sent by a box nearer than the server (SYN proxy): " << t.syn_proxies
+            << "; their options are the box's, what the server supports is unknown\n";
         out << "  Pending SYNs dropped at the cap: " << t.evictions << '\n';
         out << "  Handshake frames hidden from the report: " << t.hidden_frames << " (handshakes wholly hidden: "
             << t.hidden_handshakes << ")\n";
@@ -564,6 +566,8 @@ public:
         }
         buf += ", \"hop_mismatches\": ";
         put_uint(buf, s.hop_mismatches);
+        buf += ", \"syn_proxies\": ";
+        put_uint(buf, s.syn_proxies);
         buf += ", \"first_evidence_frame\": ";
         put_json_frame(buf, s.first_evidence_frame);
         buf += ", \"first_synack_frame\": ";
@@ -586,7 +590,7 @@ public:
         out << ",\n             \"mp_capable\": {\"synacks\": " << t.synacks_with_mp_capable
             << ", \"genuine\": " << t.mp_capable_genuine << ", \"echoed\": " << t.mp_capable_echoed << "}"
             << ", \"unknown_options\": {\"synacks\": " << t.synacks_with_unknown_option
-            << ", \"echoed\": " << t.unknown_option_echoed << "},\n"
+            << ", \"echoed\": " << t.unknown_option_echoed << "}, \"syn_proxies\": " << t.syn_proxies << ",\n"
             << "             \"evictions\": " << t.evictions << ", \"hidden_frames\": " << t.hidden_frames
             << ", \"hidden_handshakes\": " << t.hidden_handshakes
             << ", \"read_filtered_frames\": " << t.read_filtered_frames
@@ -612,7 +616,7 @@ public:
         out << "address,port,handshakes,synacks";
         for (int v = 1; v < kVerdictCount; ++v) out << ',' << verdict_name(static_cast<Verdict>(v));
         out << ",suspect,echoed_mp_capable_keys,echoed_keyless,echoed_kinds,hops_min,hops_max,hop_mismatches,"
-               "first_evidence_frame,first_synack_frame\n";
+               "first_evidence_frame,first_synack_frame,syn_proxies\n";
     }
 
     void row(const ServerSummary& s) override {
@@ -651,6 +655,8 @@ public:
         if (s.first_evidence_frame) put_uint(buf, s.first_evidence_frame);
         buf += ',';
         if (s.first_synack_frame) put_uint(buf, s.first_synack_frame);
+        buf += ',';
+        put_uint(buf, s.syn_proxies);
         buf += '\n';
         flush_if_full(out_, buf);
     }

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "middlebox/FastOpen.h"
 #include "middlebox/Mptcp.h"
 
 namespace middlebox {
@@ -61,6 +62,17 @@ const TcpOption* OptionBlock::find_mptcp(uint8_t subtype) const {
     return nullptr;
 }
 
+const TcpOption* OptionBlock::counterpart(const OptionBlock& from, const TcpOption& o) const {
+    const uint8_t* p = from.data(o);
+    if (o.kind == kMptcp) return find_mptcp(mptcp_subtype(p, o.length));
+    const uint16_t exid = experiment_id(p, o.length);
+    for (size_t i = 0; i < count_; ++i) {
+        const TcpOption& t = options_[i];
+        if (t.kind == o.kind && (exid == 0 || experiment_id(data(t), t.length) == exid)) return &t;
+    }
+    return nullptr;
+}
+
 bool OptionBlock::has_identical(const OptionBlock& other, const TcpOption& o) const {
     const uint8_t* mine = data(o);
     for (size_t i = 0; i < other.count_; ++i) {
@@ -97,6 +109,16 @@ bool may_match_legitimately(uint8_t kind) {
     }
 }
 
+uint16_t experiment_id(const uint8_t* option, size_t length) {
+    if (option == nullptr || length < 4 || (option[0] != kExperiment1 && option[0] != kExperiment2)) return 0;
+    return static_cast<uint16_t>((option[2] << 8) | option[3]);
+}
+
+bool is_unknown_option(const uint8_t* option, size_t length) {
+    const uint8_t kind = option[0];
+    return !may_match_legitimately(kind) && kind != kTimestamp && kind != kMptcp && !is_fast_open(option, length);
+}
+
 std::string option_name(uint8_t kind, const uint8_t* option, size_t length) {
     switch (kind) {
         case kEol: return "EOL";
@@ -119,6 +141,9 @@ std::string option_name(uint8_t kind, const uint8_t* option, size_t length) {
                 }
             }
             return "MPTCP";
+        case kExperiment2:
+            if (is_fast_open(option, length)) return "TFO_EXP";
+            return "KIND254";
         default:
             return "KIND" + std::to_string(kind);
     }

@@ -16,6 +16,7 @@ constexpr const char* kNames[kVerdictCount] = {
     "no-answer",
     "rst",
     "truncated",
+    "icmp-error",
 };
 }  // namespace
 

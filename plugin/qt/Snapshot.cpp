@@ -52,7 +52,7 @@ std::string pair_echoed(const middlebox::EchoEvidence& ev) {
         if (k == middlebox::kMptcp || k == middlebox::kTimestamp) continue;  // named above / below
         append(out, kind_text(k), "; ");
     }
-    if (ev.tsval_echo) append(out, "TSval", "; ");
+    if (ev.ts_echo) append(out, "timestamps", "; ");
     if (ev.all_options) append(out, "whole option block", "; ");
     return out;
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "Fields.h"
+#include "middlebox/FastOpen.h"
 #include "middlebox/OptionDiff.h"
 
 namespace middlebox_ws {
@@ -48,7 +49,8 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
         add_bool(et, f.echo_mp_capable, tvb, e.mpc_echo);
         add_bool(et, f.echo_mp_join, tvb, e.join_echo);
         add_bool(et, f.echo_unknown, tvb, e.unknown_echo);
-        add_bool(et, f.echo_tsval, tvb, e.tsval_echo);
+        add_bool(et, f.echo_tsval, tvb, e.ts_echo);
+        add_bool(et, f.echo_tfo_request, tvb, e.tfo_request_echo);
         add_bool(et, f.echo_all_options, tvb, e.all_options);
         for (uint8_t i = 0; i < e.echoed_count; ++i) add_uint(et, f.echo_kind, tvb, e.echoed_kinds[i]);
     }
@@ -71,19 +73,51 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
 
     const OptionBlock synack = p.synack_block();
     const OptionBlock syn = p.syn_block();
+
+    // TCP Fast Open: what was asked, given, and whether the SYN's data was taken.
+    const FastOpen syn_tfo = FastOpen::find(syn), synack_tfo = FastOpen::find(synack);
+    if (syn_tfo.present || synack_tfo.present || hs.syn_data > 0) {
+        proto_item* ti = nullptr;
+        proto_tree* tt = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_tfo, &ti, "TCP Fast Open");
+        add_bool(tt, f.tfo_cookie_request, tvb, syn_tfo.request());
+        auto add_cookie = [&](int hf, const FastOpen& t) {
+            if (t.cookie_length > 0)
+                proto_item_set_generated(
+                    proto_tree_add_bytes_with_length(tt, hf, tvb, 0, 0, t.cookie, t.cookie_length));
+        };
+        add_cookie(f.tfo_syn_cookie, syn_tfo);
+        add_cookie(f.tfo_synack_cookie, synack_tfo);
+        add_bool(tt, f.tfo_experimental, tvb, syn_tfo.experimental || synack_tfo.experimental);
+        if (hs.syn_data > 0) {
+            add_uint(tt, f.tfo_syn_data, tvb, hs.syn_data);
+            add_uint(tt, f.tfo_data_acked, tvb, p.data_acked);
+            proto_item_append_text(ti, ": %u of the SYN's %u bytes of data acknowledged", p.data_acked, hs.syn_data);
+        }
+    }
     // The diff is text built per packet: only when someone looks at it.
     if (proto_field_is_referenced(mt, f.diff))
         proto_item_set_generated(
             proto_tree_add_string(mt, f.diff, tvb, 0, 0, option_diff(p.has_syn ? &syn : nullptr, synack).c_str()));
 
-    // Path: the SYN+ACK's distance against the server's later segments.
+    // Path: the SYN+ACK's distance against the server's data.
     proto_tree* pt = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_path, nullptr, "Path");
     add_uint(pt, f.hops, tvb, estimated_hops(hs.answer_ttl));
-    if (hs.server_ttl != 0) add_uint(pt, f.server_ttl, tvb, hs.server_ttl);
-    if (proto_item* it = add_bool(pt, f.hop_mismatch, tvb, hs.hop_mismatch()))
-        expert_add_info_format(pinfo, it, &f.ei_hop_mismatch,
-                               "SYN+ACK TTL %u (about %u hops) but the server's later segments arrive with TTL %u: "
-                               "another box may have answered",
+    if (hs.server_ttl != 0) {
+        add_uint(pt, f.server_ttl, tvb, hs.server_ttl);
+        add_uint(pt, f.server_hops, tvb, estimated_hops(hs.server_ttl));
+    }
+    proto_item* mismatch = add_bool(pt, f.hop_mismatch, tvb, hs.hop_mismatch());
+    if (proto_item* it = add_bool(pt, f.syn_proxy, tvb, hs.syn_proxy()))
+        expert_add_info_format(pinfo, it, &f.ei_syn_proxy,
+                               "SYN+ACK from about %u hops (TTL %u), the server's data from about %u (TTL %u): a box "
+                               "nearer than the server answered the SYN (a SYN proxy); these options are the box's, "
+                               "not the server's",
+                               estimated_hops(hs.answer_ttl), hs.answer_ttl, estimated_hops(hs.server_ttl),
+                               hs.server_ttl);
+    else if (mismatch != nullptr)
+        expert_add_info_format(pinfo, mismatch, &f.ei_hop_mismatch,
+                               "SYN+ACK TTL %u (about %u hops) but the server's data arrives with TTL %u: another box "
+                               "may have answered",
                                hs.answer_ttl, estimated_hops(hs.answer_ttl), hs.server_ttl);
 
     // Expert info naming what was echoed and where the SYN is.
@@ -124,17 +158,35 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
                                    kinds_text(e).c_str(), e.all_options ? "; the whole option block is the SYN's" : "");
             break;
         case Verdict::MptcpGenuine:
-            expert_add_info_format(pinfo, anchor, &f.ei_mptcp_genuine,
-                                   "Genuine MPTCP v%u server: its own key 0x%016" PRIx64 " (SYN in frame %u)",
-                                   e.synack_mpc.version, e.synack_mpc.key, syn_frame);
+            if (hs.syn_proxy())
+                expert_add_info_format(pinfo, anchor, &f.ei_mptcp_genuine,
+                                       "MP_CAPABLE v%u with a key of its own 0x%016" PRIx64
+                                       " (SYN in frame %u), from a box nearer than the server",
+                                       e.synack_mpc.version, e.synack_mpc.key, syn_frame);
+            else
+                expert_add_info_format(pinfo, anchor, &f.ei_mptcp_genuine,
+                                       "Genuine MPTCP v%u server: its own key 0x%016" PRIx64 " (SYN in frame %u)",
+                                       e.synack_mpc.version, e.synack_mpc.key, syn_frame);
             break;
         case Verdict::MptcpAbsent:
-            expert_add_info_format(pinfo, anchor, &f.ei_mptcp_absent,
-                                   "MP_CAPABLE offered in frame %u, not returned: the server does not use MPTCP", syn_frame);
+            if (hs.syn_proxy())
+                expert_add_info_format(pinfo, anchor, &f.ei_mptcp_absent,
+                                       "MP_CAPABLE offered in frame %u, not returned by the box that answered for the "
+                                       "server (SYN proxy): whether the server uses MPTCP is unknown",
+                                       syn_frame);
+            else
+                expert_add_info_format(pinfo, anchor, &f.ei_mptcp_absent,
+                                       "MP_CAPABLE offered in frame %u, not returned: the server does not use MPTCP",
+                                       syn_frame);
             break;
         default:
             break;
     }
+    if (e.tsval_equal)
+        expert_add_info_format(pinfo, add_bool(mt, f.tsval_equal, tvb, true), &f.ei_tsval_equal,
+                               "TSval equals the SYN's (frame %u) and TSecr acknowledges it: the same clock on both "
+                               "sides (loopback, one host) or a TS-aware proxy; not an echo",
+                               syn_frame);
     if (e.unsolicited_mpc)
         expert_add_info_format(pinfo, anchor, &f.ei_unsolicited_mpc,
                                "MP_CAPABLE in a SYN+ACK although the SYN (frame %u) offered none", syn_frame);
@@ -144,7 +196,8 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
 }  // namespace
 
 void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correlator& c, const FrameRecord& r,
-              uint8_t ttl, bool first_sight) {
+              const Segment& seg, bool first_sight) {
+    const uint8_t ttl = seg.ttl;
     Fields& f = fields;
     const Handshake& hs = c.handshake(r.handshake);
 
@@ -166,9 +219,13 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
         case Role::Syn:
             if (hs.answered() && hs.answer_frame != 0)
                 add_uint(mt, hs.answer_role == Role::Rst ? f.rst_frame : f.synack_frame, tvb, hs.answer_frame);
+            // Later frames decide these: not on first sight.
+            if (!first_sight)
+                for (uint32_t frame : c.quote_frames(r.handshake)) add_uint(mt, f.icmp_frame, tvb, frame);
             add_bool(mt, f.syn_retransmission, tvb, (r.flags & kRetransmission) != 0);
             add_uint(mt, f.syn_copies, tvb, hs.syn_copies);
             add_uint(mt, f.ttl, tvb, ttl);
+            if (seg.payload > 0) add_uint(mt, f.tfo_syn_data, tvb, seg.payload);
             break;
         case Role::Rst:
             add_uint(mt, f.syn_frame, tvb, hs.syn_frame);

@@ -8,7 +8,7 @@
 namespace middlebox_ws {
 
 void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const middlebox::Correlator& c,
-              const middlebox::FrameRecord& record, uint8_t ttl, bool first_sight);
+              const middlebox::FrameRecord& record, const middlebox::Segment& segment, bool first_sight);
 
 // An ICMP/ICMPv6 error quoting a SYN: the link to it and what changed on the way.
 void annotate_quote(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const middlebox::Quote& q);

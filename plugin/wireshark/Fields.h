@@ -17,6 +17,7 @@ struct Fields {
     int echo_mp_join = -1;
     int echo_unknown = -1;
     int echo_tsval = -1;
+    int echo_tfo_request = -1;
     int echo_all_options = -1;
     int echo_kind = -1;
     int mptcp_syn_version = -1;
@@ -24,11 +25,21 @@ struct Fields {
     int mptcp_syn_key = -1;
     int mptcp_synack_key = -1;
     int mptcp_keyless = -1;
+    int tsval_equal = -1;
+    int tfo_cookie_request = -1;
+    int tfo_syn_cookie = -1;
+    int tfo_synack_cookie = -1;
+    int tfo_experimental = -1;
+    int tfo_syn_data = -1;
+    int tfo_data_acked = -1;
     int diff = -1;
     int ttl = -1;
     int hops = -1;
     int server_ttl = -1;
+    int server_hops = -1;
     int hop_mismatch = -1;
+    int syn_proxy = -1;
+    int icmp_frame = -1;
     int syn_retransmission = -1;
     int synack_retransmission = -1;
     int syn_copies = -1;
@@ -44,12 +55,15 @@ struct Fields {
     int ett_mptcp = -1;
     int ett_path = -1;
     int ett_quote = -1;
+    int ett_tfo = -1;
 
     expert_field ei_mptcp_echo = EI_INIT;
     expert_field ei_option_echo = EI_INIT;
     expert_field ei_mptcp_genuine = EI_INIT;
     expert_field ei_mptcp_absent = EI_INIT;
     expert_field ei_hop_mismatch = EI_INIT;
+    expert_field ei_syn_proxy = EI_INIT;
+    expert_field ei_tsval_equal = EI_INIT;
     expert_field ei_truncated = EI_INIT;
     expert_field ei_malformed = EI_INIT;
     expert_field ei_no_syn_evicted = EI_INIT;

@@ -63,6 +63,19 @@ void read_tcp(const guint8* t, int avail, middlebox::Segment* s, bool* complete)
     s->options = captured > 0 ? t + 20 : nullptr;
 }
 
+// The payload of the TCP segment whose IP header starts at `ip` and TCP
+// header at `tcp` in `d`, from the IP header's length field (IPv4 total
+// length, IPv6 payload length), not from the frame: a frame may carry
+// padding or a trailer. 0 when the field says nothing (0: segmentation
+// offload, a jumbogram) or disagrees with the headers.
+guint16 payload_length(const guint8* d, int ip, int tcp, const middlebox::Segment& s, bool v6) {
+    const int field = (d[ip + (v6 ? 4 : 2)] << 8) | d[ip + (v6 ? 5 : 3)];
+    if (field == 0) return 0;
+    const int end = ip + (v6 ? 40 : 0) + field;
+    const int n = end - tcp - 20 - s.options_declared;
+    return n > 0 ? static_cast<guint16>(n) : 0;
+}
+
 // IPv6 extension headers walked to reach the upper-layer header (RFC 8200
 // 4.3-4.6, RFC 4302 2.2). Others (ESP, Mobility, HIP, Shim6, No Next Header)
 // end the walk: what follows them is not a TCP header that can be read.
@@ -235,7 +248,9 @@ FrameKind read_frame(tvbuff_t* frame, const packet_info* pinfo, const RequiredPr
         }
         bool complete = false;
         read_tcp(d + at, len - at, &s, &complete);
-        return complete ? FrameKind::Live : FrameKind::None;
+        if (!complete) return FrameKind::None;
+        s.payload = payload_length(d, ip, at, s, pinfo->net_src.type == AT_IPv6);
+        return FrameKind::Live;
     }
 
     // Quoted: find the ICMP error after an IP header of the right protocol.
@@ -360,7 +375,12 @@ ReadResult read_segment(proto_tree* tree, const RequiredProtocols& p, uint32_t f
     if (t == nullptr || avail < 20) return ReadResult::Unreadable;
     bool complete = false;
     read_tcp(t, avail, &s, &complete);
-    return complete ? ReadResult::Ok : ReadResult::Unreadable;
+    if (!complete) return ReadResult::Unreadable;
+    // The TCP layer's own buffer (reassembled or decrypted) ends where its
+    // payload does.
+    const int payload = tvb_reported_length_remaining(tcp->ds_tvb, tcp->start) - 20 - s.options_declared;
+    s.payload = payload > 0 ? static_cast<guint16>(payload > 0xffff ? 0xffff : payload) : 0;
+    return ReadResult::Ok;
 }
 
 }  // namespace middlebox_ws

@@ -173,7 +173,7 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if (rec == nullptr) return 0;
     const middlebox::FrameRecord record = *rec;  // observe() may grow the vector later
 
-    if (annotation_read(tree)) annotate(tvb, pinfo, visible_tree(tree), *state, record, seg.ttl, first);
+    if (annotation_read(tree)) annotate(tvb, pinfo, visible_tree(tree), *state, record, seg, first);
 
     if (have_tap_listener(tap_id)) {
         auto* ev = wmem_new(pinfo->pool, TapEvent);

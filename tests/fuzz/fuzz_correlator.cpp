@@ -6,8 +6,9 @@
 //   [who] bits 0-1 client, 2-3 server, 4 direction (1: server->client),
 //         5 IPv6, 6-7 client port
 //   [flags] bits 0-2 pick SYN, SYN+ACK, RST, RST+ACK, ACK, FIN+ACK,
-//         PSH+ACK or a raw flags byte that follows; bit 7: same frame number
-//         as before (out of order)
+//         PSH+ACK or a raw flags byte that follows; bits 3-5: payload / 7
+//         (TFO data, server data); bit 6: seen as quoted in an ICMP error;
+//         bit 7: same frame number as before (out of order)
 //   [seq] [ack] small values so that ack == seq + 1 happens (0xff: 2^32-1)
 //   [ttl]
 //   [opt] < 0x80: declared = opt % 41, then [captured % (declared + 1)] and
@@ -95,6 +96,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         s.options = bytes.empty() ? nullptr : bytes.data();
         s.options_captured = static_cast<uint8_t>(bytes.size());
         s.options_declared = static_cast<uint8_t>(declared);
+        s.payload = static_cast<uint16_t>(((fl >> 3) & 7) * 7);  // TFO data, server data
+
+        if (fl & 0x40) {  // the segment as an ICMP error quotes it: linked, never paired
+            const Quote* q = c.observe_quote(frame, s, (s.ttl & 1) != 0);
+            if (q != nullptr && q->handshake != kNone) {
+                MBFUZZ_CHECK(q->handshake < c.handshake_count());
+                const Handshake& hs = c.handshake(q->handshake);
+                MBFUZZ_CHECK(hs.verdict != Verdict::NoAnswer);
+                const std::vector<uint32_t> frames = c.quote_frames(q->handshake);
+                MBFUZZ_CHECK(!frames.empty() && frames.back() == frame);
+                MBFUZZ_CHECK(std::is_sorted(frames.begin(), frames.end()));
+            }
+            ++observed;
+            continue;
+        }
 
         // Both directions share one probe of the pending table.
         MBFUZZ_CHECK(s.tuple.reversed().fingerprint() == s.tuple.reverse_fingerprint(s.tuple.fingerprint()));
@@ -132,10 +148,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             MBFUZZ_CHECK(hs.evidence == evidence_bits(p.evidence));
             const OptionBlock synack = p.synack_block();
             bool unknown = false;
-            for (size_t k = 0; k < synack.count(); ++k) {
-                const uint8_t kind = synack.at(k).kind;
-                unknown = unknown || (!may_match_legitimately(kind) && kind != kTimestamp && kind != kMptcp);
-            }
+            for (size_t k = 0; k < synack.count(); ++k)
+                unknown = unknown || is_unknown_option(synack.data(synack.at(k)), synack.at(k).length);
             MBFUZZ_CHECK(p.evidence.synack_unknown == unknown);
             // A verdict never rests on bytes that were not read.
             if (!p.synack_block().ok() || (p.has_syn && !p.syn_block().ok()))

@@ -16,7 +16,10 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
-FIELDS = ["frame.number", "middlebox.verdict", "middlebox.syn_frame", "middlebox.synack_frame", "middlebox.rst_frame"]
+# The link of a frame: its SYN (on a SYN+ACK or RST), or the answer of a
+# SYN: its SYN+ACK, RST, or first ICMP error quoting it (icmp-error).
+FIELDS = ["frame.number", "middlebox.verdict", "middlebox.syn_frame", "middlebox.synack_frame", "middlebox.rst_frame",
+          "middlebox.icmp_frame"]
 
 
 def read_expected(path):
@@ -53,8 +56,8 @@ def actual(capture, two_pass=True, display_filter=True):
         raise RuntimeError(f"tshark wrote to stderr for {capture}:\n{out.stderr}")
     rows = {}
     for line in out.stdout.splitlines():
-        frame, verdict, syn, synack, rst = (line.split("\t") + [""] * 5)[:5]
-        link = syn or synack or rst
+        frame, verdict, syn, synack, rst, icmp = (line.split("\t") + [""] * 6)[:6]
+        link = syn or synack or rst or (icmp if verdict == "icmp-error" else "")
         if verdict:  # without -Y every frame prints a line
             rows[int(frame)] = (verdict, link)
     return rows

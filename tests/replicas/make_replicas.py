@@ -576,7 +576,8 @@ Pairing edge cases (docs/verdicts.md, Pairing), one capture:
 (g) a retransmitted SYN+ACK: both copies mptcp-genuine, linked to the SYN; the SYN links to the first.
 (h) ICMP time exceeded (IPv4) and ICMPv6 time exceeded quoting a SYN with MP_CAPABLE: no verdict
     on the ICMP frames. The IPv4 probe is re-sent with TTL 2 (a copy, same seq) and answered
-    (mptcp-genuine on both copies); the IPv6 probe is never answered (no-answer).
+    (mptcp-genuine on both copies); the IPv6 probe's only answer is the router's error: icmp-error,
+    the SYN linked to the ICMPv6 frame.
 """)
     # (a) retransmitted SYN ---------------------------------------------------
     srv, sport = "198.51.100.110", 41000
@@ -742,10 +743,11 @@ Pairing edge cases (docs/verdicts.md, Pairing), one capture:
     h6 = c.add(l2(True) / probe6,
                "(h) IPv6 tracebox probe: SYN with MP_CAPABLE v0 (key %s), hop limit 1."
                % hexkey(kc), dt=0.5)
-    c.add(l2(False) / ip6(ROUTER6, CLIENT6, 64) / ICMPv6TimeExceeded(code=0) / Raw(bytes(probe6)),
-          "(h) ICMPv6 time exceeded (hop limit exceeded in transit) quoting the whole SYN "
-          "(IPv6 + TCP header with MP_CAPABLE). No verdict.", dt=0.002)
-    c.expect(h6, "no-answer", None)
+    e6 = c.add(l2(False) / ip6(ROUTER6, CLIENT6, 64) / ICMPv6TimeExceeded(code=0) / Raw(bytes(probe6)),
+               "(h) ICMPv6 time exceeded (hop limit exceeded in transit) quoting the whole SYN "
+               "(IPv6 + TCP header with MP_CAPABLE). No verdict: it is the SYN's only answer, which makes "
+               "the SYN icmp-error.", dt=0.002)
+    c.expect(h6, "icmp-error", e6)
     return c
 
 
@@ -813,9 +815,13 @@ The options cannot be compared, so no echo or MPTCP verdict is guessed: truncate
 def sc_option_echo_ts():
     c = Capture("option-echo-ts", """
 No MP_CAPABLE offered.
-(1) The SYN+ACK returns the SYN's whole block (MSS, SACK_PERM, TS, NOP, WS) with the SYN's TSval:
-    option-echo (a server's TSval is its own clock; it never equals the client's by design).
+(1) The SYN+ACK returns the SYN's whole block (MSS, SACK_PERM, TS, NOP, WS) with the SYN's TSval
+    and TSecr 0: option-echo (a correct SYN+ACK's TSecr is the SYN's TSval; only a copy carries the
+    SYN's TSecr).
 (2) A genuine Linux pair where client and server MSS are both 1460: plain (equal MSS is not evidence).
+(3) Two sockets of one host over loopback: the SYN+ACK's TSval equals the SYN's (one clock, one
+    millisecond, the same offset for the same address pair) and its TSecr acknowledges the SYN's
+    TSval: plain, with middlebox.tsval_equal as a weak sign.
 """)
     srv, sport, isn, ts = "198.51.100.150", 44000, 0xE0000001, 3000000001
     syn_l3 = ip4(CLIENT4, srv, 64, 0xE001)
@@ -825,8 +831,8 @@ No MP_CAPABLE offered.
     l3, t = swap_echo(syn_l3, syn_tcp, 0xE1000001, ttl=48)
     sa = c.add(l2(False) / l3 / t,
                "(1) SYN+ACK returns the SYN's whole option block byte for byte: TSval %d is the "
-               "CLIENT's timestamp (and TSecr 0). A server has its own clock, so an echoing "
-               "middlebox built this: option-echo." % ts, dt=0.025)
+               "CLIENT's timestamp, and TSecr is 0, the SYN's. A correct server's TSecr would be the "
+               "SYN's TSval: an echoing middlebox built this: option-echo." % ts, dt=0.025)
     c.pair([s], [sa], "option-echo")
     c.add(l2(True) / ip4(CLIENT4, srv, 64, 0xE002) /
           tcp(sport, 443, isn + 1, 0xE1000002, "A", 502, linux_ack_opts(ts + 25, ts)),
@@ -845,6 +851,23 @@ No MP_CAPABLE offered.
     c.add(l2(True) / ip4(CLIENT4, srv, 64, 0xF002) /
           tcp(sport, 443, isn + 1, 0xF1000002, "A", 502, linux_ack_opts(ts + 15, tss)),
           "(2) Third ACK. No verdict.", dt=0.0001)
+
+    # (3) loopback: one clock on both sides
+    lo, sport, isn, ts = "127.0.0.1", 44002, 0x12000001, 2000000000
+    s = c.add(l2(True) / ip4(lo, lo, 64, 0x1201) /
+              tcp(sport, 6379, isn, 0, "S", 65495, linux_syn_opts(65495, ts)),
+              "(3) Loopback SYN (127.0.0.1 to itself, port 6379): MSS 65495, SACK_PERM, TS (TSval %d), "
+              "NOP, WS 7." % ts, dt=1.0)
+    sa = c.add(l2(False) / ip4(lo, lo, 64, 0) /
+               tcp(6379, sport, 0x13000001, isn + 1, "SA", 65483, linux_syn_opts(65495, ts, ts)),
+               "(3) Loopback SYN+ACK in the same millisecond: TSval %d equals the SYN's (both sockets read "
+               "one clock, with the offset of the same address pair), and TSecr %d acknowledges it as "
+               "RFC 7323 says. An ordinary SYN+ACK: plain, with middlebox.tsval_equal as a weak sign." % (ts, ts),
+               dt=0.00005)
+    c.pair([s], [sa], "plain")
+    c.add(l2(True) / ip4(lo, lo, 64, 0x1202) /
+          tcp(sport, 6379, isn + 1, 0x13000002, "A", 512, linux_ack_opts(ts, ts)),
+          "(3) Third ACK. No verdict.", dt=0.00005)
     return c
 
 

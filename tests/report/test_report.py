@@ -39,7 +39,7 @@ GOLDEN = os.path.join(HERE, "golden")
 GOLDEN_DIRS = ("replicas",)  # the lab corpus is re-recorded: checked by parsers only
 FORMS = ("text", "json", "csv", "pairs")
 VERDICTS = ("mptcp-genuine", "mptcp-echo", "mptcp-absent", "mptcp-join", "option-echo", "simultaneous-open",
-            "plain", "no-syn", "no-answer", "rst", "truncated")
+            "plain", "no-syn", "no-answer", "rst", "truncated", "icmp-error")
 
 
 class Failure(Exception):

@@ -47,7 +47,7 @@ TEST(Classify, V1EchoReturnsTheKeylessForm) {
     const OptionBlock a = parse(kLinuxV1Syn), b = parse(kLinuxV1Syn);
     const EchoEvidence e = compare_options(a, b);
     EXPECT_TRUE(e.mpc_echo);
-    EXPECT_TRUE(e.tsval_echo);
+    EXPECT_TRUE(e.ts_echo);
     EXPECT_TRUE(e.all_options);
     EXPECT_EQ(classify(e, false), Verdict::MptcpEcho);
 }
@@ -69,14 +69,42 @@ TEST(Classify, EqualMssAndWindowScaleAreNotEvidence) {
     const Bytes syn = cat({mss(1460), sack_perm(), nop(), ws(7)});
     EXPECT_EQ(verdict(syn, syn), Verdict::Plain);
 }
-TEST(Classify, TsvalEchoIsEvidence) {
+TEST(Classify, CopiedTimestampIsEvidence) {
+    // The SYN's TS option as it was, TSecr 0 included: a correct SYN+ACK's
+    // TSecr would be the SYN's TSval.
     const Bytes syn = cat({mss(1460), sack_perm(), ts(1000, 0), nop(), ws(7)});
-    const Bytes synack = cat({mss(1400), sack_perm(), ts(1000, 1000), nop(), ws(5)});
+    const Bytes synack = cat({mss(1400), sack_perm(), ts(1000, 0), nop(), ws(5)});
     const OptionBlock a = parse(syn), b = parse(synack);
     const EchoEvidence e = compare_options(a, b);
-    EXPECT_TRUE(e.tsval_echo);
+    EXPECT_TRUE(e.ts_echo);
+    EXPECT_FALSE(e.tsval_equal);
     EXPECT_FALSE(e.all_options);
+    ASSERT_EQ(e.echoed_count, 1);
+    EXPECT_EQ(e.echoed_kinds[0], kTimestamp);
     EXPECT_EQ(classify(e, false), Verdict::OptionEcho);
+}
+// Loopback, namespaces of one host, stacks without per-connection offsets:
+// both sides stamp the same clock in the same millisecond, and the SYN+ACK's
+// TSecr correctly acknowledges the SYN's TSval. Seen, never an echo.
+TEST(Classify, SameClockTsvalIsOnlyAWeakSign) {
+    const Bytes syn = cat({mss(65495), sack_perm(), ts(1000, 0), nop(), ws(7)});
+    const Bytes synack = cat({mss(65495), sack_perm(), ts(1000, 1000), nop(), ws(7)});
+    const OptionBlock a = parse(syn), b = parse(synack);
+    const EchoEvidence e = compare_options(a, b);
+    EXPECT_TRUE(e.tsval_equal);
+    EXPECT_FALSE(e.ts_echo);
+    EXPECT_FALSE(e.any_echo());
+    EXPECT_EQ(e.echoed_count, 0);
+    EXPECT_EQ(classify(e, false), Verdict::Plain);
+}
+// An identical option proves a copy only where a correct one would differ.
+TEST(Classify, IdenticalTimestampWithTsecrEqualToTsvalProvesNothing) {
+    const Bytes syn = cat({ts(1000, 1000), nop(), nop()});
+    const OptionBlock a = parse(syn), b = parse(syn);
+    const EchoEvidence e = compare_options(a, b);
+    EXPECT_FALSE(e.ts_echo);
+    EXPECT_TRUE(e.tsval_equal);
+    EXPECT_EQ(classify(e, false), Verdict::Plain);
 }
 TEST(Classify, NormalTimestampIsNotEvidence) {
     const Bytes syn = cat({mss(1460), sack_perm(), ts(1000, 0), nop(), ws(7)});
@@ -88,11 +116,43 @@ TEST(Classify, ZeroTsvalIsNotEvidence) {
     EXPECT_EQ(verdict(syn, syn), Verdict::Plain);
 }
 TEST(Classify, ExperimentalAndMd5CopiesAreEvidence) {
-    const Bytes exp = {254, 4, 0xf9, 0x89};
+    const Bytes exp = {254, 4, 0x12, 0x34};  // an experiment other than TFO
     EXPECT_EQ(verdict(exp, exp), Verdict::OptionEcho);
+    const Bytes exp6 = {254, 6, 0xf9, 0x89, 1, 2};  // TFO's ExID on 253, not TFO
+    const Bytes exp253 = {253, 6, 0xf9, 0x89, 1, 2};
+    EXPECT_EQ(verdict(pad4(exp253), pad4(exp253)), Verdict::OptionEcho);
+    EXPECT_EQ(verdict(pad4(exp6), pad4(exp6)), Verdict::Plain);  // a TFO cookie (experimental form)
     Bytes md5 = {19, 18};
     md5.resize(18, 0xaa);
     EXPECT_EQ(verdict(pad4(md5), pad4(md5)), Verdict::OptionEcho);
+}
+// TCP Fast Open, kind 34 and the experimental kind 254 / ExID 0xF989.
+TEST(Classify, FastOpenCookieRequestReturnedIsAnEcho) {
+    const Bytes syn = cat({mss(1460), sack_perm(), ts(1000, 0), nop(), ws(7), nop(), nop(), Bytes{34, 2}});
+    const Bytes synack = cat({mss(1460), sack_perm(), ts(5555, 1000), nop(), ws(7), nop(), nop(), Bytes{34, 2}});
+    const OptionBlock a = parse(syn), b = parse(synack);
+    const EchoEvidence e = compare_options(a, b);
+    EXPECT_TRUE(e.tfo_request_echo);
+    ASSERT_EQ(e.echoed_count, 1);
+    EXPECT_EQ(e.echoed_kinds[0], kFastOpen);
+    EXPECT_EQ(classify(e, false), Verdict::OptionEcho);
+    const Bytes exp_request = {254, 4, 0xf9, 0x89};
+    EXPECT_EQ(verdict(exp_request, exp_request), Verdict::OptionEcho);
+}
+TEST(Classify, FastOpenCookieIsNeverAnEcho) {
+    const Bytes request = cat({nop(), nop(), Bytes{34, 2}});
+    const Bytes cookie = {34, 10, 1, 2, 3, 4, 5, 6, 7, 8};
+    const Bytes with_cookie = cat({nop(), nop(), cookie});
+    EXPECT_EQ(verdict(request, with_cookie), Verdict::Plain);  // a cookie given
+    // Linux returns the SYN's own cookie when it cannot open early.
+    EXPECT_EQ(verdict(with_cookie, with_cookie), Verdict::Plain);
+    const Bytes exp_request = {254, 4, 0xf9, 0x89};
+    const Bytes exp_cookie = {254, 12, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8};
+    const OptionBlock a = parse(exp_request), b = parse(exp_cookie);
+    const EchoEvidence e = compare_options(a, b);
+    EXPECT_FALSE(e.synack_unknown);  // the experimental form is TFO, not an unknown kind
+    EXPECT_EQ(classify(e, false), Verdict::Plain);
+    EXPECT_EQ(verdict(exp_cookie, exp_cookie), Verdict::Plain);
 }
 TEST(Classify, SimultaneousOpenIsNeverAnEcho) {
     EXPECT_EQ(verdict(kLinuxV1Syn, kLinuxV1Syn, true), Verdict::SimultaneousOpen);

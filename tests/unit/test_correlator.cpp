@@ -141,18 +141,132 @@ TEST_F(Fixture, OutOfOrderFramesAreIgnored) {
     EXPECT_EQ(c.out_of_order(), 1u);
 }
 
-TEST_F(Fixture, ServerLaterTtlRevealsAnotherBox) {
+// Data from the server at one distance, the SYN+ACK from another.
+namespace {
+Segment data(uint32_t f, Host src, uint16_t sport, Host dst, uint16_t dport, uint8_t ttl, uint16_t bytes = 100) {
+    static const Bytes none;
+    Segment s = seg(f, src, sport, dst, dport, kAck | kPsh, 7778, 1001, none, ttl);
+    s.payload = bytes;
+    return s;
+}
+}  // namespace
+
+TEST_F(Fixture, ServerDataTtlRevealsAnotherBox) {
     syn(1, 1000);
     synack(2, 1001, 40000, &echo_opts, 62);
     c.observe(seg(3, kClient, 40000, kServer, 80, A, 1001, 7778, none));
-    c.observe(seg(4, kServer, 80, kClient, 40000, A, 7778, 1001, none, 50));
+    c.observe(data(4, kServer, 80, kClient, 40000, 50));
     EXPECT_EQ(hs_of(2).server_ttl, 50);
+    EXPECT_FALSE(hs_of(2).hop_mismatch());  // one data segment is not enough
+    c.observe(data(5, kServer, 80, kClient, 40000, 50));
     EXPECT_TRUE(hs_of(2).hop_mismatch());
+    EXPECT_TRUE(hs_of(2).syn_proxy());  // 2 hops against the data's 14
     // A SYN+ACK retransmitted after that (the server rejected the third ACK)
     // still pairs with the SYN.
-    synack(5, 1001, 40000, &echo_opts, 62);
-    EXPECT_EQ(c.lookup(5)->handshake, c.lookup(2)->handshake);
-    EXPECT_EQ(c.lookup(5)->flags & kRetransmission, kRetransmission);
+    synack(6, 1001, 40000, &echo_opts, 62);
+    EXPECT_EQ(c.lookup(6)->handshake, c.lookup(2)->handshake);
+    EXPECT_EQ(c.lookup(6)->flags & kRetransmission, kRetransmission);
+}
+
+// Linux SYNPROXY: the box answers the SYN and ACKs the client itself (at
+// its own distance); only the server's data comes from one hop further.
+TEST_F(Fixture, SynProxyIsSeenThroughItsOwnAcks) {
+    syn(1, 1000);
+    synack(2, 1001, 40000, &genuine_opts, 62);
+    c.observe(seg(3, kClient, 40000, kServer, 80, A, 1001, 7778, none));
+    c.observe(seg(4, kServer, 80, kClient, 40000, A, 7778, 1001, none, 62));  // the proxy's ACK: no data
+    for (uint32_t f = 5; f < 8; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 61));
+    const Handshake& hs = hs_of(2);
+    EXPECT_EQ(hs.server_ttl, 61);
+    EXPECT_EQ(hs.server_samples, 3);
+    EXPECT_TRUE(hs.hop_mismatch());
+    EXPECT_TRUE(hs.syn_proxy());
+}
+
+TEST_F(Fixture, ServerAtTheSynAcksDistanceIsNoMismatch) {
+    // An ordinary server, its data retransmitted; then a route change.
+    syn(1, 1000);
+    synack(2, 1001, 40000, &genuine_opts, 57);
+    c.observe(data(3, kServer, 80, kClient, 40000, 57));
+    c.observe(data(4, kServer, 80, kClient, 40000, 57));
+    for (uint32_t f = 5; f < 12; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 56));
+    EXPECT_FALSE(hs_of(2).hop_mismatch());
+    EXPECT_FALSE(hs_of(2).syn_proxy());
+    EXPECT_EQ(hs_of(2).server_samples, kServerSamples);
+}
+
+TEST_F(Fixture, SynAckFromFartherThanTheDataIsNoProxy) {
+    syn(1, 1000);
+    synack(2, 1001, 40000, &genuine_opts, 50);
+    c.observe(data(3, kServer, 80, kClient, 40000, 62));
+    c.observe(data(4, kServer, 80, kClient, 40000, 62));
+    EXPECT_TRUE(hs_of(2).hop_mismatch());
+    EXPECT_FALSE(hs_of(2).syn_proxy());
+}
+
+TEST_F(Fixture, FewOutliersDoNotMoveTheServersTtl) {
+    syn(1, 1000);
+    synack(2, 1001, 40000, &genuine_opts, 62);
+    for (uint8_t ttl : {61, 61, 70, 61, 61}) c.observe(data(c.last_frame() + 1, kServer, 80, kClient, 40000, ttl));
+    EXPECT_EQ(hs_of(2).server_ttl, 61);
+    EXPECT_TRUE(hs_of(2).syn_proxy());
+}
+
+TEST_F(Fixture, ClientHalfCloseKeepsTheServersDataComing) {
+    syn(1, 1000);
+    synack(2, 1001, 40000, &genuine_opts, 62);
+    c.observe(seg(3, kClient, 40000, kServer, 80, kFin | kAck, 1001, 7778, none));
+    c.observe(data(4, kServer, 80, kClient, 40000, 61));
+    c.observe(data(5, kServer, 80, kClient, 40000, 61));
+    EXPECT_TRUE(hs_of(2).syn_proxy());
+}
+
+// RFC 7413: the SYN+ACK of a server that takes a TFO SYN's data
+// acknowledges the data too.
+TEST_F(Fixture, FastOpenSynAckAcknowledgingTheDataPairs) {
+    Segment s = seg(1, kClient, 40000, kServer, 80, S, 1000, 0, syn_opts);
+    s.payload = 120;
+    c.observe(s);
+    synack(2, 1000 + 1 + 120, 40000, &genuine_opts);
+    EXPECT_EQ(verdict_of(1), Verdict::MptcpGenuine);
+    EXPECT_EQ(hs_of(2).syn_frame, 1u);
+    EXPECT_EQ(c.pair(hs_of(2).pair).data_acked, 120);
+    // Past the data: not this SYN's answer.
+    Segment s2 = seg(3, kClient, 40001, kServer, 80, S, 1000, 0, syn_opts);
+    s2.payload = 120;
+    c.observe(s2);
+    synack(4, 1000 + 1 + 121, 40001, &genuine_opts);
+    EXPECT_EQ(verdict_of(4), Verdict::NoSyn);
+    // A server that refuses the data acknowledges the SYN alone.
+    synack(5, 1001, 40001, &genuine_opts);
+    EXPECT_EQ(verdict_of(3), Verdict::MptcpGenuine);
+    EXPECT_EQ(c.pair(hs_of(5).pair).data_acked, 0);
+}
+
+TEST_F(Fixture, FastOpenSynAnsweredByRst) {
+    Segment s = seg(1, kClient, 40000, kServer, 80, S, 1000, 0, syn_opts);
+    s.payload = 10;
+    c.observe(s);
+    c.observe(seg(2, kServer, 80, kClient, 40000, RA, 0, 1011, none));
+    EXPECT_EQ(verdict_of(1), Verdict::Rst);
+}
+
+// A probe whose only answers are ICMP errors (a router's time exceeded, a
+// firewall's unreachable): answered, by the path.
+TEST_F(Fixture, SynAnsweredOnlyByIcmpErrors) {
+    syn(1, 1000);
+    syn(2, 2000, 40001);
+    const Segment q1 = seg(0, kClient, 40000, kServer, 80, S, 1000, 0, syn_opts);
+    c.observe_quote(3, q1, true);
+    c.observe_quote(4, q1, false);
+    EXPECT_EQ(verdict_of(1), Verdict::IcmpError);
+    EXPECT_EQ(verdict_of(2), Verdict::NoAnswer);
+    EXPECT_EQ(c.quote_frames(c.lookup(1)->handshake), (std::vector<uint32_t>{3, 4}));
+    EXPECT_TRUE(c.quote_frames(c.lookup(2)->handshake).empty());
+    // A SYN+ACK that comes after all decides.
+    synack(5, 1001);
+    EXPECT_EQ(verdict_of(1), Verdict::MptcpEcho);
+    EXPECT_EQ(c.quote_frames(c.lookup(1)->handshake).size(), 2u);
 }
 
 TEST_F(Fixture, SynAckRetransmittedAfterClientRstStillPairs) {
@@ -220,7 +334,7 @@ TEST_F(Fixture, QuotedSynIsLinkedNeverPaired) {
     EXPECT_EQ(q->syn_frame, 1u);
     EXPECT_TRUE(q->stripped());
     EXPECT_TRUE(q->changed());
-    EXPECT_EQ(verdict_of(1), Verdict::NoAnswer);  // a quote answers nothing
+    EXPECT_EQ(verdict_of(1), Verdict::IcmpError);  // answered by the path, never paired
     EXPECT_EQ(c.lookup(2), nullptr);
     ASSERT_NE(c.lookup_quote(2), nullptr);
     // An unchanged quote, and one too short to show options.

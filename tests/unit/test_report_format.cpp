@@ -148,16 +148,16 @@ TEST_F(Report, JsonDocument) {
         "    {\"address\": \"198.51.100.1\", \"family\": 4, \"port\": 80, \"handshakes\": 1, \"synacks\": 1, "
         "\"verdicts\": {\"mptcp-echo\": 1}, \"suspect\": true, \"echoed\": {\"mp_capable_keys\": "
         "[\"0x099c0e6b50c00000\"], \"keyless\": false, \"kinds\": [30]}, \"hops\": {\"min\": 18, \"max\": 18}, "
-        "\"hop_mismatches\": 0, \"first_evidence_frame\": 2, \"first_synack_frame\": 2},\n"
+        "\"hop_mismatches\": 0, \"syn_proxies\": 0, \"first_evidence_frame\": 2, \"first_synack_frame\": 2},\n"
         "    {\"address\": \"198.51.100.2\", \"family\": 4, \"port\": 80, \"handshakes\": 2, \"synacks\": 1, "
         "\"verdicts\": {\"plain\": 1, \"no-answer\": 1}, \"suspect\": false, \"echoed\": {\"mp_capable_keys\": [], "
         "\"keyless\": false, \"kinds\": []}, \"hops\": {\"min\": 7, \"max\": 7}, \"hop_mismatches\": 0, "
-        "\"first_evidence_frame\": null, \"first_synack_frame\": 4}\n"
+        "\"syn_proxies\": 0, \"first_evidence_frame\": null, \"first_synack_frame\": 4}\n"
         "  ],\n"
         "  \"totals\": {\"servers\": 2, \"suspect_servers\": 1, \"handshakes\": 3, \"synacks\": 2, \"verdicts\": "
         "{\"mptcp-echo\": 1, \"plain\": 1, \"no-answer\": 1},\n"
         "             \"mp_capable\": {\"synacks\": 1, \"genuine\": 0, \"echoed\": 1}, \"unknown_options\": "
-        "{\"synacks\": 0, \"echoed\": 0},\n"
+        "{\"synacks\": 0, \"echoed\": 0}, \"syn_proxies\": 0,\n"
         "             \"evictions\": 0, \"hidden_frames\": 0, \"hidden_handshakes\": 0, \"read_filtered_frames\": 0, \"reliable\": true},\n"
         "  \"notes\": []\n"
         "}\n";
@@ -177,10 +177,11 @@ TEST_F(Report, CsvRows) {
     write_csv(out, rows());
     const std::string expected =
         "address,port,handshakes,synacks,mptcp-genuine,mptcp-echo,mptcp-absent,mptcp-join,option-echo,"
-        "simultaneous-open,plain,no-syn,no-answer,rst,truncated,suspect,echoed_mp_capable_keys,echoed_keyless,"
-        "echoed_kinds,hops_min,hops_max,hop_mismatches,first_evidence_frame,first_synack_frame\n"
-        "198.51.100.1,80,1,1,0,1,0,0,0,0,0,0,0,0,0,1,0x099c0e6b50c00000,0,30,18,18,0,2,2\n"
-        "198.51.100.2,80,2,1,0,0,0,0,0,0,1,0,1,0,0,0,,0,,7,7,0,,4\n";
+        "simultaneous-open,plain,no-syn,no-answer,rst,truncated,icmp-error,suspect,echoed_mp_capable_keys,"
+        "echoed_keyless,echoed_kinds,hops_min,hops_max,hop_mismatches,first_evidence_frame,first_synack_frame,"
+        "syn_proxies\n"
+        "198.51.100.1,80,1,1,0,1,0,0,0,0,0,0,0,0,0,0,1,0x099c0e6b50c00000,0,30,18,18,0,2,2,0\n"
+        "198.51.100.2,80,2,1,0,0,0,0,0,0,1,0,1,0,0,0,0,,0,,7,7,0,,4,0\n";
     EXPECT_EQ(out.str(), expected);
 }
 
