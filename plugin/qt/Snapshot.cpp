@@ -128,6 +128,7 @@ Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registr
             row.max_hops = s.max_hops;
         }
         row.hop_mismatches = s.hop_mismatches;
+        row.syn_proxies = s.syn_proxies;
         row.first_synack_frame = s.first_synack_frame;
 
         row.pairs.reserve(s.handshake_indices.size());
@@ -145,6 +146,7 @@ Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registr
                 p.ttl = hs.answer_ttl;
                 p.hops = middlebox::estimated_hops(hs.answer_ttl);
                 p.hop_mismatch = hs.hop_mismatch();
+                p.syn_proxy = hs.syn_proxy();
             }
             Address client;
             uint16_t client_port = 0;

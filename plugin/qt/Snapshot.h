@@ -30,6 +30,7 @@ struct PairRow {
     int hops = -1;  // estimated hops of the SYN+ACK; -1: none
     int ttl = -1;
     bool hop_mismatch = false;
+    bool syn_proxy = false;  // the SYN+ACK came from a box nearer than the server
     uint16_t syn_copies = 0;
     std::string echoed;          // what this SYN+ACK copied: "MP_CAPABLE key 0x..", "KIND222", "TSval"
     std::string diff;            // options against the SYN (+added -removed ~changed =returned)
@@ -52,6 +53,7 @@ struct ServerRow {
     std::string echoed;         // "key 0x099c0e6b50c00000; kinds MPTCP (30), KIND222"
     int min_hops = -1, max_hops = -1;
     uint32_t hop_mismatches = 0;
+    uint32_t syn_proxies = 0;
     uint32_t first_synack_frame = 0;
     std::vector<uint32_t> evidence_frames;  // SYN+ACKs proving an echo, in frame order
     std::vector<PairRow> pairs;             // in first-frame order

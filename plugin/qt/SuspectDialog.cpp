@@ -492,7 +492,7 @@ void SuspectDialog::showHelp() {
                "handshake with its verdict and its SYN+ACK's options set against the SYN's "
                "(<tt>+</tt>added, <tt>-</tt>removed, <tt>~</tt>changed, <tt>=</tt>returned unchanged). "
                "Hops are estimated from the SYN+ACK's TTL; <tt>*</tt> marks a SYN+ACK that came from another distance "
-               "than the server's later segments.</p>"
+               "than the server's data: a box, such as a SYN proxy, may have answered for the server.</p>"
                "<p><b>Go to Packet</b> (Enter, double-click) selects the SYN+ACK. <b>Apply as Filter</b> shows the "
                "selected server's echoing SYN+ACKs, or the selected handshake's connection; <b>Filter All Suspects</b> "
                "the echoing SYN+ACKs of every server listed. The same analysis is in the packet details under "

@@ -114,7 +114,7 @@ QVariant SuspectModel::headerData(int section, Qt::Orientation orientation, int 
             case ColVerdicts: return tr("Handshakes per verdict (middlebox.verdict)");
             case ColEchoed: return tr("What came back from the SYN: MP_CAPABLE keys and option kinds copied byte for byte");
             case ColHops: return tr("Estimated hops of the SYN+ACKs (from their TTL); * marks a TTL that differs from "
-                                    "the server's later segments");
+                                    "the server's data (a box such as a SYN proxy may have answered)");
             case ColSyn: return tr("Frame of the SYN the answer was paired with");
             case ColSynAck: return tr("Frame of the SYN+ACK (or RST); for a server, its first echoing SYN+ACK. "
                                       "Double-click to go there.");
@@ -167,8 +167,12 @@ QVariant SuspectModel::serverData(const ServerRow& s, int column, int role) cons
         QString tip = tr("%1 port %2: %3 handshake(s), %4 answered by SYN+ACK")
                           .arg(qs(s.address_text)).arg(s.port).arg(s.handshakes).arg(s.synacks);
         if (s.suspect()) tip += tr("\n%1 echoed the SYN: %2").arg(s.echoes()).arg(qs(s.echoed));
-        if (s.hop_mismatches) tip += tr("\n%1 SYN+ACK(s) came from another distance than the server's later segments")
+        if (s.hop_mismatches) tip += tr("\n%1 SYN+ACK(s) came from another distance than the server's data")
                                          .arg(s.hop_mismatches);
+        if (s.syn_proxies)
+            tip += tr("\n%1 SYN+ACK(s) came from a box nearer than the server (a SYN proxy): their options are the "
+                      "box's, what the server supports is unknown")
+                       .arg(s.syn_proxies);
         tip += tr("\nDouble-click: go to frame %1").arg(s.target_frame());
         return tip;
     }
@@ -220,7 +224,10 @@ QVariant SuspectModel::pairData(const ServerRow&, const PairRow& p, int column, 
             tip += tr("\nSYN+ACK options (frame %1): %2").arg(p.answer_frame).arg(qs(p.synack_options));
         if (!p.diff.empty()) tip += tr("\nAgainst the SYN: %1").arg(qs(p.diff));
         if (p.syn_copies > 1) tip += tr("\nThe SYN was sent %1 times").arg(p.syn_copies);
-        if (p.hop_mismatch) tip += tr("\nThe SYN+ACK came from another distance than the server's later segments");
+        if (p.syn_proxy)
+            tip += tr("\nThe SYN+ACK came from a box nearer than the server (a SYN proxy): its options are the box's");
+        else if (p.hop_mismatch)
+            tip += tr("\nThe SYN+ACK came from another distance than the server's data");
         if (p.target_frame()) tip += tr("\nDouble-click: go to frame %1").arg(p.target_frame());
         return tip;
     }

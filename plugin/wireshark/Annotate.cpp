@@ -106,15 +106,16 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
         add_uint(pt, f.server_ttl, tvb, hs.server_ttl);
         add_uint(pt, f.server_hops, tvb, estimated_hops(hs.server_ttl));
     }
+    // Expert info also without a tree (tshark -q -z expert): the items may be null.
     proto_item* mismatch = add_bool(pt, f.hop_mismatch, tvb, hs.hop_mismatch());
-    if (proto_item* it = add_bool(pt, f.syn_proxy, tvb, hs.syn_proxy()))
-        expert_add_info_format(pinfo, it, &f.ei_syn_proxy,
+    if (hs.syn_proxy())
+        expert_add_info_format(pinfo, add_bool(pt, f.syn_proxy, tvb, true), &f.ei_syn_proxy,
                                "SYN+ACK from about %u hops (TTL %u), the server's data from about %u (TTL %u): a box "
                                "nearer than the server answered the SYN (a SYN proxy); these options are the box's, "
                                "not the server's",
                                estimated_hops(hs.answer_ttl), hs.answer_ttl, estimated_hops(hs.server_ttl),
                                hs.server_ttl);
-    else if (mismatch != nullptr)
+    else if (hs.hop_mismatch())
         expert_add_info_format(pinfo, mismatch, &f.ei_hop_mismatch,
                                "SYN+ACK TTL %u (about %u hops) but the server's data arrives with TTL %u: another box "
                                "may have answered",

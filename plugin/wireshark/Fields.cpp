@@ -128,7 +128,7 @@ void register_fields() {
         {&f.ei_mptcp_absent, {"middlebox.mptcp_absent", PI_PROTOCOL, PI_CHAT,
                               "MP_CAPABLE offered but not returned", EXPFILL}},
         {&f.ei_hop_mismatch, {"middlebox.hop_mismatch", PI_SEQUENCE, PI_WARN,
-                              "SYN+ACK TTL differs from the server's later segments", EXPFILL}},
+                              "SYN+ACK TTL differs from the server's data segments", EXPFILL}},
         {&f.ei_syn_proxy, {"middlebox.syn_proxy", PI_SEQUENCE, PI_WARN,
                            "A box nearer than the server answered the SYN (SYN proxy): its options are the box's",
                            EXPFILL}},

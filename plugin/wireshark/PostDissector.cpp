@@ -106,6 +106,16 @@ bool analysis_wanted(const packet_info* pinfo, proto_tree* tree) {
 
 void cleanup_routine() { state.reset(); }
 
+// Hands the tap one frame of a handshake (its SYN, SYN+ACK or RST, or an
+// ICMP error quoting its SYN, as the SYN's direction).
+void tap_handshake_frame(packet_info* pinfo, uint32_t handshake, middlebox::Role role, bool retransmission,
+                         const middlebox::FlowTuple& tuple) {
+    if (!have_tap_listener(tap_id)) return;
+    auto* ev = wmem_new(pinfo->pool, TapEvent);
+    *ev = TapEvent{state.get(), handshake, role, retransmission, tuple};
+    tap_queue_packet(tap_id, pinfo, ev);
+}
+
 // Whether this dissection is the frame's first (it feeds the correlator) or
 // a revisit (it reads what was decided). tshark's first pass and the GUI's
 // first read have visited unset; tshark -2 -R numbers only the frames its
@@ -164,6 +174,9 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
         if (q == nullptr) return 0;
         const middlebox::Quote quote = *q;  // the vector may grow later
         if (annotation_read(tree)) annotate_quote(tvb, pinfo, visible_tree(tree), quote);
+        // A frame of the quoted SYN's handshake: it may make it icmp-error.
+        if (quote.handshake != middlebox::kNone)
+            tap_handshake_frame(pinfo, quote.handshake, middlebox::Role::Syn, false, seg.tuple);
         return tvb_captured_length(tvb);
     }
     if (kind != FrameKind::Live) return 0;
@@ -175,12 +188,8 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
 
     if (annotation_read(tree)) annotate(tvb, pinfo, visible_tree(tree), *state, record, seg, first);
 
-    if (have_tap_listener(tap_id)) {
-        auto* ev = wmem_new(pinfo->pool, TapEvent);
-        *ev = TapEvent{state.get(), record.handshake, record.role, (record.flags & middlebox::kRetransmission) != 0,
-                       seg.tuple};
-        tap_queue_packet(tap_id, pinfo, ev);
-    }
+    tap_handshake_frame(pinfo, record.handshake, record.role, (record.flags & middlebox::kRetransmission) != 0,
+                        seg.tuple);
     return tvb_captured_length(tvb);
 }
 

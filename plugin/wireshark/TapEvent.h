@@ -1,5 +1,6 @@
 // What the Middlebox post-dissector hands its tap for every SYN, SYN+ACK and
-// RST that is part of a handshake. One tap feeds the -z report, the
+// RST that is part of a handshake, and for every ICMP error quoting its SYN
+// (role Syn, the SYN's direction). One tap feeds the -z report, the
 // Statistics menu and the Qt dialog. The event stays valid until the tap
 // listeners have run for the packet; the correlator it points to, for the
 // whole file.

@@ -6,6 +6,7 @@ loads the plugin from the build tree (as "nobody" when run as root, since
 root's tshark ignores personal plugins).
 """
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -261,6 +262,93 @@ class TraceboxQuotes(unittest.TestCase):
             self.assertEqual(r[5], "", f"frame {r[0]}: a quote never gets a verdict")
         out = tshark("-r", path, "-q", "-z", "expert,warn").stdout
         self.assertIn("without an option it was sent with", out)
+
+
+def lab(name):
+    return os.path.join(ROOT, "test_captures", "lab", name + ".pcapng")
+
+
+class OrdinaryStacks(unittest.TestCase):
+    """What correct stacks produce by themselves is never called an echo (issue 12)."""
+
+    def test_same_clock_timestamps_are_a_weak_sign_only(self):
+        for name in ("loopback-same-clock", "netns-same-clock"):
+            rows = fields(lab(name), "frame.number", "middlebox.verdict", "middlebox.tsval_equal",
+                          "middlebox.echo.tsval", two_pass=True, display_filter="middlebox.verdict")
+            self.assertTrue(rows, name)
+            self.assertEqual({r[1] for r in rows}, {"plain"}, name)
+            self.assertTrue(any(r[2].startswith("1") for r in rows), f"{name}: no same-clock SYN+ACK")
+            self.assertFalse(any(r[3] for r in rows), name)
+            warnings = tshark("-r", lab(name), "-q", "-z", "expert,warn").stdout
+            self.assertNotIn("echoed", warnings, name)
+            chats = tshark("-r", lab(name), "-q", "-z", "expert,chat").stdout
+            self.assertIn("same clock", chats, name)
+
+    def test_tcp_fast_open(self):
+        rows = fields(lab("tfo"), "frame.number", "middlebox.verdict", "middlebox.syn_frame", "middlebox.tfo.syn_data",
+                      "middlebox.tfo.data_acked", "middlebox.diff", "middlebox.echo.tfo_request",
+                      "middlebox.tfo.experimental", display_filter="tcp.flags.syn==1 && tcp.flags.ack==1")
+        with_data = [r for r in rows if r[3]]
+        self.assertTrue(with_data)
+        for r in with_data:  # every SYN+ACK to a SYN with data is paired
+            self.assertNotEqual(r[1], "no-syn", r)
+            self.assertTrue(r[2], r)
+        self.assertIn("40", {r[4] for r in with_data})  # data taken: acknowledged with the SYN
+        self.assertIn("0", {r[4] for r in with_data})   # cookie refused: the SYN alone
+        echoes = [r for r in rows if r[6] == "1"]
+        self.assertTrue(echoes)
+        self.assertTrue(all(r[1] == "option-echo" and "=TFO" in r[5] and "request" in r[5] for r in echoes), echoes)
+        self.assertTrue(any("TFO_EXP cookie" in r[5] and r[7] == "1" and r[1] == "plain" for r in rows), rows)
+        cookies = [r for r in rows if "=TFO cookie" in r[5] or "=TFO_EXP cookie" in r[5]]
+        self.assertTrue(cookies)
+        self.assertTrue(all(r[1] == "plain" for r in cookies), cookies)  # a returned cookie is no echo
+
+    def test_syn_proxy_answers_for_the_server(self):
+        # The server's data comes after the SYN+ACK: known in a second pass, like a SYN's verdict.
+        rows = fields(lab("synproxy-client"), "frame.number", "middlebox.verdict", "middlebox.syn_proxy",
+                      "middlebox.server_hops", "middlebox.hops", two_pass=True,
+                      display_filter="tcp.flags.syn==1 && tcp.flags.ack==1")
+        self.assertTrue(rows)
+        for r in rows:
+            self.assertTrue(r[2].startswith("1"), r)
+            self.assertLess(int(r[4]), int(r[3]), r)
+        warn = tshark("-r", lab("synproxy-client"), "-2", "-q", "-z", "expert,warn").stdout
+        self.assertIn("a SYN proxy", warn)
+        self.assertIn("whether the server uses MPTCP is unknown",
+                      tshark("-r", lab("synproxy-client"), "-2", "-q", "-z", "expert,chat").stdout)
+        doc = json.loads(tshark("-r", lab("synproxy-client"), "-q", "-z", "middlebox,json").stdout)
+        self.assertEqual(doc["totals"]["syn_proxies"], len(rows))
+        # Seen at the server, the box's SYN and the server's own SYN+ACK: no proxy, no mismatch.
+        server = fields(lab("synproxy-server"), "middlebox.hop_mismatch", "middlebox.syn_proxy", two_pass=True,
+                        display_filter="tcp.flags.syn==1 && tcp.flags.ack==1")
+        self.assertTrue(server)
+        self.assertTrue(all(r == ["", ""] for r in server), server)
+        # Nor in any other lab capture of ordinary servers.
+        for name in ("loopback-same-clock", "netns-same-clock", "syncookies", "tfo", "mptcp-genuine-join",
+                     "mptcp-absent", "tcpmss-client", "tuple-reuse"):
+            got = fields(lab(name), "frame.number", "middlebox.hop_mismatch", two_pass=True,
+                         display_filter="middlebox.hop_mismatch")
+            self.assertEqual(got, [], name)
+
+    def test_syn_answered_only_by_icmp_links_each_error(self):
+        syns = fields(lab("icmp-only"), "frame.number", "middlebox.verdict", "middlebox.icmp_frame", two_pass=True,
+                      display_filter='middlebox.verdict == "icmp-error"')
+        self.assertTrue(syns)
+        quotes = fields(lab("icmp-only"), "frame.number", "middlebox.quote.syn_frame", two_pass=True,
+                        display_filter="middlebox.quote.syn_frame")
+        by_syn_copy = {}
+        for frame, syn in quotes:
+            by_syn_copy.setdefault(syn, []).append(frame)
+        linked = set()
+        for frame, verdict, errors in syns:
+            self.assertTrue(errors, frame)
+            linked.update(errors.split(","))
+        self.assertEqual(linked, {f for fs in by_syn_copy.values() for f in fs})
+        counts = json.loads(tshark("-r", lab("icmp-only"), "-q", "-z", "middlebox,json").stdout)["totals"]["verdicts"]
+        table = tshark("-r", lab("icmp-only"), "-q", "-z", "middlebox_verdicts").stdout
+        row = [line for line in table.splitlines() if line.startswith("icmp-error")]
+        self.assertEqual(len(row), 1, table)
+        self.assertIn(f"|{counts['icmp-error']} ", row[0].replace("| ", "|"))
 
 
 if __name__ == "__main__":
