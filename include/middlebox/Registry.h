@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "middlebox/Correlator.h"
+#include "middlebox/Describe.h"
 #include "middlebox/Segment.h"
 #include "middlebox/Verdict.h"
 
@@ -206,8 +207,5 @@ private:
 // endpoints fit that pair's. False means the frames the tap is handed are
 // not numbered as the analysis numbered them (tshark -2 -R renumbers).
 bool event_matches(const Correlator& c, uint32_t handshake, Role role, const FlowTuple& tuple, int tcp_flags);
-
-// "10.0.0.2" / "2001:db8::1".
-std::string address_text(const Address& a);
 
 }  // namespace middlebox
