@@ -259,11 +259,12 @@ def known_names():
 
 
 def named_fields(text):
-    """(line, name) for each dotted name inside `backticks` (display filters included)"""
+    """(line, name) for each dotted name inside `backticks` (display filters included); a name
+    written `prefix.*` comes as 'prefix.*'"""
     for n, line in enumerate(text.splitlines(), 1):
         for code in re.findall(r"`([^`]+)`", line):
-            for name in re.findall(r"(?<![\w./-])([a-z][a-z0-9_-]*(?:\.[a-z0-9_]+)+)(?![\w/-])", code):
-                yield n, name
+            for name, star in re.findall(r"(?<![\w./-])([a-z][a-z0-9_-]*(?:\.[a-z0-9_]+)+)(\.\*)?(?![\w/-])", code):
+                yield n, name + star
 
 
 def check_names(path, fields, protos):
@@ -272,7 +273,10 @@ def check_names(path, fields, protos):
     base = os.path.dirname(path)
     for n, name in named_fields(text):
         first = name.split(".")[0]
-        if first in protos and name not in fields and name not in protos:
+        if name.endswith(".*"):
+            if first in protos and not any(f.startswith(name[:-1]) for f in fields):
+                problems.append(f"{os.path.relpath(path, ROOT)}:{n}: no field of this tshark starts with `{name[:-1]}`")
+        elif first in protos and name not in fields and name not in protos:
             problems.append(f"{os.path.relpath(path, ROOT)}:{n}: `{name}` is no field of this tshark")
     for n, line in enumerate(text.splitlines(), 1):
         for cap in CAPTURE_PATH.findall(line):
