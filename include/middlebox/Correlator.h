@@ -6,8 +6,9 @@
 // most 64 bytes each, index included: a 58-byte entry that leaves the SYN's
 // frame and TTL to its Handshake record, plus 4.6-5.5 bytes of index; see
 // PendingTable.h); results grow with the capture like Wireshark's own frame
-// data: 12 bytes per SYN/SYN+ACK/RST frame, 32 per handshake, and one Pair
-// (both option blocks and the evidence) per answered handshake.
+// data: 12 bytes per SYN/SYN+ACK/RST frame, 32 + 38 per handshake (its
+// record and its endpoints), and one Pair (both option blocks and the
+// evidence) per answered handshake.
 #pragma once
 
 #include <cstddef>
@@ -59,16 +60,23 @@ constexpr uint8_t kServerSamples = 8;
 // How many must agree, none at the SYN+ACK's TTL, for a hop mismatch.
 constexpr uint8_t kServerSamplesForMismatch = 2;
 
-// What its Pair's evidence says, kept on the handshake so that counting a
-// scan's handshakes reads 28 bytes each, not their pairs.
-enum EvidenceBits : uint8_t {
-    kSynAckMpc = 0x01,         // EchoEvidence::synack_mpc.present
-    kSynAckMpcEcho = 0x02,     // EchoEvidence::mpc_echo
-    kSynAckUnknown = 0x04,     // EchoEvidence::synack_unknown
-    kSynAckUnknownEcho = 0x08, // EchoEvidence::unknown_echo
-    kSynAckAnyEcho = 0x10,     // EchoEvidence::any_echo()
+// What a handshake's SYN+ACK shows, computed once when it is paired (its
+// verdict is final then) and kept on the record, so that every view (the
+// report's rows and totals, the running tally, the dialog) reads one byte
+// and none reads the Pair or decides again. 0 for a handshake no SYN+ACK
+// answered.
+enum HandshakeFacts : uint8_t {
+    kFactSynAck = 0x01,        // answered by a SYN+ACK
+    kFactMpc = 0x02,           // that SYN+ACK carried MP_CAPABLE
+    kFactMpcGenuine = 0x04,    // ... with the server's own key (verdict mptcp-genuine)
+    kFactMpcEcho = 0x08,       // ... the SYN's key or keyless form (verdict mptcp-echo)
+    kFactUnknown = 0x10,       // it carried a kind no genuine server copies (is_unknown_option)
+    kFactUnknownEcho = 0x20,   // ... copied byte for byte from the SYN
+    kFactEvidence = 0x40,      // it copied something that proves an echo
 };
-uint8_t evidence_bits(const EchoEvidence& e);
+// Crossed SYNs (simultaneous-open) each repeat their own options: no copy
+// fact is set for them.
+uint8_t handshake_facts(const EchoEvidence& e, Verdict v);
 
 struct Handshake {
     uint32_t first_syn_frame = 0;  // 0: the SYN is not in the capture
@@ -89,7 +97,7 @@ struct Handshake {
     uint8_t server_samples = 0;
     uint8_t server_votes = 0;  // the majority vote's counter
     uint8_t flags = 0;
-    uint8_t evidence = 0;  // EvidenceBits of its pair (0 without one)
+    uint8_t facts = 0;  // HandshakeFacts
 
     // answer_frame may be 0 on an answered handshake whose answer frame a
     // read filter dropped (tshark -2 -R): ask the role.
@@ -159,6 +167,13 @@ public:
     // Any pass: the record of a frame that observe() kept, or nullptr.
     const FrameRecord* lookup(uint32_t frame) const;
 
+    // Whether a frame handed over later (a tap event) can be the one the
+    // analysis recorded for `handshake`: its TCP flags (`tcp_flags` < 0: not
+    // known) fit the role and its direction (`tuple`) fits the handshake's
+    // endpoints. False means the frames are not numbered as the analysis
+    // numbered them (tshark -2 -R renumbers the frames it keeps).
+    bool fits(uint32_t handshake, Role role, const FlowTuple& tuple, int tcp_flags) const;
+
     // First pass only: an ICMP error (frame `frame`) quoting `quoted`, a SYN
     // of the capture's own traffic. Never pairs anything and changes no
     // handshake; returns nullptr for a quote of anything but a SYN.
@@ -170,6 +185,10 @@ public:
     std::vector<uint32_t> quote_frames(uint32_t handshake) const;
 
     const Handshake& handshake(uint32_t i) const { return handshakes_[i]; }
+    // Its client and server: the SYN's direction (for a no-syn handshake,
+    // the SYN+ACK's reversed). Kept beside the records, not in them, so that
+    // pairing touches 32 bytes per handshake.
+    const FlowTuple& endpoints(uint32_t i) const { return endpoints_[i]; }
     size_t handshake_count() const { return handshakes_.size(); }
     const Pair& pair(uint32_t i) const { return pairs_[i]; }
     size_t pair_count() const { return pairs_.size(); }
@@ -201,7 +220,8 @@ private:
 
     PendingTable table_;
     std::vector<FrameRecord> records_;
-    ChunkedVector<Handshake, 12> handshakes_;  // 112 KiB chunks
+    ChunkedVector<Handshake, 12> handshakes_;  // 128 KiB chunks
+    ChunkedVector<FlowTuple, 12> endpoints_;   // by handshake, 152 KiB chunks
     ChunkedVector<Pair, 10> pairs_;            // 192 KiB chunks
     std::vector<Quote> quotes_;  // in frame order
     // quotes_ indices sorted by handshake (then frame), built when asked

@@ -1,16 +1,15 @@
-// The middlebox registry: handshakes grouped by server endpoint (the SYN's
-// destination address and port), summarised into what the reports and the
-// GUI dialog show. Fed by the Middlebox tap (one event per SYN, SYN+ACK or
-// RST frame that passed the listener's filter); the numbers are computed
-// from the correlator's final records when asked, so a first pass, a
-// second pass (tshark -2) and a GUI retap give the same counts.
+// The middlebox registry: a view's record of which handshakes (and frames)
+// reached it, and the rows it shows: those handshakes grouped by server
+// endpoint (the SYN's destination address and port). Fed by the Middlebox
+// tap (one event per frame of a handshake that passed the listener's
+// filter). Everything else is read from the correlator's handshake table
+// when asked: endpoints, verdicts, facts; so a first pass, a second pass
+// (tshark -2) and a GUI retap give the same counts.
 #pragma once
 
 #include <bitset>
 #include <cstdint>
 #include <functional>
-#include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "middlebox/Correlator.h"
@@ -85,9 +84,8 @@ struct Totals : StudyCounts {
 
 class Registry {
 public:
-    // One tap event: `tuple` is the direction of the segment; `role` tells
-    // whether it is the SYN's direction (Role::Syn) or the answer's.
-    void add(uint32_t handshake, Role role, const FlowTuple& tuple, uint32_t frame);
+    // One tap event: a frame of handshake `handshake` reached the view.
+    void add(uint32_t handshake, uint32_t frame);
     void clear();
     size_t handshake_count() const { return handshakes().size(); }
 
@@ -117,25 +115,14 @@ public:
         settle();
         return order_;
     }
-    // Events whose endpoints contradict an earlier event of the same
-    // handshake, or that event_matches() refused and the caller noted: the
-    // frame numbers the tap sees are not the analysis's.
-    uint64_t inconsistent_events() const {
-        settle();
-        return inconsistent_;
-    }
+    // Events that Correlator::fits() refused and the caller noted: the frame
+    // numbers the tap sees are not the analysis's.
+    uint64_t inconsistent_events() const { return inconsistent_; }
     void note_inconsistent_event() { ++inconsistent_; }
 
 private:
-    struct Entry {
-        Address address;
-        uint16_t port = 0;
-        bool present = false;
-    };
     // An event as add() keeps it until it is settled.
     struct Event {
-        Address address;
-        uint16_t port = 0;
         uint32_t handshake = 0;
         uint32_t frame = 0;
     };
@@ -150,62 +137,15 @@ private:
     mutable std::vector<Event> pending_;
     uint32_t last_frame_ = 0;
     bool any_frame_ = false;
-    // Handshake index -> server endpoint. Handshake indices are dense (the
-    // correlator numbers them from 0), so a vector beats a hash map here: one
-    // event per SYN/SYN+ACK frame of a scan lands in it.
-    mutable std::vector<Entry> by_handshake_;
+    // Handshake index -> seen. Handshake indices are dense (the correlator
+    // numbers them from 0), so a vector beats a hash set here.
+    mutable std::vector<bool> seen_;
     mutable std::vector<uint32_t> order_;  // handshakes in first-seen order
     // Taps deliver frames in order, so this stays sorted; a caller that
     // feeds frames out of order gets it sorted on the next look-up.
     mutable std::vector<uint32_t> frames_seen_;
     mutable bool frames_sorted_ = true;
-    mutable uint64_t inconsistent_ = 0;
+    uint64_t inconsistent_ = 0;
 };
-
-// Counts kept up to date event by event, for consumers that have no hook at
-// the end of a read (Wireshark's stat-tap tables draw what they hold). Each
-// handshake's contribution is recomputed from the correlator whenever one of
-// its frames reaches the tap, so a single pass converges to the same numbers
-// as Registry::totals() (hop mismatches and hidden frames excepted: they are
-// not tracked here). Feeding the same event twice changes nothing.
-class RunningTally {
-public:
-    using Counts = StudyCounts;
-
-    // One tap event (same arguments as Registry::add). Returns true when a
-    // count changed.
-    bool add(const Correlator& c, uint32_t handshake, Role role, const FlowTuple& tuple);
-    void clear();
-    const Counts& counts() const { return counts_; }
-    // The correlator the counts come from (a new file means a new one).
-    const Correlator* source() const { return source_; }
-
-private:
-    struct Contribution {
-        uint8_t verdict = 0;  // Verdict; 0 (None): not counted yet
-        uint8_t flags = 0;
-        uint32_t server = 0;  // index into servers_
-    };
-    struct Server {
-        uint32_t echoes = 0;
-    };
-    static Contribution contribution_of(const Correlator& c, uint32_t handshake);
-    void apply(const Contribution& k, int sign);
-    bool refresh(const Correlator& c, uint32_t handshake);
-
-    const Correlator* source_ = nullptr;
-    Counts counts_;
-    std::vector<Contribution> by_handshake_;
-    std::unordered_map<std::string, uint32_t> server_index_;
-    std::vector<Server> servers_;
-    std::vector<uint32_t> unanswered_;  // handshakes counted as no-answer (may hold stale ones)
-};
-
-// Whether a tap event can be the frame the correlator recorded under its
-// number: the segment's TCP flags (`tcp_flags` < 0: not known) fit the
-// record's role, and when a SYN+ACK answered the handshake the segment's
-// endpoints fit that pair's. False means the frames the tap is handed are
-// not numbered as the analysis numbered them (tshark -2 -R renumbers).
-bool event_matches(const Correlator& c, uint32_t handshake, Role role, const FlowTuple& tuple, int tcp_flags);
 
 }  // namespace middlebox

@@ -12,10 +12,15 @@ uint8_t estimated_hops(uint8_t ttl) {
     return 0;
 }
 
-uint8_t evidence_bits(const EchoEvidence& e) {
-    return static_cast<uint8_t>((e.synack_mpc.present ? kSynAckMpc : 0) | (e.mpc_echo ? kSynAckMpcEcho : 0) |
-                                (e.synack_unknown ? kSynAckUnknown : 0) | (e.unknown_echo ? kSynAckUnknownEcho : 0) |
-                                (e.any_echo() ? kSynAckAnyEcho : 0));
+uint8_t handshake_facts(const EchoEvidence& e, Verdict v) {
+    const bool comparable = v != Verdict::SimultaneousOpen;
+    const bool mpc = e.synack_mpc.present;
+    return static_cast<uint8_t>(kFactSynAck | (mpc ? kFactMpc : 0) |
+                                (mpc && v == Verdict::MptcpGenuine ? kFactMpcGenuine : 0) |
+                                (mpc && e.mpc_echo && v == Verdict::MptcpEcho ? kFactMpcEcho : 0) |
+                                (e.synack_unknown ? kFactUnknown : 0) |
+                                (e.synack_unknown && e.unknown_echo && comparable ? kFactUnknownEcho : 0) |
+                                (e.any_echo() && comparable ? kFactEvidence : 0));
 }
 
 Correlator::Correlator(size_t max_pending) : table_(max_pending) {}
@@ -115,6 +120,7 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
         hs.verdict = Verdict::SimultaneousOpen;
     }
     handshakes_.push_back(hs);
+    endpoints_.push_back(s.tuple);
 
     if (e == nullptr) e = table_.insert(fp, nullptr, nullptr);
     *e = PendingSyn{};
@@ -170,6 +176,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
         if (table_.evictions() > 0) hs.flags |= kEvictedBefore;
         if (e != nullptr) hs.flags |= kAckMismatch;
         handshakes_.push_back(hs);
+        endpoints_.push_back(s.tuple.reversed());
         if (e == nullptr) {  // never displace a SYN still waiting on this tuple
             e = table_.insert(syn_fp, nullptr, nullptr);
             e->seq = s.ack - 1;
@@ -188,7 +195,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
     hs.answer_copies = 1;
     hs.answer_ttl = s.ttl;
     hs.pair = pair_index;
-    hs.evidence = evidence_bits(p.evidence);
+    hs.facts = handshake_facts(p.evidence, hs.verdict);
     return add_record(s.frame, index, Role::SynAck, 0);
 }
 
@@ -315,6 +322,20 @@ const FrameRecord* Correlator::lookup(uint32_t frame) const {
     auto it = std::lower_bound(records_.begin(), records_.end(), frame,
                                [](const FrameRecord& r, uint32_t f) { return r.frame < f; });
     return it != records_.end() && it->frame == frame ? &*it : nullptr;
+}
+
+bool Correlator::fits(uint32_t handshake, Role role, const FlowTuple& tuple, int tcp_flags) const {
+    if (handshake >= handshakes_.size()) return false;
+    if (tcp_flags >= 0) {
+        Segment s;
+        s.flags = static_cast<uint16_t>(tcp_flags);
+        const bool fits_role = role == Role::Syn ? s.is_syn() : role == Role::SynAck ? s.is_synack() : s.is_rst();
+        if (!fits_role) return false;
+    }
+    const FlowTuple& e = endpoints_[handshake];
+    const FlowTuple expected = role == Role::Syn ? e : e.reversed();
+    return tuple.src == expected.src && tuple.dst == expected.dst && tuple.src_port == expected.src_port &&
+           tuple.dst_port == expected.dst_port;
 }
 
 }  // namespace middlebox

@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <unordered_map>
 
 #include <cfile.h>
 #include <epan/packet.h>
@@ -35,7 +34,6 @@ namespace {
 // The dialog's listener. One at a time: there is one dialog.
 struct Listener {
     middlebox::Registry registry;
-    std::unordered_map<uint32_t, middlebox::FlowTuple> clients;  // handshake -> SYN direction
     uint32_t last_frame = 0;
     uint64_t generation = 1;
     bool registered = false;
@@ -48,7 +46,6 @@ Listener listener;
 
 void clear_listener_state() {
     listener.registry.clear();
-    listener.clients.clear();
     listener.last_frame = 0;
     ++listener.generation;
 }
@@ -79,8 +76,7 @@ tap_packet_status tap_packet(void*, packet_info* pinfo, epan_dissect_t*, const v
     // did not reset the listeners first.
     if (pinfo->num < listener.last_frame) clear_listener_state();
     listener.last_frame = pinfo->num;
-    listener.registry.add(ev->handshake, ev->role, ev->tuple, pinfo->num);
-    listener.clients.emplace(ev->handshake, ev->role == middlebox::Role::Syn ? ev->tuple : ev->tuple.reversed());
+    listener.registry.add(ev->handshake, pinfo->num);
     ++listener.generation;
     return TAP_PACKET_REDRAW;
 }
@@ -126,11 +122,12 @@ int api_with_state(middlebox_state_visitor visit, void* ctx) {
 }
 
 int api_client_of(uint32_t handshake, middlebox_endpoint* out) {
-    auto it = listener.clients.find(handshake);
-    if (it == listener.clients.end()) return 0;
-    out->family = it->second.src.family;
-    std::memcpy(out->bytes, it->second.src.bytes, sizeof out->bytes);
-    out->port = it->second.src_port;
+    const middlebox::Correlator* c = correlator();
+    if (c == nullptr || handshake >= c->handshake_count()) return 0;
+    const middlebox::FlowTuple& t = c->endpoints(handshake);
+    out->family = t.src.family;
+    std::memcpy(out->bytes, t.src.bytes, sizeof out->bytes);
+    out->port = t.src_port;
     return 1;
 }
 

@@ -24,6 +24,7 @@
 #include "TapEvent.h"
 #include "middlebox/Registry.h"
 #include "middlebox/ReportFormat.h"
+#include "middlebox/RunningTally.h"
 
 namespace middlebox_ws {
 
@@ -88,9 +89,8 @@ tap_packet_status report_packet(void* tapdata, packet_info* pinfo, epan_dissect_
     // number (tshark -2 -R renumbers frames after the analysis saw them).
     // The event's role was read from this very frame's flags by the
     // post-dissector, so only its endpoints are compared.
-    if (!event_matches(*ev->correlator, ev->handshake, ev->role, ev->tuple, -1))
-        l->registry.note_inconsistent_event();
-    l->registry.add(ev->handshake, ev->role, ev->tuple, pinfo->num);
+    if (!ev->correlator->fits(ev->handshake, ev->role, ev->tuple, -1)) l->registry.note_inconsistent_event();
+    l->registry.add(ev->handshake, pinfo->num);
     return TAP_PACKET_REDRAW;
 }
 
@@ -259,7 +259,7 @@ tap_packet_status table_packet(void* tapdata, packet_info*, epan_dissect_t*, con
     auto* stat = static_cast<stat_data_t*>(tapdata);
     const auto* ev = static_cast<const TapEvent*>(data);
     if (ev == nullptr || ev->correlator == nullptr) return TAP_PACKET_DONT_REDRAW;
-    const bool changed = tally.add(*ev->correlator, ev->handshake, ev->role, ev->tuple);
+    const bool changed = tally.add(*ev->correlator, ev->handshake);
     fill_tables(stat->stat_tap_data);
     return changed ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
 }

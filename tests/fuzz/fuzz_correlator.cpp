@@ -120,7 +120,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (r != nullptr) {
             MBFUZZ_CHECK(r->frame == s.frame);
             MBFUZZ_CHECK(r->handshake < c.handshake_count());
-            reg.add(r->handshake, r->role == Role::Syn ? Role::Syn : r->role, s.tuple, r->frame);
+            // The frame fits what was recorded: its role and the handshake's endpoints.
+            MBFUZZ_CHECK(c.fits(r->handshake, r->role, s.tuple, s.flags));
+            reg.add(r->handshake, r->frame);
         }
     }
 
@@ -144,8 +146,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             (void)p.syn_block();
             (void)p.synack_block();
             MBFUZZ_CHECK(hs.answer_role == Role::SynAck);
-            // The handshake's copy of the evidence, which the counts read.
-            MBFUZZ_CHECK(hs.evidence == evidence_bits(p.evidence));
+            // The handshake's facts, which every view reads, are the pair's.
+            MBFUZZ_CHECK(hs.facts == handshake_facts(p.evidence, hs.verdict));
             const OptionBlock synack = p.synack_block();
             bool unknown = false;
             for (size_t k = 0; k < synack.count(); ++k)

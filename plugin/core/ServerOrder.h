@@ -1,0 +1,70 @@
+// The order of the report's rows: servers by (family, address bytes,
+// port), each server's handshakes in first-seen order. Internal to the core
+// (Registry::visit).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "middlebox/Segment.h"
+
+namespace middlebox::detail {
+
+// A server endpoint as three integers whose bytes, most significant first,
+// are (family, address bytes, port): sorted byte by byte (sort_items), a
+// scan's million servers need no string or tree node per server. The
+// endpoint reads back from it; `position` is the handshake's first-seen rank.
+struct SortKey {
+    uint64_t hi = 0, lo = 0;
+    uint32_t tail = 0;  // last address byte, port
+    uint32_t position = 0;
+
+    SortKey(const Address& a, uint16_t port, uint32_t pos) : position(pos) {
+        uint8_t b[19];
+        b[0] = a.family;
+        std::memcpy(b + 1, a.bytes, 16);
+        b[17] = static_cast<uint8_t>(port >> 8);
+        b[18] = static_cast<uint8_t>(port & 0xff);
+        for (int i = 0; i < 8; ++i) hi = (hi << 8) | b[i];
+        for (int i = 8; i < 16; ++i) lo = (lo << 8) | b[i];
+        tail = (uint32_t{b[16]} << 16) | (uint32_t{b[17]} << 8) | b[18];
+    }
+    Address address() const {
+        Address a;
+        a.family = static_cast<uint8_t>(hi >> 56);
+        for (int i = 0; i < 7; ++i) a.bytes[i] = static_cast<uint8_t>(hi >> (48 - 8 * i));
+        for (int i = 0; i < 8; ++i) a.bytes[7 + i] = static_cast<uint8_t>(lo >> (56 - 8 * i));
+        a.bytes[15] = static_cast<uint8_t>(tail >> 16);
+        return a;
+    }
+    uint16_t port() const { return static_cast<uint16_t>(tail & 0xffff); }
+    bool same_server(const SortKey& o) const { return hi == o.hi && lo == o.lo && tail == o.tail; }
+};
+
+// What a server's row needs of one handshake, gathered in first-seen order
+// (for a scan, the order the correlator stored them in) and sorted with the
+// key: the walk in server order then reads the items in sequence instead of
+// the correlator's records at random. Only rows with evidence go back to
+// the records, for the echoed kinds and keys.
+struct Item {
+    SortKey key;
+    uint32_t answer_frame = 0;
+    uint8_t verdict = 0;
+    uint8_t hops = 0;
+    uint8_t facts = 0;  // HandshakeFacts
+    uint8_t path = 0;   // PathBits
+
+    enum PathBits : uint8_t {
+        kHopMismatch = 0x01,  // Handshake::hop_mismatch()
+        kSynProxy = 0x02,     // Handshake::syn_proxy()
+    };
+    Item(const SortKey& k, uint32_t frame, uint8_t v, uint8_t h, uint8_t f, uint8_t p)
+        : key(k), answer_frame(frame), verdict(v), hops(h), facts(f), path(p) {}
+};
+static_assert(sizeof(Item) == 32, "two items per cache line");
+
+// Sorts items by key, keeping equal endpoints in position order.
+void sort_items(std::vector<Item>& items);
+
+}  // namespace middlebox::detail

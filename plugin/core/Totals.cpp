@@ -1,0 +1,62 @@
+// The end-of-file totals of the report: the rows summed, and what the rows
+// do not hold (option facts, hidden frames, evictions) from the handshake
+// table.
+#include "middlebox/Registry.h"
+
+namespace middlebox {
+
+Totals Registry::totals(const Correlator& c, const std::vector<ServerSummary>& rows, const Registry& seen) {
+    Totals t;
+    for (const ServerSummary& r : rows) add_row(&t, r);
+    finish_totals(&t, c, seen);
+    return t;
+}
+
+void Registry::add_row(Totals* t, const ServerSummary& r) {
+    ++t->servers;
+    if (r.suspect()) ++t->suspect_servers;
+    t->handshakes += r.handshakes;
+    t->synacks += r.synacks;
+    t->syn_proxies += r.syn_proxies;
+    for (int v = 0; v < kVerdictCount; ++v) t->verdicts[v] += r.verdicts[v];
+}
+
+void Registry::finish_totals(Totals* out, const Correlator& c, const Registry& seen) {
+    Totals& t = *out;
+    t.evictions = c.evictions();
+    t.out_of_order_frames = c.out_of_order();
+    t.read_filtered_frames = c.filtered_out();
+    t.inconsistent_events = seen.inconsistent_events();
+    // The handshakes in the rows are those the listener saw a frame of; their
+    // facts are read in index order, i.e. in memory order.
+    std::vector<bool> counted(c.handshake_count(), false);
+    for (uint32_t index : seen.handshakes())
+        if (index < counted.size()) counted[index] = true;
+    for (uint32_t index = 0; index < counted.size(); ++index) {
+        if (!counted[index]) continue;
+        const uint8_t f = c.handshake(index).facts;
+        if (f & kFactMpc) {
+            ++t.synacks_with_mp_capable;
+            if (f & kFactMpcGenuine) ++t.mp_capable_genuine;
+            if (f & kFactMpcEcho) ++t.mp_capable_echoed;
+        }
+        if (f & kFactUnknown) {
+            ++t.synacks_with_unknown_option;
+            if (f & kFactUnknownEcho) ++t.unknown_option_echoed;
+        }
+    }
+    // Every frame the analysis gave a record (SYN, SYN+ACK, RST and their
+    // copies) of a counted handshake that never reached the listener.
+    // Both lists are sorted by frame: one merge walk.
+    const std::vector<uint32_t>& frames = seen.frames_seen();
+    auto next = frames.begin();
+    for (const FrameRecord& r : c.records()) {
+        while (next != frames.end() && *next < r.frame) ++next;
+        const bool saw = next != frames.end() && *next == r.frame;
+        if (r.handshake < counted.size() && counted[r.handshake] && !saw) ++t.hidden_frames;
+    }
+    for (bool b : counted)
+        if (!b) ++t.hidden_handshakes;
+}
+
+}  // namespace middlebox
