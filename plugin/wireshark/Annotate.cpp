@@ -38,7 +38,9 @@ std::string kinds_text(const EchoEvidence& e) {
     return s;
 }
 
-void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_item* anchor, const Correlator& c,
+// `seg` is this SYN+ACK frame: a retransmission carries options of its own
+// (a newer TSval) and its diff shows them; the evidence is the first's.
+void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_item* anchor, const Segment& seg,
                       const Handshake& hs, const Pair& p) {
     Fields& f = fields;
     const EchoEvidence& e = p.evidence;
@@ -96,8 +98,8 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
     }
     // The diff is text built per packet: only when someone looks at it.
     if (proto_field_is_referenced(mt, f.diff))
-        proto_item_set_generated(
-            proto_tree_add_string(mt, f.diff, tvb, 0, 0, option_diff(p.has_syn ? &syn : nullptr, synack).c_str()));
+        proto_item_set_generated(proto_tree_add_string(
+            mt, f.diff, tvb, 0, 0, option_diff(p.has_syn ? &syn : nullptr, seg.option_block()).c_str()));
 
     // Path: the SYN+ACK's distance against the server's data.
     proto_tree* pt = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_path, nullptr, "Path");
@@ -176,8 +178,12 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
                                        "server (SYN proxy): whether the server uses MPTCP is unknown",
                                        syn_frame);
             else
+                // Not "the server does not use MPTCP": a box on the way may
+                // have stripped the option (TCPOPTSTRIP), and a SYN proxy is
+                // known only once the server's data was seen.
                 expert_add_info_format(pinfo, anchor, &f.ei_mptcp_absent,
-                                       "MP_CAPABLE offered in frame %u, not returned: the server does not use MPTCP",
+                                       "MP_CAPABLE offered in frame %u, not returned: the host that answered does not "
+                                       "use MPTCP, or a box on the way removed the option",
                                        syn_frame);
             break;
         default:
@@ -191,7 +197,6 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
     if (e.unsolicited_mpc)
         expert_add_info_format(pinfo, anchor, &f.ei_unsolicited_mpc,
                                "MP_CAPABLE in a SYN+ACK although the SYN (frame %u) offered none", syn_frame);
-    (void)c;
 }
 
 }  // namespace
@@ -244,7 +249,7 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
                                        "(Middlebox preference \"max_pending\"): this SYN+ACK's SYN may be one of them",
                                        c.evictions());
             }
-            if (hs.pair != kNone) add_pair_details(tvb, pinfo, mt, vi, c, hs, c.pair(hs.pair));
+            if (hs.pair != kNone) add_pair_details(tvb, pinfo, mt, vi, seg, hs, c.pair(hs.pair));
             break;
     }
 }

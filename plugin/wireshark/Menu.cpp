@@ -3,7 +3,7 @@
 // The plugin itself never links Qt (tshark loads every plugin). The menu
 // entry dlopen()s the dialog library from a subfolder of the plugin's
 // folder the first time it fires, and hands it the C interface of
-// plugin/qt/HostApi.h: a tap listener on the "middlebox" tap feeding a
+// plugin/host/HostApi.h: a tap listener on the "middlebox" tap feeding a
 // Registry, the plugin's Correlator, and Wireshark's plugin_if calls.
 #include "Menu.h"
 
@@ -21,7 +21,7 @@
 #include <epan/tap.h>
 #include <wsutil/report_message.h>
 
-#include "../qt/HostApi.h"
+#include "HostApi.h"
 #include "Analysis.h"
 #include "Fields.h"
 #include "TapEvent.h"

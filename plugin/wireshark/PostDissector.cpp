@@ -1,6 +1,6 @@
-// The Middlebox post-dissector: runs after every other dissector on each
-// packet, reads the live IP/TCP headers, feeds the correlator in the first
-// pass, and shows what the correlator decided on every pass.
+// The Middlebox post-dissector (PostDissector.h): reads the live IP/TCP
+// headers of each packet, feeds the correlator in the first pass, and shows
+// what the correlator decided on every pass.
 #include <cerrno>  // program_invocation_short_name
 #include <cstring>
 
@@ -10,13 +10,12 @@
 #include <epan/tap.h>
 #include <wsutil/report_message.h>
 
+#include "PostDissector.h"
+
 #include "Analysis.h"
 #include "Annotate.h"
 #include "Fields.h"
 #include "HeaderReader.h"
-#include "Menu.h"
-#include "Registration.h"
-#include "Report.h"
 #include "TapEvent.h"
 
 namespace middlebox_ws {
@@ -79,14 +78,6 @@ void init_routine() {
     for (size_t i = 0; i < 3; ++i) expert_ids[i + 1] = proto_registrar_get_id_byname(expert_fields[i]);
 }
 
-// Whether anybody may read the analysis of this frame: the report or the
-// stat table (our tap), expert info (-z expert, the Expert dialog), a filter,
-// column, -e field or -V (the tree references our protocol or _ws.expert),
-// the GUI or another program (which may ask later), or tshark -2's second
-// pass (see above). Otherwise a loaded plugin nobody uses costs one call per
-// packet. The answer is the same for every first-pass frame of a tshark run
-// after the first; had a first pass skipped frames that a later pass wants,
-// that pass observes them in order instead (first_sight()).
 // Not tshark, or the GUI: everything may be read later.
 bool always_analyse() { return !may_skip || in_gui; }
 bool expert_tap_listening() { return expert_tap > 0 && have_tap_listener(expert_tap); }
@@ -96,12 +87,44 @@ bool expert_referenced(proto_tree* tree) {
     return false;
 }
 
-bool analysis_wanted(const packet_info* pinfo, proto_tree* tree) {
-    if (always_analyse() || have_tap_listener(tap_id) || expert_tap_listening()) return true;
-    if (tree != nullptr && (proto_field_is_referenced(tree, fields.proto) || expert_referenced(tree))) return true;
-    if (pinfo->fd->visited || tapped_pass) return false;
-    tap_queue_packet(probe_tap, const_cast<packet_info*>(pinfo), nullptr);
-    return true;
+// What the run needs of one packet, decided once per packet.
+struct Needs {
+    bool analysis = false;       // the correlator must see this frame, or be read for it
+    bool annotations = false;    // items or expert info are read
+    proto_tree* tree = nullptr;  // where the items go; null: nobody reads them (expert info still counts)
+    bool tap = false;            // the middlebox tap has listeners: report, stat table, dialog
+};
+
+// Analysis: anybody may read the analysis of this frame: the report or the
+// stat table (our tap), expert info (-z expert, the Expert dialog), a
+// filter, column, -e field or -V (the tree references our protocol or
+// _ws.expert), the GUI or another program (which may ask later), or tshark
+// -2's second pass (see on_probe). Otherwise a loaded plugin nobody uses
+// costs one call per packet. The answer is the same for every first-pass
+// frame of a tshark run after the first; had a first pass skipped frames
+// that a later pass wants, that pass observes them in order instead
+// (first_sight()).
+// Tree: a tree built for someone else's filter or column gets no items;
+// expert info is still added, without an item, so -z expert and the Expert
+// Information dialog get it; a filter on _ws.expert fields keeps the items.
+// Annotations: a tree (expert info goes into any tree), the expert tap, or
+// a program other than tshark; without them (tshark -q -z middlebox) items
+// and expert info would be formatted for nobody: the report reads the
+// correlator.
+Needs needs_of(const packet_info* pinfo, proto_tree* tree) {
+    Needs n;
+    n.tap = have_tap_listener(tap_id);
+    const bool expert_tap = expert_tap_listening();
+    const bool ours_referenced =
+        tree != nullptr && (proto_field_is_referenced(tree, fields.proto) || expert_referenced(tree));
+    n.analysis = always_analyse() || n.tap || expert_tap || ours_referenced;
+    if (!n.analysis && !pinfo->fd->visited && !tapped_pass) {
+        tap_queue_packet(probe_tap, const_cast<packet_info*>(pinfo), nullptr);
+        n.analysis = true;
+    }
+    n.annotations = tree != nullptr || always_analyse() || expert_tap;
+    n.tree = ours_referenced ? tree : nullptr;
+    return n;
 }
 
 void cleanup_routine() { state.reset(); }
@@ -110,7 +133,6 @@ void cleanup_routine() { state.reset(); }
 // ICMP error quoting its SYN, as the SYN's direction).
 void tap_handshake_frame(packet_info* pinfo, uint32_t handshake, middlebox::Role role, bool retransmission,
                          const middlebox::FlowTuple& tuple) {
-    if (!have_tap_listener(tap_id)) return;
     auto* ev = wmem_new(pinfo->pool, TapEvent);
     *ev = TapEvent{state.get(), handshake, role, retransmission, tuple};
     tap_queue_packet(tap_id, pinfo, ev);
@@ -126,25 +148,6 @@ bool first_sight(const packet_info* pinfo) {
     return pinfo->fd->visited ? pinfo->num > state->last_frame() : pinfo->num >= state->last_frame();
 }
 
-// The tree to annotate: none when nobody will read our items (a tree built
-// for someone else's filter or column). Expert info is still added, without
-// an item, so -z expert and the Expert Information dialog get it; a filter
-// on _ws.expert fields keeps the items.
-proto_tree* visible_tree(proto_tree* tree) {
-    if (tree == nullptr) return nullptr;
-    if (proto_field_is_referenced(tree, fields.proto)) return tree;
-    if (expert_referenced(tree)) return tree;
-    return nullptr;
-}
-
-// Whether anybody reads the items and expert info annotate() adds: a tree
-// (filters, fields, -V; expert info goes into any tree), the expert tap, or a
-// program other than tshark. Without them (tshark -q -z middlebox) they
-// would be formatted for nobody; the report reads the correlator.
-bool annotation_read(proto_tree* tree) {
-    return tree != nullptr || always_analyse() || expert_tap_listening();
-}
-
 int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
 #ifdef MIDDLEBOX_BENCH_CONTROL
     // The benchmark's control (CMakeLists.txt): called for every packet like
@@ -152,7 +155,9 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     (void)tvb, (void)pinfo, (void)tree;
     return 0;
 #endif
-    if (!required_ok || !state || !analysis_wanted(pinfo, tree)) return 0;
+    if (!required_ok || !state) return 0;
+    const Needs needs = needs_of(pinfo, tree);
+    if (!needs.analysis) return 0;
     // From the frame's bytes first: no protocol tree is needed, so the plugin
     // asks Wireshark for none (no wanted hfids) and works the same in every
     // run. The tree is the fallback for headers the byte reader does not
@@ -173,9 +178,9 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
                                                        : state->lookup_quote(pinfo->num);
         if (q == nullptr) return 0;
         const middlebox::Quote quote = *q;  // the vector may grow later
-        if (annotation_read(tree)) annotate_quote(tvb, pinfo, visible_tree(tree), quote);
+        if (needs.annotations) annotate_quote(tvb, pinfo, needs.tree, quote);
         // A frame of the quoted SYN's handshake: it may make it icmp-error.
-        if (quote.handshake != middlebox::kNone)
+        if (needs.tap && quote.handshake != middlebox::kNone)
             tap_handshake_frame(pinfo, quote.handshake, middlebox::Role::Syn, false, seg.tuple);
         return tvb_captured_length(tvb);
     }
@@ -186,10 +191,10 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if (rec == nullptr) return 0;
     const middlebox::FrameRecord record = *rec;  // observe() may grow the vector later
 
-    if (annotation_read(tree)) annotate(tvb, pinfo, visible_tree(tree), *state, record, seg, first);
-
-    tap_handshake_frame(pinfo, record.handshake, record.role, (record.flags & middlebox::kRetransmission) != 0,
-                        seg.tuple);
+    if (needs.annotations) annotate(tvb, pinfo, needs.tree, *state, record, seg, first);
+    if (needs.tap)
+        tap_handshake_frame(pinfo, record.handshake, record.role, (record.flags & middlebox::kRetransmission) != 0,
+                            seg.tuple);
     return tvb_captured_length(tvb);
 }
 
@@ -197,10 +202,8 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
 
 middlebox::Correlator* correlator() { return state.get(); }
 
-void register_protocol() {
-    register_fields();
-
-    module_t* m = prefs_register_protocol(fields.proto, nullptr);
+void register_post_dissector(int proto) {
+    module_t* m = prefs_register_protocol(proto, nullptr);
     prefs_register_uint_preference(
         m, "max_pending", "Pending handshakes kept",
         "At most this many unanswered SYNs are remembered (at most 64 bytes each). When the cap is reached the oldest are "
@@ -209,17 +212,15 @@ void register_protocol() {
     // It once chose when to ask for a protocol tree; the plugin needs none now.
     prefs_register_obsolete_preference(m, "analyze_always");
 
-    handle = create_dissector_handle(dissect, fields.proto);
+    handle = create_dissector_handle(dissect, proto);
     register_postdissector(handle);
     tap_id = register_tap(kTapName);
     probe_tap = register_tap(kProbeTapName);
-    register_report();  // -z middlebox and Statistics > Middlebox Verdicts, on this tap
     register_init_routine(init_routine);
     register_cleanup_routine(cleanup_routine);
-    register_menu();
 }
 
-void register_handoff() {
+void handoff_post_dissector() {
     required_ok = resolve_required_protocols(&required);
     may_skip = running_in_tshark();
     if (may_skip) {

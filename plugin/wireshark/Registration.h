@@ -1,5 +1,6 @@
 // Registration of the "Middlebox" protocol: fields, expert info,
-// preferences, the post-dissector and its tap. Called by plugin.cpp.
+// preferences, the post-dissector and its tap, the report and the menu.
+// Called by plugin.cpp; implemented in Registration.cpp.
 #pragma once
 
 namespace middlebox_ws {

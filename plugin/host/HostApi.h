@@ -12,8 +12,8 @@
  *
  * Everything runs on the GUI thread.
  */
-#ifndef MIDDLEBOX_QT_HOST_API_H
-#define MIDDLEBOX_QT_HOST_API_H
+#ifndef MIDDLEBOX_HOST_API_H
+#define MIDDLEBOX_HOST_API_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -118,4 +118,4 @@ inline bool middlebox_layout_matches(const middlebox_layout& a, const middlebox_
 }
 #endif
 
-#endif /* MIDDLEBOX_QT_HOST_API_H */
+#endif /* MIDDLEBOX_HOST_API_H */
