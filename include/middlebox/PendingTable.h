@@ -101,9 +101,8 @@ public:
     void find_pair(uint64_t tuple, uint64_t partner, PendingSyn** own, PendingSyn** other);
     // Inserts or returns the existing entry for `tuple`; a new entry is zero
     // but for its tuple. When the table is at capacity an old entry is
-    // dropped first and copied to `*evicted` (if not null); `*did_evict`
-    // tells whether that happened.
-    PendingSyn* insert(uint64_t tuple, PendingSyn* evicted, bool* did_evict);
+    // dropped first (counted in evictions() or reclaimed()).
+    PendingSyn* insert(uint64_t tuple);
     // `entry` must come from find() or insert() with no insert() or erase() since.
     void erase(PendingSyn* entry);
     void clear();

@@ -122,7 +122,7 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     handshakes_.push_back(hs);
     endpoints_.push_back(s.tuple);
 
-    if (e == nullptr) e = table_.insert(fp, nullptr, nullptr);
+    if (e == nullptr) e = table_.insert(fp);
     *e = PendingSyn{};
     e->tuple = fp;
     e->seq = s.seq;
@@ -178,7 +178,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
         handshakes_.push_back(hs);
         endpoints_.push_back(s.tuple.reversed());
         if (e == nullptr) {  // never displace a SYN still waiting on this tuple
-            e = table_.insert(syn_fp, nullptr, nullptr);
+            e = table_.insert(syn_fp);
             e->seq = s.ack - 1;
             e->handshake = index;
             e->set_state(kAnswered);

@@ -264,8 +264,7 @@ uint32_t PendingTable::pick_victim() {
     return victim;
 }
 
-PendingSyn* PendingTable::insert(uint64_t tuple, PendingSyn* evicted, bool* did_evict) {
-    if (did_evict != nullptr) *did_evict = false;
+PendingSyn* PendingTable::insert(uint64_t tuple) {
     const uint64_t h = mix(tuple);
     const uint32_t want = tag(h);
     size_t pos = home(h), dist = 0;
@@ -283,8 +282,6 @@ PendingSyn* PendingTable::insert(uint64_t tuple, PendingSyn* evicted, bool* did_
         // The newcomer takes the victim's id: no entry moves.
         const uint32_t id = pick_victim();
         PendingSyn& e = at(id);
-        if (evicted != nullptr) *evicted = e;
-        if (did_evict != nullptr) *did_evict = true;
         if (e.has(kAnswered))
             ++reclaimed_;
         else

@@ -81,7 +81,7 @@ TEST(PendingTable, EntryIs58Bytes) {
 
 TEST(PendingTable, InsertFindErase) {
     PendingTable t(100);
-    for (uint64_t k = 1; k <= 50; ++k) t.insert(k * 7919, nullptr, nullptr)->seq = uint32_t(k);
+    for (uint64_t k = 1; k <= 50; ++k) t.insert(k * 7919)->seq = uint32_t(k);
     EXPECT_EQ(t.size(), 50u);
     for (uint64_t k = 1; k <= 50; ++k) {
         PendingSyn* e = t.find(k * 7919);
@@ -89,7 +89,7 @@ TEST(PendingTable, InsertFindErase) {
         EXPECT_EQ(val(e->seq), k);
     }
     // A second insert of a present tuple returns it unchanged.
-    EXPECT_EQ(val(t.insert(7919 * 3, nullptr, nullptr)->seq), 3u);
+    EXPECT_EQ(val(t.insert(7919 * 3)->seq), 3u);
     t.erase(t.find(7919));
     EXPECT_EQ(t.find(7919), nullptr);
     EXPECT_EQ(t.size(), 49u);
@@ -111,7 +111,7 @@ TEST(PendingTable, MatchesAReferenceMap) {
             if (PendingSyn* e = t.find(key)) t.erase(e);
             ref.erase(key);
         } else if (ref.size() < 5000 || ref.count(key)) {
-            t.insert(key, nullptr, nullptr)->seq = uint32_t(i);
+            t.insert(key)->seq = uint32_t(i);
             ref[key] = uint32_t(i);
         }
     }
@@ -136,7 +136,7 @@ TEST(PendingTable, FindPairFindsBothKeys) {
             if (PendingSyn* e = t.find(key)) t.erase(e);
             ref.erase(key);
         } else if (ref.size() < 20000 || ref.count(key)) {
-            t.insert(key, nullptr, nullptr)->seq = i;
+            t.insert(key)->seq = i;
             ref[key] = i;
         }
         const uint64_t probe = distinct_key(rng() % 9000) | (rng() & 1);
@@ -181,17 +181,23 @@ TEST(PendingTable, SmallAndHugeCapsMatchAReferenceMap) {
                     ASSERT_EQ(val(e->tuple), key);
                 }
             } else {  // insert or update
-                PendingSyn evicted;
-                bool did = false;
-                PendingSyn* e = t.insert(key, &evicted, &did);
+                const uint64_t dropped_before = t.evictions() + t.reclaimed();
+                PendingSyn* e = t.insert(key);
                 ASSERT_EQ(val(e->tuple), key);
-                if (did) {
+                if (t.evictions() + t.reclaimed() != dropped_before) {  // one entry made room
                     ASSERT_EQ(ref.size(), t.capacity());
-                    ASSERT_NE(val(evicted.tuple), key);
-                    auto it = ref.find(val(evicted.tuple));
-                    ASSERT_NE(it, ref.end());
-                    ASSERT_EQ(val(evicted.seq), it->second);
-                    ref.erase(it);
+                    ASSERT_EQ(ref.count(key), 0u);
+                    size_t gone = 0;
+                    for (auto it = ref.begin(); it != ref.end();) {
+                        if (t.find(it->first) == nullptr) {
+                            it = ref.erase(it);
+                            ++gone;
+                        } else {
+                            ++it;
+                        }
+                    }
+                    ASSERT_EQ(gone, 1u);
+                    e = t.find(key);  // entries may have moved
                     ++dropped;
                 }
                 if (ref.count(key)) {
@@ -231,7 +237,7 @@ TEST(PendingTable, AtMost64BytesPerEntry) {
     double worst = 0;
     size_t worst_at = 0;
     for (size_t i = 0; i < cap; ++i) {
-        t.insert(distinct_key(i), nullptr, nullptr);
+        t.insert(distinct_key(i));
         const size_t n = t.size();
         ASSERT_EQ(n, i + 1);
         ASSERT_GE(t.bytes(), n * sizeof(PendingSyn));  // bytes() hides nothing
@@ -250,9 +256,8 @@ TEST(PendingTable, AtMost64BytesPerEntry) {
     // A flood of new tuples at the cap: every insert drops one, memory stays.
     const size_t flood = 300000;
     for (size_t i = 0; i < flood; ++i) {
-        bool did = false;
-        t.insert(distinct_key(cap + i), nullptr, &did);
-        ASSERT_TRUE(did);
+        t.insert(distinct_key(cap + i));
+        ASSERT_EQ(t.evictions(), i + 1);
     }
     EXPECT_EQ(t.size(), cap);
     EXPECT_EQ(t.evictions(), flood);
@@ -269,7 +274,7 @@ TEST(PendingTable, BytesIsWhatItAllocates) {
         auto held = [&] { return static_cast<size_t>(g_heap_live - before) + sizeof(PendingTable); };
         EXPECT_EQ(t.bytes(), held());
         for (uint64_t i = 0; i < 200000; ++i) {
-            t.insert(distinct_key(i), nullptr, nullptr);
+            t.insert(distinct_key(i));
             if (i % 977 == 0) {
                 ASSERT_EQ(t.bytes(), held()) << "at size " << t.size();
             }
@@ -280,7 +285,7 @@ TEST(PendingTable, BytesIsWhatItAllocates) {
                 ASSERT_EQ(t.bytes(), held()) << "at size " << t.size();
             }
         }
-        for (uint64_t i = 0; i < 300000; ++i) t.insert(distinct_key(1000000 + i), nullptr, nullptr);  // to the cap and past
+        for (uint64_t i = 0; i < 300000; ++i) t.insert(distinct_key(1000000 + i));  // to the cap and past
         EXPECT_EQ(t.size(), 300000u);
         EXPECT_EQ(t.bytes(), held());
         t.clear();
@@ -294,7 +299,7 @@ TEST(PendingTable, ShrinksAndClears) {
     PendingTable t(100000);
     std::vector<uint64_t> keys;
     for (uint64_t k = 1; k <= 50000; ++k) keys.push_back(k * 0x9e3779b97f4a7c15ULL);
-    for (uint64_t k : keys) t.insert(k, nullptr, nullptr)->seq = uint32_t(k);
+    for (uint64_t k : keys) t.insert(k)->seq = uint32_t(k);
     const size_t full = t.bytes();
     for (size_t i = 0; i < 45000; ++i) t.erase(t.find(keys[i]));
     EXPECT_EQ(t.size(), 5000u);
@@ -304,31 +309,53 @@ TEST(PendingTable, ShrinksAndClears) {
     EXPECT_EQ(t.size(), 0u);
     EXPECT_EQ(t.find(keys.back()), nullptr);
     EXPECT_LT(t.bytes(), 4096u);
-    t.insert(keys[0], nullptr, nullptr)->seq = 7;
+    t.insert(keys[0])->seq = 7;
     EXPECT_EQ(val(t.find(keys[0])->seq), 7u);
 }
+
+namespace {
+// A full table's entries by key, to tell which one an insert dropped.
+struct Held {
+    struct Entry {
+        uint32_t handshake;
+        bool answered;
+    };
+    std::unordered_map<uint64_t, Entry> entries;
+
+    // Inserts `key` into the full table `t` and returns what it dropped.
+    Entry insert_dropping(PendingTable& t, uint64_t key, uint32_t handshake) {
+        const uint64_t before = t.evictions() + t.reclaimed();
+        t.insert(key)->handshake = handshake;
+        EXPECT_EQ(t.evictions() + t.reclaimed(), before + 1);
+        Entry gone{0, false};
+        for (auto it = entries.begin(); it != entries.end(); ++it)
+            if (t.find(it->first) == nullptr) {
+                gone = it->second;
+                entries.erase(it);
+                break;
+            }
+        entries[key] = Entry{handshake, false};
+        return gone;
+    }
+};
+}  // namespace
 
 TEST(PendingTable, CapEvictsOldestOfTheWindow) {
     // Older = smaller handshake index. Entries 0..63 get decreasing handshake
     // numbers, so in each window of 8 the last one is the oldest.
     PendingTable t(64);
-    for (uint32_t i = 0; i < 64; ++i) t.insert(uint64_t(i + 1) * 0x9e3779b97f4a7c15ULL, nullptr, nullptr)->handshake = 1000 - i;
-    for (uint32_t w = 0; w < 8; ++w) {
-        PendingSyn evicted;
-        bool did = false;
-        t.insert(uint64_t(w + 100) * 0x9e3779b97f4a7c15ULL, &evicted, &did)->handshake = 5000 + w;
-        ASSERT_TRUE(did);
-        EXPECT_EQ(val(evicted.handshake), 1000 - (8 * w + 7));
+    Held held;
+    for (uint32_t i = 0; i < 64; ++i) {
+        const uint64_t key = uint64_t(i + 1) * 0x9e3779b97f4a7c15ULL;
+        t.insert(key)->handshake = 1000 - i;
+        held.entries[key] = {1000 - i, false};
     }
+    for (uint32_t w = 0; w < 8; ++w)
+        EXPECT_EQ(held.insert_dropping(t, uint64_t(w + 100) * 0x9e3779b97f4a7c15ULL, 5000 + w).handshake,
+                  1000 - (8 * w + 7));
     EXPECT_EQ(t.evictions(), 8u);
-    for (uint32_t i = 1000; i < 2000; ++i) {
-        PendingSyn evicted;
-        bool did = false;
-        PendingSyn* e = t.insert(uint64_t(i) * 0x9e3779b97f4a7c15ULL | 1, &evicted, &did);
-        e->handshake = 5000 + i;
-        ASSERT_TRUE(did);
-        EXPECT_LT(val(evicted.handshake), 5000 + i);
-    }
+    for (uint32_t i = 1000; i < 2000; ++i)
+        EXPECT_LT(held.insert_dropping(t, uint64_t(i) * 0x9e3779b97f4a7c15ULL | 1, 5000 + i).handshake, 5000 + i);
     EXPECT_EQ(t.size(), 64u);
     EXPECT_EQ(t.evictions(), 8u + 1000u);
     EXPECT_LE(t.bytes(), 64u * 64u + 1024u);
@@ -336,28 +363,25 @@ TEST(PendingTable, CapEvictsOldestOfTheWindow) {
 
 TEST(PendingTable, CapEvictsAnsweredFirst) {
     PendingTable t(64);
+    Held held;
     for (uint32_t i = 0; i < 64; ++i) {
-        PendingSyn* e = t.insert(uint64_t(i + 1) * 0x9e3779b97f4a7c15ULL, nullptr, nullptr);
+        const uint64_t key = uint64_t(i + 1) * 0x9e3779b97f4a7c15ULL;
+        PendingSyn* e = t.insert(key);
         e->handshake = i;  // the oldest of each window is its first entry...
         if (i % 8 == 5) e->set_state(kAnswered);  // ...but an answered one goes first
+        held.entries[key] = {i, i % 8 == 5};
     }
     for (uint32_t w = 0; w < 8; ++w) {
-        PendingSyn evicted;
-        bool did = false;
-        t.insert(uint64_t(w + 100) * 0x9e3779b97f4a7c15ULL, &evicted, &did)->handshake = 100 + w;
-        ASSERT_TRUE(did);
-        EXPECT_TRUE(evicted.has(kAnswered));
-        EXPECT_EQ(val(evicted.handshake), 8 * w + 5);
+        const Held::Entry gone = held.insert_dropping(t, uint64_t(w + 100) * 0x9e3779b97f4a7c15ULL, 100 + w);
+        EXPECT_TRUE(gone.answered);
+        EXPECT_EQ(gone.handshake, 8 * w + 5);
     }
     EXPECT_EQ(t.reclaimed(), 8u);
     EXPECT_EQ(t.evictions(), 0u);
     // None answered left: the oldest of the window goes, and is counted.
-    PendingSyn evicted;
-    bool did = false;
-    t.insert(999, &evicted, &did);
-    ASSERT_TRUE(did);
-    EXPECT_FALSE(evicted.has(kAnswered));
-    EXPECT_EQ(val(evicted.handshake), 0u);
+    const Held::Entry gone = held.insert_dropping(t, 999, 9999);
+    EXPECT_FALSE(gone.answered);
+    EXPECT_EQ(gone.handshake, 0u);
     EXPECT_EQ(t.evictions(), 1u);
 }
 
