@@ -79,7 +79,7 @@ struct Capture {
         s.options = keep.back()->data();
         s.options_captured = s.options_declared = static_cast<uint8_t>(keep.back()->size());
         if (const FrameRecord* r = c.observe(s)) {
-            reg.add(r->handshake, r->role, s.tuple, r->frame);
+            reg.add(r->handshake, r->frame);
             const FlowTuple syn_dir = r->role == Role::Syn ? s.tuple : s.tuple.reversed();
             clients.emplace(r->handshake, std::make_pair(syn_dir.src, syn_dir.src_port));
         }

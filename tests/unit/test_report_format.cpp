@@ -118,7 +118,7 @@ struct Report : ::testing::Test {
               uint32_t ack, Bytes opts, uint8_t ttl = 64) {
         keep.push_back(std::move(opts));
         const Segment s = seg(f, src, sport, dst, dport, flags, seq, ack, keep.back(), ttl);
-        if (const FrameRecord* r = c.observe(s)) reg.add(r->handshake, r->role, s.tuple, r->frame);
+        if (const FrameRecord* r = c.observe(s)) reg.add(r->handshake, r->frame);
     }
     void scenario() {
         const uint16_t S = kSyn, SA = kSyn | kAck;
