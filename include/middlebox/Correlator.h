@@ -161,7 +161,7 @@ public:
     // this frame, or nullptr when the segment is not part of a handshake.
     // A frame number seen again replaces the earlier frame of that number
     // (tshark -2 -R renumbers the frames its read filter keeps): the earlier
-    // one still counts for pairing, links to it are dropped (renumbered()).
+    // one still counts for pairing, links to it are dropped (filtered_out()).
     const FrameRecord* observe(const Segment& s);
 
     // Any pass: the record of a frame that observe() kept, or nullptr.
@@ -180,7 +180,6 @@ public:
     // `options_visible` is false when the quote ends before the data offset.
     const Quote* observe_quote(uint32_t frame, const Segment& quoted, bool options_visible);
     const Quote* lookup_quote(uint32_t frame) const;
-    size_t quote_count() const { return quotes_.size(); }
     // The ICMP errors that quote a handshake's SYN, in frame order.
     std::vector<uint32_t> quote_frames(uint32_t handshake) const;
 
@@ -196,10 +195,8 @@ public:
 
     uint32_t last_frame() const { return last_frame_; }
     size_t pending() const { return table_.size(); }
-    size_t pending_capacity() const { return table_.capacity(); }
     uint64_t evictions() const { return table_.evictions(); }
     uint64_t out_of_order() const { return out_of_order_; }
-    uint64_t renumbered() const { return renumbered_; }
     // Handshake frames (SYN, SYN+ACK, RST) whose number a later frame took:
     // frames a read filter dropped after the analysis used them.
     uint64_t filtered_out() const { return filtered_out_; }
@@ -232,7 +229,6 @@ private:
     uint64_t quotes_version_ = 0;
     uint32_t last_frame_ = 0;
     uint64_t out_of_order_ = 0;
-    uint64_t renumbered_ = 0;
     uint64_t filtered_out_ = 0;
 };
 

@@ -1,5 +1,5 @@
-// Decoding of the two MPTCP options that matter in a handshake:
-// MP_CAPABLE (subtype 0) and MP_JOIN (subtype 1).
+// Decoding of MPTCP's MP_CAPABLE (subtype 0), the option that matters in a
+// handshake; MP_JOIN (subtype 1) is compared byte for byte, not decoded.
 //
 // MP_CAPABLE forms (RFC 6824 for v0, RFC 8684 for v1):
 //   length  4  v1 SYN: no key at all (a keyless offer)
@@ -32,16 +32,6 @@ struct MpCapable {
     // Decodes an option whose first byte is kind 30. Missing/short input
     // leaves present = false.
     static MpCapable decode(const uint8_t* option, size_t length);
-};
-
-struct MpJoin {
-    bool present = false;
-    uint8_t length = 0;  // 12 on SYN, 16 on SYN+ACK, 24 on the third ACK
-    uint8_t address_id = 0;
-    uint32_t token = 0;   // SYN only: the receiver's token
-    uint32_t nonce = 0;   // SYN and SYN+ACK: the sender's random number
-
-    static MpJoin decode(const uint8_t* option, size_t length);
 };
 
 // Subtype of an MPTCP option (kind 30), or 0xff when too short to tell.

@@ -89,9 +89,6 @@ public:
     size_t bytes() const;
     // Unanswered SYNs dropped at the cap (they end no-answer: counted, reported).
     uint64_t evictions() const { return evictions_; }
-    // Answered handshakes dropped at the cap (nothing lost but the pairing of
-    // a very late SYN+ACK retransmission).
-    uint64_t reclaimed() const { return reclaimed_; }
 
     PendingSyn* find(uint64_t tuple);
     // Keys that differ only in their lowest bit (a connection's two
@@ -101,7 +98,7 @@ public:
     void find_pair(uint64_t tuple, uint64_t partner, PendingSyn** own, PendingSyn** other);
     // Inserts or returns the existing entry for `tuple`; a new entry is zero
     // but for its tuple. When the table is at capacity an old entry is
-    // dropped first (counted in evictions() or reclaimed()).
+    // dropped first (counted in evictions() if it was unanswered).
     PendingSyn* insert(uint64_t tuple);
     // `entry` must come from find() or insert() with no insert() or erase() since.
     void erase(PendingSyn* entry);
@@ -148,7 +145,6 @@ private:
     size_t size_ = 0;
     size_t hand_ = 0;  // sweeps the entry ids to pick eviction candidates
     uint64_t evictions_ = 0;
-    uint64_t reclaimed_ = 0;
 };
 
 }  // namespace middlebox

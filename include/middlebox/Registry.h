@@ -105,8 +105,6 @@ public:
     static void add_row(Totals* t, const ServerSummary& row);
     static void finish_totals(Totals* t, const Correlator& c, const Registry& seen);
 
-    // Whether the listener was handed this frame (to tell filtered-out ones).
-    bool saw_frame(uint32_t frame) const;
     // Every frame the listener was handed, ascending, each once.
     const std::vector<uint32_t>& frames_seen() const;
 

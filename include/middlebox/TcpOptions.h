@@ -85,8 +85,6 @@ public:
     // True when both blocks declare the same length and every byte matches.
     bool same_bytes(const OptionBlock& other) const;
 
-    // Byte offset where parsing stopped on a Truncated/Malformed block.
-    size_t error_offset() const { return error_offset_; }
 
     // Copies the captured bytes into `out` (kMaxOptionBytes) so a block can
     // outlive the packet buffer; the result is re-parsed by the caller.
@@ -97,7 +95,6 @@ private:
     uint8_t captured_ = 0;
     uint8_t declared_ = 0;
     uint8_t count_ = 0;
-    uint8_t error_offset_ = 0;
     Status status_ = Status::Ok;
     TcpOption options_[kMaxOptionBytes / 2];  // every non-NOP option takes >= 2 bytes
 };

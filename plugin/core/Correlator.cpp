@@ -49,7 +49,6 @@ bool Correlator::advance(uint32_t frame) {
         // The same number again: tshark -2 -R numbers only the frames its
         // read filter keeps, so the earlier frame is not in the file the user
         // sees. It still counted for pairing; links to it are dropped.
-        ++renumbered_;
         unlink_frame(frame);
     }
     last_frame_ = frame;

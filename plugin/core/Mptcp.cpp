@@ -28,20 +28,4 @@ MpCapable MpCapable::decode(const uint8_t* option, size_t length) {
     return m;
 }
 
-MpJoin MpJoin::decode(const uint8_t* option, size_t length) {
-    MpJoin j;
-    if (option == nullptr || length < 4 || option[0] != 30 || mptcp_subtype(option, length) != kMpJoin)
-        return j;
-    j.present = true;
-    j.length = static_cast<uint8_t>(length);
-    j.address_id = option[3];
-    if (length == 12) {
-        j.token = be32(option + 4);
-        j.nonce = be32(option + 8);
-    } else if (length == 16) {
-        j.nonce = be32(option + 12);
-    }
-    return j;
-}
-
 }  // namespace middlebox

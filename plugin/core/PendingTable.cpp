@@ -282,10 +282,9 @@ PendingSyn* PendingTable::insert(uint64_t tuple) {
         // The newcomer takes the victim's id: no entry moves.
         const uint32_t id = pick_victim();
         PendingSyn& e = at(id);
-        if (e.has(kAnswered))
-            ++reclaimed_;
-        else
-            ++evictions_;
+        // An answered one loses nothing but the pairing of a very late
+        // SYN+ACK retransmission: not counted.
+        if (!e.has(kAnswered)) ++evictions_;
         remove_slot(slot_of(mix(e.tuple), id));
         e = PendingSyn{};
         e.tuple = tuple;

@@ -57,11 +57,6 @@ const std::vector<uint32_t>& Registry::frames_seen() const {
     return frames_seen_;
 }
 
-bool Registry::saw_frame(uint32_t frame) const {
-    const std::vector<uint32_t>& f = frames_seen();
-    return std::binary_search(f.begin(), f.end(), frame);
-}
-
 std::vector<ServerSummary> Registry::summarize(const Correlator& c, bool with_handshakes) const {
     std::vector<ServerSummary> out;
     visit(c, [&out](const ServerSummary& row) { out.push_back(row); }, with_handshakes);

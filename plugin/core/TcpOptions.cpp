@@ -24,9 +24,8 @@ OptionBlock OptionBlock::parse(const uint8_t* bytes, size_t captured, size_t dec
     b.declared_ = static_cast<uint8_t>(declared);
 
     size_t i = 0;
-    auto fail = [&b, &i](Status s) {
+    auto fail = [&b](Status s) {
         b.status_ = s;
-        b.error_offset_ = static_cast<uint8_t>(i);
         return b;
     };
     while (i < declared) {

@@ -365,7 +365,6 @@ TEST_F(Fixture, RepeatedFrameNumberTakesOverTheNumber) {
     syn(1, 1000);
     syn(2, 1000);    // a retransmission the read filter will drop...
     synack(2, 1001);  // ...so the SYN+ACK arrives with the same number
-    EXPECT_EQ(c.renumbered(), 1u);
     EXPECT_EQ(c.filtered_out(), 1u);  // the dropped SYN copy's record
     ASSERT_NE(c.lookup(2), nullptr);
     EXPECT_EQ(c.lookup(2)->role, Role::SynAck);

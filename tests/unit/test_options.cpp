@@ -41,14 +41,12 @@ TEST(OptionBlock, LengthZeroIsMalformed) {
     const Bytes b = {222, 0, 1, 1};
     const OptionBlock o = parse(b);
     EXPECT_EQ(o.status(), OptionBlock::Status::Malformed);
-    EXPECT_EQ(o.error_offset(), 0u);
 }
 
 TEST(OptionBlock, LengthOneIsMalformed) {
     const Bytes b = {1, 1, 222, 1};
     const OptionBlock o = parse(b);
     EXPECT_EQ(o.status(), OptionBlock::Status::Malformed);
-    EXPECT_EQ(o.error_offset(), 2u);
 }
 
 TEST(OptionBlock, OverlongOptionIsMalformed) {
@@ -125,10 +123,7 @@ TEST(MpCapable, OddLengthIsNotWellFormed) {
 TEST(MpCapable, JoinIsNotCapable) {
     const Bytes b = {30, 12, 0x10, 0x01, 0, 0, 0, 1, 0, 0, 0, 2};
     EXPECT_FALSE(MpCapable::decode(b.data(), b.size()).present);
-    const MpJoin j = MpJoin::decode(b.data(), b.size());
-    EXPECT_TRUE(j.present);
-    EXPECT_EQ(j.token, 1u);
-    EXPECT_EQ(j.nonce, 2u);
+    EXPECT_EQ(mptcp_subtype(b.data(), b.size()), kMpJoin);
 }
 
 TEST(MpCapable, TooShortIsAbsent) {
