@@ -1,9 +1,9 @@
 // The SYN+ACK's options set against the SYN's, in the notation of tracebox
-// and of the background write-up:
-//   +MSS 1380                 added by the answer
-//   -MP_CAPABLE               offered in the SYN, not returned
-//   ~MP_CAPABLE key 0x..->0x..  same kind, other bytes
-//   =KIND222 f989             returned byte for byte
+// and of the background write-up (keys and bytes spelt as in Describe.h):
+//   +MSS 1380                                  added by the answer
+//   -MP_CAPABLE                                offered in the SYN, not returned
+//   ~MP_CAPABLE v0 key 0x.. -> v0 key 0x..     same kind, other bytes
+//   =KIND222 f989                              returned byte for byte
 #pragma once
 
 #include <string>

@@ -2,7 +2,7 @@
 // parsing and the four output forms (text, json, csv, pairs). Pure
 // formatting over the Registry's summaries: no Wireshark header, so the
 // unit tests cover every byte of it. The schemas are documented in the
-// README ("tshark -z middlebox").
+// README ("tshark -z middlebox"); every spelling in a cell is Describe.h's.
 #pragma once
 
 #include <cstdint>
@@ -46,21 +46,6 @@ bool parse_report_request(std::string_view arg, ReportRequest* out, std::string*
 
 // Lines listing the valid forms, for error messages.
 std::string report_usage();
-
-// ---- building blocks (exposed for the tests) ----
-
-// A JSON string literal, quotes included: escapes ", \ and control
-// characters, replaces bytes that are not UTF-8 with U+FFFD.
-std::string json_string(std::string_view s);
-// One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF.
-std::string csv_field(std::string_view s);
-// "0x0123456789abcdef".
-std::string key_text(uint64_t key);
-// "10.0.0.2:80", "[2001:db8::2]:80".
-std::string endpoint_text(const Address& a, uint16_t port);
-
-// Kinds set in a ServerSummary::echoed_kinds, ascending.
-std::vector<uint8_t> echoed_kind_list(const ServerSummary& s);
 
 // What the reader must know about the numbers (hidden frames, a filter that
 // hid whole handshakes, frame numbers that do not match the analysis,

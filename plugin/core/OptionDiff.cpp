@@ -1,36 +1,13 @@
 #include "middlebox/OptionDiff.h"
 
-#include <cinttypes>
-#include <cstdio>
-
 #include "ByteOrder.h"
+#include "middlebox/Describe.h"
 #include "middlebox/FastOpen.h"
 #include "middlebox/Mptcp.h"
 
 namespace middlebox {
 
 using detail::be32;
-
-namespace {
-
-std::string hex(const uint8_t* p, size_t n) {
-    static const char digits[] = "0123456789abcdef";
-    std::string s;
-    s.reserve(n * 2);
-    for (size_t i = 0; i < n; ++i) {
-        s += digits[p[i] >> 4];
-        s += digits[p[i] & 0x0f];
-    }
-    return s;
-}
-
-std::string key_hex(uint64_t k) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%016" PRIx64, k);
-    return buf;
-}
-
-}  // namespace
 
 std::string describe_option(const OptionBlock& b, const TcpOption& o) {
     const uint8_t* p = b.data(o);
@@ -50,19 +27,19 @@ std::string describe_option(const OptionBlock& b, const TcpOption& o) {
         case kMptcp: {
             const MpCapable m = MpCapable::decode(p, o.length);
             if (m.present)
-                return name + " v" + std::to_string(m.version) + (m.has_key ? " key " + key_hex(m.key) : " no key");
+                return name + " v" + std::to_string(m.version) + (m.has_key ? " key " + key_text(m.key) : " no key");
             break;
         }
         case kFastOpen:
         case kExperiment2: {
             const FastOpen f = FastOpen::decode(p, o.length);
-            if (f.present) return name + (f.request() ? " request" : " cookie " + hex(f.cookie, f.cookie_length));
+            if (f.present) return name + (f.request() ? " request" : " cookie " + hex_text(f.cookie, f.cookie_length));
             break;
         }
         default:
             break;
     }
-    return o.length > 2 ? name + " " + hex(p + 2, o.length - 2u) : name;
+    return o.length > 2 ? name + " " + hex_text(p + 2, o.length - 2u) : name;
 }
 
 std::string option_diff(const OptionBlock* syn, const OptionBlock& synack) {

@@ -7,11 +7,15 @@
 #include <memory>
 #include <string_view>
 
+#include "middlebox/Describe.h"
 #include "middlebox/OptionDiff.h"
+#include "middlebox/TextBuffer.h"
 
 namespace middlebox {
 
 namespace {
+
+using Buf = TextBuffer;
 
 constexpr ReportForm kForms[] = {ReportForm::Text, ReportForm::Json, ReportForm::Csv, ReportForm::Pairs};
 
@@ -21,151 +25,37 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-std::string plural(uint64_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-// The per-server forms write one row per server, a million for an Internet
-// scan, each of a few dozen pieces. std::string's append() is an
-// out-of-line call per piece; these appends inline.
-class Buf {
-public:
-    Buf& operator+=(char c) {
-        room(1);
-        s_[len_++] = c;
-        return *this;
-    }
-    Buf& operator+=(std::string_view v) {
-        if (v.empty()) return *this;  // no storage yet is a null pointer: no memcpy to it
-        room(v.size());
-        std::memcpy(&s_[len_], v.data(), v.size());
-        len_ += v.size();
-        return *this;
-    }
-    // Room for `n` more bytes written at end() then committed with advance().
-    char* end(size_t n) {
-        room(n);
-        return &s_[len_];
-    }
-    void advance(size_t n) { len_ += n; }
-    size_t size() const { return len_; }
-    bool empty() const { return len_ == 0; }
-    void clear() { len_ = 0; }
-    void reserve(size_t n) { room(n); }
-    std::string_view view() const { return std::string_view(s_.get(), len_); }
-    std::string str() const { return std::string(view()); }
-
-private:
-    void room(size_t n) {
-        if (cap_ - len_ >= n) return;
-        // Grown by hand: a std::string would zero the new room first, and the
-        // text form keeps every cell of a scan's million rows here.
-        const size_t cap = std::max(cap_ * 2, len_ + n + 256);
-        std::unique_ptr<char[]> grown(new char[cap]);
-        if (len_ > 0) std::memcpy(grown.get(), s_.get(), len_);
-        s_ = std::move(grown);
-        cap_ = cap;
-    }
-    std::unique_ptr<char[]> s_;
-    size_t cap_ = 0;
-    size_t len_ = 0;
-};
-
-// Appenders: a row is built in one buffer, with no temporary string per
-// cell and no printf.
-void put_uint(Buf& s, uint64_t v) {
-    char* b = s.end(20);
-    s.advance(static_cast<size_t>(std::to_chars(b, b + 20, v).ptr - b));
-}
-
-void put_address(Buf& s, const Address& a) {
-    if (a.family != 4) {
-        s += address_text(a);
-        return;
-    }
-    for (int i = 0; i < 4; ++i) {
-        if (i > 0) s += '.';
-        put_uint(s, a.bytes[i]);
-    }
-}
-
-void put_endpoint(Buf& s, const Address& a, uint16_t port) {
-    if (a.family == 6) s += '[';
-    put_address(s, a);
-    s += a.family == 6 ? "]:" : ":";
-    put_uint(s, port);
-}
-
-void put_key(Buf& s, uint64_t key) {
-    static const char hex[] = "0123456789abcdef";
-    char* b = s.end(18);
-    b[0] = '0';
-    b[1] = 'x';
-    for (int i = 0; i < 16; ++i) b[2 + i] = hex[(key >> (60 - 4 * i)) & 0x0f];
-    s.advance(18);
-}
-
 // The echoed kinds, ascending, joined by `sep`.
-void put_kinds(Buf& s, const ServerSummary& r, std::string_view sep) {
-    bool first = true;
-    for (uint8_t k : echoed_kind_list(r)) {
-        if (!first) s += sep;
-        first = false;
-        put_uint(s, k);
-    }
-}
+void put_kinds(Buf& s, const ServerSummary& r, std::string_view sep) { put_kind_list(s, r.echoed_kinds, sep); }
 
-void put_verdict_list(Buf& s, const uint32_t (&verdicts)[kVerdictCount]) {
-    const size_t start = s.size();
-    for (int v = 1; v < kVerdictCount; ++v) {
-        if (verdicts[v] == 0) continue;
-        if (s.size() != start) s += ", ";
-        s += verdict_name(static_cast<Verdict>(v));
-        s += ' ';
-        put_uint(s, verdicts[v]);
-    }
+// The text table's cells: Describe's spellings, "-" for nothing to show.
+void dash_if_empty(Buf& s, size_t start) {
     if (s.size() == start) s += '-';
 }
 
-std::string verdict_list(const uint32_t (&verdicts)[kVerdictCount]) {
-    Buf s;
+void put_text_verdicts(Buf& s, const uint32_t (&verdicts)[kVerdictCount]) {
+    const size_t start = s.size();
     put_verdict_list(s, verdicts);
+    dash_if_empty(s, start);
+}
+
+std::string text_verdicts(const uint32_t (&verdicts)[kVerdictCount]) {
+    Buf s;
+    put_text_verdicts(s, verdicts);
     return s.str();
 }
 
-void put_echoed(Buf& s, const ServerSummary& r) {
+void put_text_echoed(Buf& s, const ServerSummary& r) {
     const size_t start = s.size();
-    constexpr size_t kShownKeys = 3;
-    if (!r.echoed_keys.empty()) {
-        s += r.echoed_keys.size() == 1 ? "MP_CAPABLE key " : "MP_CAPABLE keys ";
-        for (size_t i = 0; i < r.echoed_keys.size() && i < kShownKeys; ++i) {
-            if (i > 0) s += ',';
-            put_key(s, r.echoed_keys[i]);
-        }
-        if (r.echoed_keys.size() > kShownKeys) {
-            s += " (+";
-            put_uint(s, r.echoed_keys.size() - kShownKeys);
-            s += " more)";
-        }
-    }
-    if (r.echoed_keyless) s += s.size() != start ? "; MP_CAPABLE keyless" : "MP_CAPABLE keyless";
-    if (r.echoed_kinds.any()) {
-        if (s.size() != start) s += "; ";
-        s += r.echoed_kinds.count() == 1 ? "kind " : "kinds ";
-        put_kinds(s, r, ",");
-    }
-    if (s.size() == start) s += '-';
+    put_echoed(s, r);
+    dash_if_empty(s, start);
 }
 
-void put_hops(Buf& s, const ServerSummary& r) {
-    if (r.synacks == 0) {
+void put_text_hops(Buf& s, const ServerSummary& r) {
+    if (r.synacks == 0)
         s += '-';
-        return;
-    }
-    put_uint(s, r.min_hops);
-    if (r.min_hops == r.max_hops) return;
-    s += '-';
-    put_uint(s, r.max_hops);
+    else
+        put_hops(s, r.min_hops, r.max_hops);
 }
 
 void put_frame(Buf& s, uint32_t f) {
@@ -268,93 +158,6 @@ std::string report_usage() {
            "FILTER is a display filter, e.g. ip.addr==10.0.0.0/8; it takes the rest of the argument.\n";
 }
 
-std::string json_string(std::string_view s) {
-    static const char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(s.size() + 2);
-    out += '"';
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const size_t n = s.size();
-    for (size_t i = 0; i < n;) {
-        const unsigned char c = p[i];
-        if (c < 0x80) {
-            switch (c) {
-                case '"': out += "\\\""; break;
-                case '\\': out += "\\\\"; break;
-                case '\b': out += "\\b"; break;
-                case '\f': out += "\\f"; break;
-                case '\n': out += "\\n"; break;
-                case '\r': out += "\\r"; break;
-                case '\t': out += "\\t"; break;
-                default:
-                    if (c < 0x20) {
-                        out += "\\u00";
-                        out += hex[c >> 4];
-                        out += hex[c & 0x0f];
-                    } else {
-                        out += static_cast<char>(c);
-                    }
-            }
-            ++i;
-            continue;
-        }
-        // A well-formed UTF-8 sequence (RFC 3629: no overlong forms, no
-        // surrogates, nothing above U+10FFFF) is copied; any other byte
-        // becomes U+FFFD.
-        size_t len = 0;
-        uint32_t cp = 0, min = 0;
-        if ((c & 0xe0) == 0xc0) len = 2, cp = c & 0x1f, min = 0x80;
-        else if ((c & 0xf0) == 0xe0) len = 3, cp = c & 0x0f, min = 0x800;
-        else if ((c & 0xf8) == 0xf0) len = 4, cp = c & 0x07, min = 0x10000;
-        bool ok = len != 0 && i + len <= n;
-        for (size_t k = 1; ok && k < len; ++k) {
-            if ((p[i + k] & 0xc0) != 0x80) ok = false;
-            else cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        ok = ok && cp >= min && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
-        if (ok) {
-            out.append(s.data() + i, len);
-            i += len;
-        } else {
-            out += "\xef\xbf\xbd";
-            ++i;
-        }
-    }
-    out += '"';
-    return out;
-}
-
-std::string csv_field(std::string_view s) {
-    if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-    return out;
-}
-
-std::string key_text(uint64_t key) {
-    Buf s;
-    put_key(s, key);
-    return s.str();
-}
-
-std::string endpoint_text(const Address& a, uint16_t port) {
-    Buf s;
-    put_endpoint(s, a, port);
-    return s.str();
-}
-
-std::vector<uint8_t> echoed_kind_list(const ServerSummary& s) {
-    std::vector<uint8_t> kinds;
-    if (s.echoed_kinds.none()) return kinds;
-    for (int k = 0; k < 256; ++k)
-        if (s.echoed_kinds[k]) kinds.push_back(static_cast<uint8_t>(k));
-    return kinds;
-}
-
 std::vector<std::string> report_notes(const Totals& t, const ReportRequest& r) {
     std::vector<std::string> notes;
     const std::string filter = r.has_filter ? "the report filter \"" + r.filter + "\"" : std::string();
@@ -423,9 +226,9 @@ public:
         put_endpoint(cells_, s.address, s.port), done();
         put_uint(cells_, s.handshakes), done();
         put_uint(cells_, s.synacks), done();
-        put_verdict_list(cells_, s.verdicts), done();
-        put_echoed(cells_, s), done();
-        put_hops(cells_, s), done();
+        put_text_verdicts(cells_, s.verdicts), done();
+        put_text_echoed(cells_, s), done();
+        put_text_hops(cells_, s), done();
         put_uint(cells_, s.hop_mismatches), done();
         put_frame(cells_, s.first_evidence_frame), done();
         index_.push_back(rc);
@@ -479,7 +282,7 @@ public:
         out << "  Servers: " << t.servers << ", suspected of echoing: " << t.suspect_servers
             << " (at least one mptcp-echo or option-echo handshake)\n";
         out << "  Handshakes: " << t.handshakes << ", answered by a SYN+ACK: " << t.synacks << '\n';
-        out << "  Verdicts: " << verdict_list(t.verdicts) << '\n';
+        out << "  Verdicts: " << text_verdicts(t.verdicts) << '\n';
         const uint32_t mpc_other = t.synacks_with_mp_capable - t.mp_capable_genuine - t.mp_capable_echoed;
         out << "  MP_CAPABLE: of " << plural(t.synacks_with_mp_capable, "SYN+ACK", "SYN+ACKs")
             << " that carried MP_CAPABLE, " << t.mp_capable_genuine << " genuine, "

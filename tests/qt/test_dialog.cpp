@@ -390,7 +390,7 @@ void DialogTest::csvExport() {
     QVERIFY(all[1].startsWith(QStringLiteral("\"server\",\"198.51.100.1\"")));
     QVERIFY(all[2].startsWith(QStringLiteral("\"handshake\",\"192.0.2.10\",\"40000\"")));
 
-    QCOMPARE(QString::fromStdString(csv_field("a \"b\", c")), QStringLiteral("\"a \"\"b\"\", c\""));
+    QCOMPARE(QString::fromStdString(middlebox_qt::csv_field("a \"b\", c")), QStringLiteral("\"a \"\"b\"\", c\""));
 }
 
 void DialogTest::filterStrings() {

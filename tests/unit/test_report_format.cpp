@@ -79,33 +79,6 @@ TEST(ReportArgs, Errors) {
         EXPECT_NE(usage.find(form), std::string::npos) << form;
 }
 
-TEST(ReportText, JsonStringEscapes) {
-    EXPECT_EQ(json_string("10.0.0.2"), "\"10.0.0.2\"");
-    EXPECT_EQ(json_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
-    EXPECT_EQ(json_string("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");
-    EXPECT_EQ(json_string(std::string("\x01\x1f", 2)), "\"\\u0001\\u001f\"");
-    EXPECT_EQ(json_string(std::string("a\0b", 3)), "\"a\\u0000b\"");
-    // Valid UTF-8 passes through; invalid bytes become U+FFFD.
-    EXPECT_EQ(json_string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
-    EXPECT_EQ(json_string("\xff"), "\"\xef\xbf\xbd\"");
-    EXPECT_EQ(json_string("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");      // overlong '/'
-    EXPECT_EQ(json_string("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // a surrogate
-    EXPECT_EQ(json_string("\xe2\x82"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");      // cut short
-}
-
-TEST(ReportText, CsvFieldsAndEndpoints) {
-    EXPECT_EQ(csv_field("plain"), "plain");
-    EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
-    EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
-    EXPECT_EQ(key_text(0x099c0e6b50c00000ull), "0x099c0e6b50c00000");
-    const uint8_t v4[4] = {10, 0, 0, 2};
-    EXPECT_EQ(endpoint_text(Address::v4(v4), 80), "10.0.0.2:80");
-    uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8};
-    v6[15] = 2;
-    EXPECT_EQ(endpoint_text(Address::v6(v6), 443), "[2001:db8::2]:443");
-}
-
 namespace {
 
 struct Report : ::testing::Test {
