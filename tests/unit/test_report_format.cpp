@@ -9,6 +9,7 @@
 #include "middlebox/Correlator.h"
 #include "middlebox/Registry.h"
 #include "middlebox/ReportFormat.h"
+#include "middlebox/ReportSchema.h"
 
 using namespace middlebox;
 using namespace mbtest;
@@ -27,6 +28,16 @@ std::string parse_error(const char* arg) {
     std::string error;
     EXPECT_FALSE(parse_report_request(arg, &r, &error)) << arg;
     return error;
+}
+
+// The whole of one per-server form for rows already in a vector.
+std::string write_form(ReportForm form, const std::vector<ServerSummary>& rows, const Totals& t,
+                       const ReportRequest& r = ReportRequest{}) {
+    std::ostringstream out;
+    std::unique_ptr<ServerReportWriter> w = make_report_writer(form, out, r);
+    for (const ServerSummary& s : rows) w->row(s);
+    w->finish(t);
+    return out.str();
 }
 
 }  // namespace
@@ -110,8 +121,6 @@ struct Report : ::testing::Test {
 TEST_F(Report, JsonDocument) {
     scenario();
     ReportRequest r = parse_ok("middlebox,json,ip.addr==\"x\"");
-    std::ostringstream out;
-    write_json(out, rows(), totals(), r);
     const std::string expected =
         "{\n"
         "  \"report\": \"middlebox\",\n"
@@ -134,20 +143,17 @@ TEST_F(Report, JsonDocument) {
         "             \"evictions\": 0, \"hidden_frames\": 0, \"hidden_handshakes\": 0, \"read_filtered_frames\": 0, \"reliable\": true},\n"
         "  \"notes\": []\n"
         "}\n";
-    EXPECT_EQ(out.str(), expected);
+    EXPECT_EQ(write_form(ReportForm::Json, rows(), totals(), r), expected);
 }
 
 TEST_F(Report, JsonWithoutServers) {
-    std::ostringstream out;
-    write_json(out, {}, Totals{}, ReportRequest{});
-    EXPECT_NE(out.str().find("\"filter\": null,\n  \"servers\": [],\n"), std::string::npos) << out.str();
-    EXPECT_NE(out.str().find("\"notes\": []\n}\n"), std::string::npos);
+    const std::string s = write_form(ReportForm::Json, {}, Totals{});
+    EXPECT_NE(s.find("\"filter\": null,\n  \"servers\": [],\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("\"notes\": []\n}\n"), std::string::npos);
 }
 
 TEST_F(Report, CsvRows) {
     scenario();
-    std::ostringstream out;
-    write_csv(out, rows());
     const std::string expected =
         "address,port,handshakes,synacks,mptcp-genuine,mptcp-echo,mptcp-absent,mptcp-join,option-echo,"
         "simultaneous-open,plain,no-syn,no-answer,rst,truncated,icmp-error,suspect,echoed_mp_capable_keys,"
@@ -155,14 +161,12 @@ TEST_F(Report, CsvRows) {
         "syn_proxies\n"
         "198.51.100.1,80,1,1,0,1,0,0,0,0,0,0,0,0,0,0,1,0x099c0e6b50c00000,0,30,18,18,0,2,2,0\n"
         "198.51.100.2,80,2,1,0,0,0,0,0,0,1,0,1,0,0,0,0,,0,,7,7,0,,4,0\n";
-    EXPECT_EQ(out.str(), expected);
+    EXPECT_EQ(write_form(ReportForm::Csv, rows(), Totals{}), expected);
 }
 
 TEST_F(Report, TextTableAndTotals) {
     scenario();
-    std::ostringstream out;
-    write_text(out, rows(), totals(), ReportRequest{});
-    const std::string s = out.str();
+    const std::string s = write_form(ReportForm::Text, rows(), totals());
     EXPECT_NE(s.find("Filter: none\n"), std::string::npos);
     EXPECT_NE(s.find("Server           Handshakes  SYN+ACKs  Verdicts"), std::string::npos) << s;
     EXPECT_NE(s.find("198.51.100.1:80           1         1  mptcp-echo 1"), std::string::npos) << s;
@@ -179,14 +183,14 @@ TEST_F(Report, TextTableAndTotals) {
 
 // What tshark -z middlebox does: each row of Registry::visit() summed into the
 // totals and streamed to the writer, with no vector of rows. Byte for byte the
-// output of the vector path, in every per-server form.
+// output of summarize()'s rows and totals, in every per-server form.
 TEST_F(Report, StreamedFormsEqualTheVectorForms) {
     scenario();
     const std::vector<ServerSummary> all = rows();
     const Totals t = totals();
     for (ReportForm form : {ReportForm::Text, ReportForm::Json, ReportForm::Csv}) {
         const ReportRequest r = parse_ok((std::string("middlebox,") + report_form_name(form)).c_str());
-        std::ostringstream streamed, whole;
+        std::ostringstream streamed;
         Totals summed;
         std::unique_ptr<ServerReportWriter> w = make_report_writer(form, streamed, r);
         ASSERT_NE(w, nullptr);
@@ -207,10 +211,7 @@ TEST_F(Report, StreamedFormsEqualTheVectorForms) {
         EXPECT_EQ(summed.suspect_servers, t.suspect_servers);
         EXPECT_EQ(summed.handshakes, t.handshakes);
         EXPECT_EQ(summed.mp_capable_echoed, t.mp_capable_echoed);
-        if (form == ReportForm::Text) write_text(whole, all, t, r);
-        if (form == ReportForm::Json) write_json(whole, all, t, r);
-        if (form == ReportForm::Csv) write_csv(whole, all);
-        EXPECT_EQ(streamed.str(), whole.str()) << report_form_name(form);
+        EXPECT_EQ(streamed.str(), write_form(form, all, t, r)) << report_form_name(form);
     }
     EXPECT_EQ(make_report_writer(ReportForm::Pairs, std::cout, ReportRequest{}), nullptr);
 }
@@ -254,4 +255,58 @@ TEST_F(Report, NotesSayWhatWasHidden) {
     notes = report_notes(Totals{}, parse_ok("middlebox,middlebox.verdict==\"mptcp-echo\""));
     ASSERT_EQ(notes.size(), 1u);
     EXPECT_NE(notes[0].find("tshark -2"), std::string::npos);
+}
+
+// The three per-server forms follow the one schema: the JSON row's keys are
+// kServerFields' in order, the CSV's columns kCsvFields', the text table's
+// headings kTextColumns'.
+TEST_F(Report, FormsFollowTheSchema) {
+    scenario();
+    const std::vector<ServerSummary> all = rows();
+
+    const std::string json = write_form(ReportForm::Json, all, totals());
+    const size_t row_at = json.find("\n    {\"address\"");
+    ASSERT_NE(row_at, std::string::npos) << json;
+    const std::string row = json.substr(row_at, json.find('\n', row_at + 1) - row_at);
+    std::vector<std::string> keys, expected;
+    for (size_t end = row.find("\": "); end != std::string::npos; end = row.find("\": ", end + 1)) {
+        const std::string k = row.substr(row.rfind('"', end - 1) + 1, end - row.rfind('"', end - 1) - 1);
+        if (!verdict_from_name(k)) keys.push_back(k);  // not the verdicts' own keys
+    }
+    std::string object;
+    for (const ServerFieldSpec& f : kServerFields) {
+        const std::string name(f.json);
+        const size_t dot = name.find('.');
+        const std::string in = dot == std::string::npos ? "" : name.substr(0, dot);
+        if (!in.empty() && in != object) expected.push_back(in);
+        object = in;
+        expected.push_back(dot == std::string::npos ? name : name.substr(dot + 1));
+    }
+    EXPECT_EQ(keys, expected) << row;
+
+    const std::string csv = write_form(ReportForm::Csv, all, Totals{});
+    std::string header;
+    for (ServerField f : kCsvFields) {
+        if (!header.empty()) header += ',';
+        if (f != ServerField::Verdicts) {
+            header += std::string(server_field(f).csv);
+            continue;
+        }
+        for (int v = 1; v < kVerdictCount; ++v) header += std::string(v > 1 ? "," : "") + verdict_name(Verdict(v));
+    }
+    EXPECT_EQ(csv.substr(0, csv.find('\n')), header);
+    EXPECT_EQ(kCsvFields.back(), ServerField::SynProxies);  // published last: it stays last
+    for (ServerField f : kCsvFields) EXPECT_NE(f, ServerField::Family);
+
+    const std::string text = write_form(ReportForm::Text, all, totals());
+    const size_t head_at = text.find("\nServer ");
+    ASSERT_NE(head_at, std::string::npos) << text;
+    const std::string head = text.substr(head_at + 1, text.find('\n', head_at + 1) - head_at - 1);
+    size_t at = 0;
+    for (const TextColumn& c : kTextColumns) {
+        at = head.find(std::string(c.heading), at);
+        ASSERT_NE(at, std::string::npos) << c.heading << " in " << head;
+        at += c.heading.size();
+    }
+    EXPECT_EQ(at, head.size());
 }
