@@ -3,7 +3,18 @@
 // dialog share. Each spelling is an appender (put_*: the report writes a
 // million rows without a temporary string) and, where a caller wants one, a
 // string (*_text).
-
+//
+// Where the views used to disagree, the -z middlebox report's spelling was
+// kept (its output is a public interface) and the dialog's changed:
+// * echoed: "MP_CAPABLE key 0x..", "MP_CAPABLE keyless", "kind 222",
+//   "kinds 8,222" (not "key 0x..", "keyless MP_CAPABLE", "kinds MPTCP (30),
+//   KIND222"); a handshake's is its server row's text for that handshake
+//   alone (no "MP_JOIN", "timestamps", "whole option block": the option
+//   diff shows what came back);
+// * verdict lists: verdict order, not echoes first then by count;
+// * a server: "10.0.0.2:80", "[2001:db8::2]:80", not "10.0.0.2 port 80";
+// * CSV: a field is quoted only when it must be (RFC 4180), not always.
+// A cell with nothing to show is "-" in the text table, empty elsewhere.
 #pragma once
 
 #include <bitset>

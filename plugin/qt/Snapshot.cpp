@@ -1,32 +1,18 @@
 #include "Snapshot.h"
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
 
+#include "middlebox/Describe.h"
 #include "middlebox/OptionDiff.h"
 
 namespace middlebox_qt {
 
 using middlebox::Address;
-using middlebox::Verdict;
 
 namespace {
 
 // Wireshark 4.0 wants commas between string set members.
 const char* kEchoSet = "middlebox.verdict in {\"mptcp-echo\", \"option-echo\"}";
-
-std::string key_hex(uint64_t k) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%016" PRIx64, k);
-    return buf;
-}
-
-std::string kind_text(uint8_t kind) {
-    const std::string name = middlebox::option_name(kind);
-    if (name.rfind("KIND", 0) == 0) return name;  // unknown kinds are named by number already
-    return name + " (" + std::to_string(kind) + ")";
-}
 
 void append(std::string& out, const std::string& item, const char* sep) {
     if (item.empty()) return;
@@ -41,59 +27,11 @@ std::string block_text(const middlebox::OptionBlock& b) {
     return out.empty() ? "(none)" : out;
 }
 
-std::string pair_echoed(const middlebox::EchoEvidence& ev) {
-    std::string out;
-    if (ev.mpc_echo)
-        append(out, ev.synack_mpc.has_key ? "MP_CAPABLE key " + key_hex(ev.synack_mpc.key) : "keyless MP_CAPABLE",
-               "; ");
-    if (ev.join_echo) append(out, "MP_JOIN", "; ");
-    for (uint8_t i = 0; i < ev.echoed_count; ++i) {
-        const uint8_t k = ev.echoed_kinds[i];
-        if (k == middlebox::kMptcp || k == middlebox::kTimestamp) continue;  // named above / below
-        append(out, kind_text(k), "; ");
-    }
-    if (ev.ts_echo) append(out, "timestamps", "; ");
-    if (ev.all_options) append(out, "whole option block", "; ");
-    return out;
-}
-
-std::string server_echoed(const middlebox::ServerSummary& s) {
-    std::string keys;
-    const size_t shown = std::min<size_t>(s.echoed_keys.size(), 3);
-    for (size_t i = 0; i < shown; ++i) append(keys, key_hex(s.echoed_keys[i]), ", ");
-    if (s.echoed_keys.size() > shown) keys += ", +" + std::to_string(s.echoed_keys.size() - shown) + " more";
-    std::string out;
-    if (!keys.empty()) out = (s.echoed_keys.size() == 1 ? "key " : "keys ") + keys;
-    if (s.echoed_keyless) append(out, "keyless MP_CAPABLE", "; ");
-    std::string kinds;
-    for (int k = 0; k < 256; ++k)
-        if (s.echoed_kinds[k]) append(kinds, kind_text(static_cast<uint8_t>(k)), ", ");
-    if (!kinds.empty()) append(out, "kinds " + kinds, "; ");
-    return out;
-}
-
-std::string verdicts_text(const uint32_t (&v)[middlebox::kVerdictCount]) {
-    std::vector<int> order;
-    for (int i = 1; i < middlebox::kVerdictCount; ++i)
-        if (v[i] != 0) order.push_back(i);
-    // Echo verdicts first, then by count; ties in verdict order.
-    std::stable_sort(order.begin(), order.end(), [&v](int a, int b) {
-        const bool ea = middlebox::is_echo(static_cast<Verdict>(a)), eb = middlebox::is_echo(static_cast<Verdict>(b));
-        if (ea != eb) return ea;
-        return v[a] > v[b];
-    });
-    std::string out;
-    for (int i : order)
-        append(out, std::string(middlebox::verdict_name(static_cast<Verdict>(i))) + " " + std::to_string(v[i]), ", ");
-    return out;
-}
-
 }  // namespace
 
 std::string ServerRow::hops_text() const {
     if (min_hops < 0) return "";
-    if (min_hops == max_hops) return std::to_string(min_hops);
-    return std::to_string(min_hops) + "-" + std::to_string(max_hops);
+    return middlebox::hops_text(static_cast<unsigned>(min_hops), static_cast<unsigned>(max_hops));
 }
 
 std::string ServerRow::evidence_text(size_t limit) const {
@@ -121,8 +59,8 @@ Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registr
         row.handshakes = s.handshakes;
         row.synacks = s.synacks;
         std::copy(std::begin(s.verdicts), std::end(s.verdicts), std::begin(row.verdicts));
-        row.verdicts_text = verdicts_text(row.verdicts);
-        row.echoed = server_echoed(s);
+        row.verdicts_text = middlebox::verdict_list(row.verdicts);
+        row.echoed = middlebox::echoed_text(s);
         if (s.synacks > 0) {
             row.min_hops = s.min_hops;
             row.max_hops = s.max_hops;
@@ -171,7 +109,7 @@ Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registr
                 p.synack_options = block_text(synack);
                 if (pr.has_syn) p.syn_options = block_text(syn);
                 if (middlebox::is_echo(hs.verdict)) {
-                    p.echoed = pair_echoed(pr.evidence);
+                    p.echoed = middlebox::echoed_text(pr.evidence);
                     row.evidence_frames.push_back(hs.answer_frame);
                 }
             }
@@ -212,16 +150,6 @@ std::string suspects_filter(const std::vector<const ServerRow*>& shown, size_t a
         append(any, suspects.size() == 1 ? one : "(" + one + ")", " || ");
     }
     return std::string(kEchoSet) + " && " + (suspects.size() == 1 ? any : "(" + any + ")");
-}
-
-std::string csv_field(const std::string& s) {
-    std::string out = "\"";
-    for (char ch : s) {
-        if (ch == '"') out += '"';
-        out += ch;
-    }
-    out += '"';
-    return out;
 }
 
 }  // namespace middlebox_qt

@@ -32,7 +32,7 @@ struct PairRow {
     bool hop_mismatch = false;
     bool syn_proxy = false;  // the SYN+ACK came from a box nearer than the server
     uint16_t syn_copies = 0;
-    std::string echoed;          // what this SYN+ACK copied: "MP_CAPABLE key 0x..", "KIND222", "TSval"
+    std::string echoed;          // what this SYN+ACK copied: "MP_CAPABLE key 0x..; kind 30" (middlebox::echoed_text)
     std::string diff;            // options against the SYN (+added -removed ~changed =returned)
     std::string syn_options;     // the SYN's options in words
     std::string synack_options;  // the SYN+ACK's options in words
@@ -49,8 +49,8 @@ struct ServerRow {
     uint32_t handshakes = 0;
     uint32_t synacks = 0;
     uint32_t verdicts[middlebox::kVerdictCount] = {};
-    std::string verdicts_text;  // "mptcp-echo 3, plain 1": every non-zero count, by count
-    std::string echoed;         // "key 0x099c0e6b50c00000; kinds MPTCP (30), KIND222"
+    std::string verdicts_text;  // "mptcp-echo 3, plain 1" (middlebox::verdict_list)
+    std::string echoed;         // "MP_CAPABLE key 0x099c0e6b50c00000; kinds 30,222" (middlebox::echoed_text)
     int min_hops = -1, max_hops = -1;
     uint32_t hop_mismatches = 0;
     uint32_t syn_proxies = 0;
@@ -102,11 +102,5 @@ std::string pair_filter(const ServerRow& s, const PairRow& p);
 // The echoing SYN+ACKs of the given servers. When `shown` holds every
 // suspect of the snapshot the filter does not name addresses.
 std::string suspects_filter(const std::vector<const ServerRow*>& shown, size_t all_suspects);
-
-// CSV ------------------------------------------------------------------
-
-// One field, quoted the way Wireshark's "Copy as CSV" does (always quoted,
-// inner quotes doubled).
-std::string csv_field(const std::string& s);
 
 }  // namespace middlebox_qt

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "middlebox/Describe.h"
+
 namespace middlebox_qt {
 
 namespace {
@@ -164,8 +166,8 @@ QVariant SuspectModel::serverData(const ServerRow& s, int column, int role) cons
         role = Qt::DisplayRole;  // text columns sort by their text
     }
     if (role == Qt::ToolTipRole) {
-        QString tip = tr("%1 port %2: %3 handshake(s), %4 answered by SYN+ACK")
-                          .arg(qs(s.address_text)).arg(s.port).arg(s.handshakes).arg(s.synacks);
+        QString tip = tr("%1: %2 handshake(s), %3 answered by SYN+ACK")
+                          .arg(qs(middlebox::endpoint_text(s.address, s.port))).arg(s.handshakes).arg(s.synacks);
         if (s.suspect()) tip += tr("\n%1 echoed the SYN: %2").arg(s.echoes()).arg(qs(s.echoed));
         if (s.hop_mismatches) tip += tr("\n%1 SYN+ACK(s) came from another distance than the server's data")
                                          .arg(s.hop_mismatches);
@@ -336,7 +338,7 @@ QString tableCsv(const QAbstractItemModel* model, bool with_handshakes) {
     QStringList lines;
     auto line = [](const QStringList& fields) {
         QStringList quoted;
-        for (const QString& f : fields) quoted << QString::fromStdString(csv_field(f.toStdString()));
+        for (const QString& f : fields) quoted << QString::fromStdString(middlebox::csv_field(f.toStdString()));
         return quoted.join(QLatin1Char(','));
     };
     QStringList header;
