@@ -29,7 +29,6 @@ enum class Role : uint8_t { Syn, SynAck, Rst };
 
 // Facts about one answered (or orphan) SYN+ACK set against its SYN.
 struct Pair {
-    FlowTuple server_to_client;  // the SYN+ACK's direction
     EchoEvidence evidence;
     uint8_t syn_options[kMaxOptionBytes] = {};
     uint8_t synack_options[kMaxOptionBytes] = {};

@@ -149,7 +149,6 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
 
     const auto pair_index = static_cast<uint32_t>(pairs_.size());
     Pair& p = pairs_.emplace_back();  // built in place: chunks never move
-    p.server_to_client = s.tuple;
     const OptionBlock synack = s.option_block();
     p.synack_captured = static_cast<uint8_t>(synack.copy_to(p.synack_options));
     p.synack_declared = static_cast<uint8_t>(synack.declared_length());

@@ -17,7 +17,7 @@ std::vector<PairRow> pair_rows(const Correlator& c, const Registry& seen) {
         PairRow row;
         row.syn_frame = p.has_syn ? hs.syn_frame : 0;
         row.synack_frame = hs.answer_frame;
-        row.server_to_client = p.server_to_client;
+        row.server_to_client = c.endpoints(index).reversed();
         row.verdict = hs.verdict;
         const OptionBlock syn = p.syn_block();
         row.diff = option_diff(p.has_syn ? &syn : nullptr, p.synack_block());

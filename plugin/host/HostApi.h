@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 /* Bump on any change of the structs or of a function's meaning. */
-#define MIDDLEBOX_HOST_API_VERSION 1u
+#define MIDDLEBOX_HOST_API_VERSION 2u
 
 /* The dialog library's entry point, looked up with dlsym(). */
 #define MIDDLEBOX_QT_OPEN_SYMBOL "middlebox_qt_open"
@@ -54,13 +54,6 @@ struct middlebox_layout {
     uint32_t correlator, registry, handshake, pair, summary, totals;
 };
 
-/* One endpoint of a handshake: address family 4 or 6, network order bytes. */
-struct middlebox_endpoint {
-    uint8_t family;
-    uint8_t bytes[16];
-    uint16_t port;
-};
-
 /* Called by with_state() with the live analysis of the open file.
  * `correlator` is a const middlebox::Correlator*, `registry` a const
  * middlebox::Registry*; neither outlives the call. */
@@ -84,9 +77,6 @@ struct middlebox_host_api {
     /* Calls visit() when a capture file's analysis exists; returns 0 and
      * does not call it otherwise. */
     int (*with_state)(middlebox_state_visitor visit, void* ctx);
-
-    /* The client (SYN sender) of a handshake the listener saw; 0 if unknown. */
-    int (*client_of)(uint32_t handshake, struct middlebox_endpoint* out);
 
     void (*file_info)(struct middlebox_file_info* out);
     void (*goto_frame)(uint32_t frame);

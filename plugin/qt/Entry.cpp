@@ -10,7 +10,6 @@
 #include <QWidget>
 
 #include <cstdio>
-#include <cstring>
 
 #include "HostApi.h"
 #include "Snapshot.h"
@@ -40,27 +39,13 @@ public:
     ~CHost() override = default;
 
     bool snapshot(Snapshot* out) override {
-        struct Ctx {
-            const middlebox_host_api* api;
-            Snapshot* out;
-        } ctx{api_, out};
         return api_->with_state(
-                   [](void* c, const void* correlator, const void* registry) {
-                       auto* x = static_cast<Ctx*>(c);
-                       const middlebox_host_api* api = x->api;
-                       *x->out = build_snapshot(
-                           *static_cast<const middlebox::Correlator*>(correlator),
-                           *static_cast<const middlebox::Registry*>(registry),
-                           [api](uint32_t hs, middlebox::Address* a, uint16_t* port) {
-                               middlebox_endpoint e{};
-                               if (!api->client_of(hs, &e)) return false;
-                               a->family = e.family;
-                               std::memcpy(a->bytes, e.bytes, sizeof a->bytes);
-                               *port = e.port;
-                               return true;
-                           });
+                   [](void* snapshot, const void* correlator, const void* registry) {
+                       *static_cast<Snapshot*>(snapshot) =
+                           build_snapshot(*static_cast<const middlebox::Correlator*>(correlator),
+                                          *static_cast<const middlebox::Registry*>(registry));
                    },
-                   &ctx) != 0;
+                   out) != 0;
     }
 
     uint64_t generation() override { return api_->generation(); }

@@ -46,7 +46,7 @@ size_t Snapshot::suspects() const {
     return static_cast<size_t>(std::count_if(servers.begin(), servers.end(), [](const ServerRow& s) { return s.suspect(); }));
 }
 
-Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r, const ClientLookup& clients) {
+Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r) {
     Snapshot snap;
     const std::vector<middlebox::ServerSummary> rows = r.summarize(c);
     snap.totals = middlebox::Registry::totals(c, rows, r);
@@ -86,21 +86,12 @@ Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registr
                 p.hop_mismatch = hs.hop_mismatch();
                 p.syn_proxy = hs.syn_proxy();
             }
-            Address client;
-            uint16_t client_port = 0;
-            if (clients && clients(index, &client, &client_port)) {
-                p.client_known = true;
-            } else if (hs.pair != middlebox::kNone) {
-                const middlebox::FlowTuple& t = c.pair(hs.pair).server_to_client;
-                client = t.dst;
-                client_port = t.dst_port;
-                p.client_known = true;
-            }
-            if (p.client_known) {
-                p.client = client;
-                p.client_port = client_port;
-                p.client_text = middlebox::address_text(client);
-            }
+            // The handshake table knows every client, answered or not.
+            const middlebox::FlowTuple& t = c.endpoints(index);
+            p.client_known = true;
+            p.client = t.src;
+            p.client_port = t.src_port;
+            p.client_text = middlebox::address_text(t.src);
             if (hs.pair != middlebox::kNone) {
                 const middlebox::Pair& pr = c.pair(hs.pair);
                 const middlebox::OptionBlock synack = pr.synack_block();

@@ -78,14 +78,9 @@ struct Snapshot {
     size_t suspects() const;
 };
 
-// The client of a handshake as the tap saw it; false when unknown.
-using ClientLookup = std::function<bool(uint32_t handshake, middlebox::Address* address, uint16_t* port)>;
-
 // Builds the snapshot from the registry's summaries (Registry::summarize) and
-// the correlator's handshakes and pairs. `clients` may be empty: the client of
-// an answered handshake is then taken from its SYN+ACK.
-Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r,
-                        const ClientLookup& clients = {});
+// the correlator's handshake table (records, endpoints, pairs).
+Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r);
 
 // Display filters (Wireshark syntax) -------------------------------------
 

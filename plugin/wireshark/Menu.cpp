@@ -121,16 +121,6 @@ int api_with_state(middlebox_state_visitor visit, void* ctx) {
     return 1;
 }
 
-int api_client_of(uint32_t handshake, middlebox_endpoint* out) {
-    const middlebox::Correlator* c = correlator();
-    if (c == nullptr || handshake >= c->handshake_count()) return 0;
-    const middlebox::FlowTuple& t = c->endpoints(handshake);
-    out->family = t.src.family;
-    std::memcpy(out->bytes, t.src.bytes, sizeof out->bytes);
-    out->port = t.src_port;
-    return 1;
-}
-
 void* read_capture_file(capture_file* cf, void* user_data) {
     auto* out = static_cast<middlebox_file_info*>(user_data);
     if (cf == nullptr) return nullptr;
@@ -168,7 +158,6 @@ const middlebox_host_api host_api = {
     api_unlisten,
     api_generation,
     api_with_state,
-    api_client_of,
     api_file_info,
     api_goto_frame,
     api_set_display_filter,

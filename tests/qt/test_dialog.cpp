@@ -55,11 +55,10 @@ const Address kClient6 = v6({0x10});
 const Address kEchoV1 = v6({0x01});              // 2001:db8::1, returns the keyless v1 SYN form
 
 // The capture as the tap would see it: a Correlator fed every segment, a
-// Registry fed every record, and the clients (the plugin keeps them).
+// Registry fed every record.
 struct Capture {
     Correlator c{1000};
     Registry reg;
-    std::map<uint32_t, std::pair<Address, uint16_t>> clients;
     std::vector<std::unique_ptr<Bytes>> keep;
     uint32_t frame = 0;
 
@@ -78,11 +77,7 @@ struct Capture {
         s.ttl = ttl;
         s.options = keep.back()->data();
         s.options_captured = s.options_declared = static_cast<uint8_t>(keep.back()->size());
-        if (const FrameRecord* r = c.observe(s)) {
-            reg.add(r->handshake, r->frame);
-            const FlowTuple syn_dir = r->role == Role::Syn ? s.tuple : s.tuple.reversed();
-            clients.emplace(r->handshake, std::make_pair(syn_dir.src, syn_dir.src_port));
-        }
+        if (const FrameRecord* r = c.observe(s)) reg.add(r->handshake, r->frame);
         return s.frame;
     }
 
@@ -105,15 +100,7 @@ struct Capture {
         feed(kEchoV1, 80, kClient6, 50000, SA, 12000, 11001, mbtest::pad4(mbtest::mpc_v1_syn()), 52);
     }
 
-    Snapshot snapshot() const {
-        return build_snapshot(c, reg, [this](uint32_t hs, Address* a, uint16_t* port) {
-            auto it = clients.find(hs);
-            if (it == clients.end()) return false;
-            *a = it->second.first;
-            *port = it->second.second;
-            return true;
-        });
-    }
+    Snapshot snapshot() const { return build_snapshot(c, reg); }
 };
 
 // The dialog's view of Wireshark, recording what the dialog asks of it.
