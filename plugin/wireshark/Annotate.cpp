@@ -4,6 +4,7 @@
 #include <string>
 
 #include "Fields.h"
+#include "middlebox/Describe.h"
 #include "middlebox/FastOpen.h"
 #include "middlebox/OptionDiff.h"
 
@@ -142,9 +143,9 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
         case Verdict::MptcpEcho:
             if (e.mpc_echo && e.synack_mpc.has_key)
                 expert_add_info_format(pinfo, anchor, &f.ei_mptcp_echo,
-                                       "MP_CAPABLE echoed: key 0x%016" PRIx64
-                                       " is the SYN's (frame %u): a middlebox answered, not an MPTCP server",
-                                       e.synack_mpc.key, syn_frame);
+                                       "MP_CAPABLE echoed: key %s is the SYN's (frame %u): a middlebox answered, "
+                                       "not an MPTCP server",
+                                       key_text(e.synack_mpc.key).c_str(), syn_frame);
             else if (e.mpc_echo)
                 expert_add_info_format(pinfo, anchor, &f.ei_mptcp_echo,
                                        "MP_CAPABLE echoed: the keyless v%u form of the SYN (frame %u) came back; "
@@ -163,13 +164,13 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
         case Verdict::MptcpGenuine:
             if (hs.syn_proxy())
                 expert_add_info_format(pinfo, anchor, &f.ei_mptcp_genuine,
-                                       "MP_CAPABLE v%u with a key of its own 0x%016" PRIx64
-                                       " (SYN in frame %u), from a box nearer than the server",
-                                       e.synack_mpc.version, e.synack_mpc.key, syn_frame);
+                                       "MP_CAPABLE v%u with a key of its own %s (SYN in frame %u), from a box "
+                                       "nearer than the server",
+                                       e.synack_mpc.version, key_text(e.synack_mpc.key).c_str(), syn_frame);
             else
                 expert_add_info_format(pinfo, anchor, &f.ei_mptcp_genuine,
-                                       "Genuine MPTCP v%u server: its own key 0x%016" PRIx64 " (SYN in frame %u)",
-                                       e.synack_mpc.version, e.synack_mpc.key, syn_frame);
+                                       "Genuine MPTCP v%u server: its own key %s (SYN in frame %u)",
+                                       e.synack_mpc.version, key_text(e.synack_mpc.key).c_str(), syn_frame);
             break;
         case Verdict::MptcpAbsent:
             if (hs.syn_proxy())
