@@ -48,6 +48,32 @@ public:
                    out) != 0;
     }
 
+    bool pairs(const ServerRow& server, std::vector<PairRow>* out) override {
+        struct Ctx {
+            const ServerRow* server;
+            std::vector<PairRow>* out;
+        } ctx{&server, out};
+        return api_->with_state(
+                   [](void* p, const void* correlator, const void*) {
+                       auto* x = static_cast<Ctx*>(p);
+                       *x->out = build_pairs(*static_cast<const middlebox::Correlator*>(correlator), *x->server);
+                   },
+                   &ctx) != 0;
+    }
+
+    bool targetDiff(const ServerRow& server, std::string* out) override {
+        struct Ctx {
+            const ServerRow* server;
+            std::string* out;
+        } ctx{&server, out};
+        return api_->with_state(
+                   [](void* p, const void* correlator, const void*) {
+                       auto* x = static_cast<Ctx*>(p);
+                       *x->out = target_diff(*static_cast<const middlebox::Correlator*>(correlator), *x->server);
+                   },
+                   &ctx) != 0;
+    }
+
     uint64_t generation() override { return api_->generation(); }
 
     FileInfo fileInfo() override {

@@ -48,68 +48,116 @@ size_t Snapshot::suspects() const {
 
 Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r) {
     Snapshot snap;
-    const std::vector<middlebox::ServerSummary> rows = r.summarize(c);
-    snap.totals = middlebox::Registry::totals(c, rows, r);
-    snap.servers.reserve(rows.size());
-    for (const middlebox::ServerSummary& s : rows) {
-        ServerRow row;
-        row.address = s.address;
-        row.port = s.port;
-        row.address_text = middlebox::address_text(s.address);
-        row.handshakes = s.handshakes;
-        row.synacks = s.synacks;
-        std::copy(std::begin(s.verdicts), std::end(s.verdicts), std::begin(row.verdicts));
-        row.verdicts_text = middlebox::verdict_list(row.verdicts);
-        row.echoed = middlebox::echoed_text(s);
-        if (s.synacks > 0) {
-            row.min_hops = s.min_hops;
-            row.max_hops = s.max_hops;
-        }
-        row.hop_mismatches = s.hop_mismatches;
-        row.syn_proxies = s.syn_proxies;
-        row.first_synack_frame = s.first_synack_frame;
+    // One server at a time (no vector of summaries next to the rows).
+    r.visit(
+        c,
+        [&](const middlebox::ServerSummary& s) {
+            middlebox::Registry::add_row(&snap.totals, s);
+            ServerRow row;
+            row.address = s.address;
+            row.port = s.port;
+            row.address_text = middlebox::address_text(s.address);
+            row.handshakes = s.handshakes;
+            row.synacks = s.synacks;
+            std::copy(std::begin(s.verdicts), std::end(s.verdicts), std::begin(row.verdicts));
+            row.verdicts_text = middlebox::verdict_list(row.verdicts);
+            row.echoed = middlebox::echoed_text(s);
+            if (s.synacks > 0) {
+                row.min_hops = s.min_hops;
+                row.max_hops = s.max_hops;
+            }
+            row.hop_mismatches = s.hop_mismatches;
+            row.syn_proxies = s.syn_proxies;
+            row.first_synack_frame = s.first_synack_frame;
+            row.handshake_indices.reserve(s.handshake_indices.size());
+            for (uint32_t index : s.handshake_indices) {
+                if (index >= c.handshake_count()) continue;  // never: the registry is cleared with the file
+                row.handshake_indices.push_back(index);
+                const middlebox::Handshake& hs = c.handshake(index);
+                if (hs.pair != middlebox::kNone && middlebox::is_echo(hs.verdict))
+                    row.evidence_frames.push_back(hs.answer_frame);
+            }
+            std::sort(row.evidence_frames.begin(), row.evidence_frames.end());
+            const uint32_t target = row.target_frame();
+            if (target != 0)
+                for (uint32_t index : row.handshake_indices)
+                    if (c.handshake(index).answer_frame == target) {
+                        row.target_handshake = index;
+                        break;
+                    }
+            snap.servers.push_back(std::move(row));
+        },
+        true);
+    middlebox::Registry::finish_totals(&snap.totals, c, r);
+    return snap;
+}
 
-        row.pairs.reserve(s.handshake_indices.size());
-        for (uint32_t index : s.handshake_indices) {
-            if (index >= c.handshake_count()) continue;  // never: the registry is cleared with the file
-            const middlebox::Handshake& hs = c.handshake(index);
+PairRow build_pair(const middlebox::Correlator& c, uint32_t index) {
+    PairRow p;
+    p.handshake = index;
+    if (index >= c.handshake_count()) return p;
+    const middlebox::Handshake& hs = c.handshake(index);
+    p.verdict = hs.verdict;
+    p.syn_frame = hs.syn_frame != 0 ? hs.syn_frame : hs.first_syn_frame;
+    p.answer_frame = hs.answer_frame;
+    p.answer_is_synack = hs.answer_role == middlebox::Role::SynAck;
+    p.syn_copies = hs.syn_copies;
+    if (p.answer_is_synack) {
+        p.ttl = hs.answer_ttl;
+        p.hops = middlebox::estimated_hops(hs.answer_ttl);
+        p.hop_mismatch = hs.hop_mismatch();
+        p.syn_proxy = hs.syn_proxy();
+    }
+    // The handshake table knows every client, answered or not.
+    const middlebox::FlowTuple& t = c.endpoints(index);
+    p.client_known = true;
+    p.client = t.src;
+    p.client_port = t.src_port;
+    p.client_text = middlebox::address_text(t.src);
+    if (hs.pair != middlebox::kNone) {
+        const middlebox::Pair& pr = c.pair(hs.pair);
+        const middlebox::OptionBlock synack = pr.synack_block();
+        const middlebox::OptionBlock syn = pr.syn_block();
+        p.diff = middlebox::option_diff(pr.has_syn ? &syn : nullptr, synack);
+        p.synack_options = block_text(synack);
+        if (pr.has_syn) p.syn_options = block_text(syn);
+        if (middlebox::is_echo(hs.verdict)) p.echoed = middlebox::echoed_text(pr.evidence);
+    }
+    return p;
+}
+
+namespace {
+bool goes_to(const middlebox::Correlator& c, uint32_t index, const ServerRow& s) {
+    if (index >= c.handshake_count()) return false;
+    const middlebox::FlowTuple& t = c.endpoints(index);
+    return t.dst_port == s.port && t.dst == s.address;
+}
+}  // namespace
+
+std::vector<PairRow> build_pairs(const middlebox::Correlator& c, const ServerRow& s) {
+    std::vector<PairRow> out;
+    out.reserve(s.handshake_indices.size());
+    for (uint32_t index : s.handshake_indices) {
+        if (goes_to(c, index, s)) {
+            out.push_back(build_pair(c, index));
+        } else {
             PairRow p;
             p.handshake = index;
-            p.verdict = hs.verdict;
-            p.syn_frame = hs.syn_frame != 0 ? hs.syn_frame : hs.first_syn_frame;
-            p.answer_frame = hs.answer_frame;
-            p.answer_is_synack = hs.answer_role == middlebox::Role::SynAck;
-            p.syn_copies = hs.syn_copies;
-            if (p.answer_is_synack) {
-                p.ttl = hs.answer_ttl;
-                p.hops = middlebox::estimated_hops(hs.answer_ttl);
-                p.hop_mismatch = hs.hop_mismatch();
-                p.syn_proxy = hs.syn_proxy();
-            }
-            // The handshake table knows every client, answered or not.
-            const middlebox::FlowTuple& t = c.endpoints(index);
-            p.client_known = true;
-            p.client = t.src;
-            p.client_port = t.src_port;
-            p.client_text = middlebox::address_text(t.src);
-            if (hs.pair != middlebox::kNone) {
-                const middlebox::Pair& pr = c.pair(hs.pair);
-                const middlebox::OptionBlock synack = pr.synack_block();
-                const middlebox::OptionBlock syn = pr.syn_block();
-                p.diff = middlebox::option_diff(pr.has_syn ? &syn : nullptr, synack);
-                p.synack_options = block_text(synack);
-                if (pr.has_syn) p.syn_options = block_text(syn);
-                if (middlebox::is_echo(hs.verdict)) {
-                    p.echoed = middlebox::echoed_text(pr.evidence);
-                    row.evidence_frames.push_back(hs.answer_frame);
-                }
-            }
-            row.pairs.push_back(std::move(p));
+            p.verdict = middlebox::Verdict::None;
+            out.push_back(std::move(p));
         }
-        std::sort(row.evidence_frames.begin(), row.evidence_frames.end());
-        snap.servers.push_back(std::move(row));
     }
-    return snap;
+    return out;
+}
+
+std::string target_diff(const middlebox::Correlator& c, const ServerRow& s) {
+    if (s.target_handshake == ServerRow::kNoHandshake || !goes_to(c, s.target_handshake, s)) return "";
+    const middlebox::Handshake& hs = c.handshake(s.target_handshake);
+    if (hs.pair == middlebox::kNone) return "";
+    const middlebox::Pair& pr = c.pair(hs.pair);
+    const middlebox::OptionBlock synack = pr.synack_block();
+    const middlebox::OptionBlock syn = pr.syn_block();
+    return middlebox::option_diff(pr.has_syn ? &syn : nullptr, synack);
 }
 
 std::string address_filter(const Address& a, const char* direction) {

@@ -56,7 +56,13 @@ struct ServerRow {
     uint32_t syn_proxies = 0;
     uint32_t first_synack_frame = 0;
     std::vector<uint32_t> evidence_frames;  // SYN+ACKs proving an echo, in frame order
-    std::vector<PairRow> pairs;             // in first-frame order
+    // Its handshakes (indices into the correlator's table), in first-frame
+    // order: the child rows, built only when asked for (build_pairs).
+    std::vector<uint32_t> handshake_indices;
+    // The handshake whose answer target_frame() is (its diff is the row's
+    // "Options vs SYN"); kNoHandshake: none.
+    uint32_t target_handshake = kNoHandshake;
+    static constexpr uint32_t kNoHandshake = 0xffffffffu;
 
     uint32_t mptcp_echoes() const { return verdicts[static_cast<int>(middlebox::Verdict::MptcpEcho)]; }
     uint32_t option_echoes() const { return verdicts[static_cast<int>(middlebox::Verdict::OptionEcho)]; }
@@ -78,9 +84,20 @@ struct Snapshot {
     size_t suspects() const;
 };
 
-// Builds the snapshot from the registry's summaries (Registry::summarize) and
-// the correlator's handshake table (records, endpoints, pairs).
+// Builds the snapshot from the registry's rows (Registry::visit, one server
+// at a time) and the correlator's handshake table: the server rows only,
+// with their handshake indices; no PairRow, no option text.
 Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r);
+
+// One handshake's child row, with its option diff and option texts.
+PairRow build_pair(const middlebox::Correlator& c, uint32_t index);
+// The child rows of `s`, one per handshake index, in its order. A handshake
+// that is no longer in `c` or no longer goes to `s` (the file changed since
+// the snapshot) gets a placeholder row (client unknown, no frames), so the
+// count always equals s.handshake_indices.size().
+std::vector<PairRow> build_pairs(const middlebox::Correlator& c, const ServerRow& s);
+// The option diff of s's target handshake ("" when none).
+std::string target_diff(const middlebox::Correlator& c, const ServerRow& s);
 
 // Display filters (Wireshark syntax) -------------------------------------
 

@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -69,13 +70,18 @@ QString whatItLooksFor() {
 }
 
 SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
-    : QDialog(parent), host_(host), logging_(!qEnvironmentVariableIsEmpty("MIDDLEBOX_QT_LOG")) {
+    : QDialog(parent),
+      host_(host),
+      logging_(!qEnvironmentVariableIsEmpty("MIDDLEBOX_QT_LOG")),
+      timing_(!qEnvironmentVariableIsEmpty("MIDDLEBOX_QT_TIMING")) {
     setObjectName(QStringLiteral("MiddleboxSuspectsDialog"));
     setWindowTitle(fileTitle());
     setWindowFlags(windowFlags() | Qt::WindowMinMaxButtonsHint);
     resize(1100, 480);
 
     model_ = new SuspectModel(this);
+    model_->setPairSource({[this](const ServerRow& sr, std::vector<PairRow>* out) { return host_->pairs(sr, out); },
+                           [this](const ServerRow& sr, std::string* out) { return host_->targetDiff(sr, out); }});
     proxy_ = new SuspectProxy(this);
     proxy_->setSourceModel(model_);
 
@@ -272,10 +278,12 @@ void SuspectDialog::poll() {
 }
 
 void SuspectDialog::refresh() {
+    QElapsedTimer clock;
+    clock.start();
     seen_generation_ = host_->generation();
     last_refresh_ms_ = QDateTime::currentMSecsSinceEpoch();
 
-    // Keep what the user had open and selected across the reset, also
+    // Keep what the user had open and selected across a reset, also
     // across a file closed and reopened (the keys outlive the rows).
     const QModelIndex cur = currentSourceIndex();
     if (const ServerRow* s = model_->server(cur)) {
@@ -286,23 +294,38 @@ void SuspectDialog::refresh() {
 
     Snapshot snap;
     have_file_ = host_->snapshot(&snap);
-    model_->setSnapshot(std::move(snap));
+    const qint64 snapshot_ms = clock.elapsed();
+    // Same servers: updated in place, the view keeps its expanded rows and
+    // its selection by itself; otherwise a reset, after which they are
+    // restored from their keys.
+    const bool reset = model_->setSnapshot(std::move(snap));
+    const qint64 model_ms = clock.elapsed() - snapshot_ms;
 
-    for (int r = 0; r < proxy_->rowCount(); ++r) {
-        const QModelIndex pi = proxy_->index(r, 0);
-        const ServerRow* s = model_->server(proxy_->mapToSource(pi));
-        if (s == nullptr) continue;
-        const QByteArray k = serverKey(*s);
-        if (expanded_.contains(k)) view_->expand(pi);
-        if (k != current_server_) continue;
-        QModelIndex target = pi;
-        if (current_handshake_ >= 0)
-            for (int h = 0; h < proxy_->rowCount(pi); ++h) {
-                const QModelIndex ph = proxy_->index(h, 0, pi);
-                const PairRow* p = model_->pair(proxy_->mapToSource(ph));
-                if (p != nullptr && p->handshake == current_handshake_) target = ph;
+    if (reset && (!expanded_.isEmpty() || !current_server_.isEmpty())) {
+        int found = 0;
+        const int wanted = expanded_.size() + (current_server_.isEmpty() ? 0 : 1);
+        for (int r = 0; r < proxy_->rowCount() && found < wanted; ++r) {
+            const QModelIndex pi = proxy_->index(r, 0);
+            const ServerRow* s = model_->server(proxy_->mapToSource(pi));
+            if (s == nullptr) continue;
+            const QByteArray k = serverKey(*s);
+            if (expanded_.contains(k)) {
+                ++found;
+                if (proxy_->canFetchMore(pi)) proxy_->fetchMore(pi);
+                view_->expand(pi);
             }
-        view_->selectionModel()->setCurrentIndex(target, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+            if (k != current_server_) continue;
+            ++found;
+            QModelIndex target = pi;
+            if (current_handshake_ >= 0)
+                for (int h = 0; h < proxy_->rowCount(pi); ++h) {
+                    const QModelIndex ph = proxy_->index(h, 0, pi);
+                    const PairRow* p = model_->pair(proxy_->mapToSource(ph));
+                    if (p != nullptr && p->handshake == current_handshake_) target = ph;
+                }
+            view_->selectionModel()->setCurrentIndex(target,
+                                                     QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        }
     }
     if (!view_->currentIndex().isValid() && proxy_->rowCount() > 0)
         view_->selectionModel()->setCurrentIndex(proxy_->index(0, 0),
@@ -317,6 +340,25 @@ void SuspectDialog::refresh() {
             .arg(s.suspects())
             .arg(s.totals.handshakes)
             .arg(host_->fileInfo().path));
+    if (timing_) {
+        // When the refresh is on screen: the next turn of the event loop,
+        // after the paint events it posted.
+        const qint64 total_ms = clock.elapsed();
+        const qint64 rows = proxy_->rowCount();
+        const size_t servers = s.servers.size(), built = model_->pairsBuilt();
+        const uint32_t handshakes = s.totals.handshakes;
+        QTimer::singleShot(0, this, [=] {
+            repaint();
+            std::fprintf(stderr,
+                         "middlebox-qt: timing refresh %s snapshot %lld ms model %lld ms total %lld ms shown %lld ms "
+                         "rows %lld servers %zu handshakes %u pairs-built %zu at %lld\n",
+                         reset ? "reset" : "in-place", static_cast<long long>(snapshot_ms),
+                         static_cast<long long>(model_ms), static_cast<long long>(total_ms),
+                         static_cast<long long>(clock.elapsed()), static_cast<long long>(rows), servers, handshakes,
+                         built, static_cast<long long>(QDateTime::currentMSecsSinceEpoch()));
+            std::fflush(stderr);
+        });
+    }
 }
 
 void SuspectDialog::retap() {

@@ -45,6 +45,11 @@ public:
     virtual ~Host() = default;
     // False when no capture file's analysis exists.
     virtual bool snapshot(Snapshot* out) = 0;
+    // A server's child rows (build_pairs) and its target handshake's diff
+    // (target_diff), read from the live analysis when the dialog needs them:
+    // a row expanded, a search, a sort by the diff. False without analysis.
+    virtual bool pairs(const ServerRow& server, std::vector<PairRow>* out) = 0;
+    virtual bool targetDiff(const ServerRow& server, std::string* out) = 0;
     virtual uint64_t generation() = 0;
     virtual FileInfo fileInfo() = 0;
     virtual void gotoFrame(uint32_t frame) = 0;
@@ -139,6 +144,7 @@ private:
     bool have_file_ = false;
     bool listening_ = false;
     bool logging_ = false;
+    bool timing_ = false;  // MIDDLEBOX_QT_TIMING: how long each refresh took
     uint64_t seen_generation_ = ~uint64_t(0);
     qint64 last_refresh_ms_ = 0;
     QString listen_error_;

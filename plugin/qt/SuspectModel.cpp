@@ -32,10 +32,142 @@ QVariant frameText(uint32_t f) { return f ? QVariant(QString::number(f)) : QVari
 
 SuspectModel::SuspectModel(QObject* parent) : QAbstractItemModel(parent) {}
 
-void SuspectModel::setSnapshot(Snapshot snapshot) {
-    beginResetModel();
-    snapshot_ = std::move(snapshot);
-    endResetModel();
+namespace {
+bool sameServer(const ServerRow& a, const ServerRow& b) { return a.port == b.port && a.address == b.address; }
+bool sameValues(const ServerRow& a, const ServerRow& b) {
+    return a.handshakes == b.handshakes && a.synacks == b.synacks &&
+           std::equal(std::begin(a.verdicts), std::end(a.verdicts), std::begin(b.verdicts)) && a.echoed == b.echoed &&
+           a.min_hops == b.min_hops && a.max_hops == b.max_hops && a.hop_mismatches == b.hop_mismatches &&
+           a.syn_proxies == b.syn_proxies && a.first_synack_frame == b.first_synack_frame &&
+           a.target_handshake == b.target_handshake && a.evidence_frames == b.evidence_frames &&
+           a.handshake_indices == b.handshake_indices;
+}
+bool isPrefix(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+    return a.size() <= b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+}  // namespace
+
+bool SuspectModel::setSnapshot(Snapshot snapshot) {
+    std::vector<ServerRow>& now = snapshot_.servers;
+    std::vector<ServerRow>& next = snapshot.servers;
+    bool in_place = !now.empty() && now.size() == next.size();
+    for (size_t i = 0; in_place && i < now.size(); ++i)
+        in_place = sameServer(now[i], next[i]) && isPrefix(now[i].handshake_indices, next[i].handshake_indices);
+    if (!in_place) {
+        beginResetModel();
+        snapshot_ = std::move(snapshot);
+        children_.clear();
+        diffs_.clear();
+        pairs_built_ = 0;
+        endResetModel();
+        return true;
+    }
+    snapshot_.totals = snapshot.totals;
+    const int last = ColumnCount - 1;
+    for (size_t i = 0; i < now.size(); ++i) {
+        const int row = static_cast<int>(i);
+        const bool changed = !sameValues(now[i], next[i]);
+        const bool built = children_.count(static_cast<uint32_t>(i)) != 0;
+        if (!changed && !built) continue;
+        const QModelIndex parent = index(row, 0);
+        const int before = static_cast<int>(now[i].handshake_indices.size());
+        const int after = static_cast<int>(next[i].handshake_indices.size());
+        // Built children are built again (a handshake's row can change
+        // without its server's: a SYN copy, a late SYN+ACK); others wait
+        // until they are asked for.
+        if (changed) {
+            diffs_.erase(static_cast<uint32_t>(i));
+            if (after > before) beginInsertRows(parent, before, after - 1);
+            now[i] = std::move(next[i]);
+            if (built) children_[static_cast<uint32_t>(i)] = buildChildren(now[i]);
+            if (after > before) endInsertRows();
+            Q_EMIT dataChanged(parent, index(row, last));
+        } else {
+            children_[static_cast<uint32_t>(i)] = buildChildren(now[i]);
+        }
+        if (built && before > 0) Q_EMIT dataChanged(index(0, 0, parent), index(before - 1, last, parent));
+    }
+    return false;
+}
+
+std::vector<PairRow> SuspectModel::buildChildren(const ServerRow& s) const {
+    std::vector<PairRow> out;
+    if (source_.pairs) source_.pairs(s, &out);
+    // Exactly one row per handshake, whatever the source could build.
+    out.resize(s.handshake_indices.size());
+    for (size_t i = 0; i < out.size(); ++i) out[i].handshake = s.handshake_indices[i];
+    pairs_built_ += out.size();
+    return out;
+}
+
+const std::vector<PairRow>& SuspectModel::children(size_t server_row) const {
+    const uint32_t key = static_cast<uint32_t>(server_row);
+    auto it = children_.find(key);
+    if (it == children_.end()) it = children_.emplace(key, buildChildren(snapshot_.servers[server_row])).first;
+    return it->second;
+}
+
+const QString& SuspectModel::targetDiff(size_t server_row) const {
+    const uint32_t key = static_cast<uint32_t>(server_row);
+    auto it = diffs_.find(key);
+    if (it != diffs_.end()) return it->second;
+    const ServerRow& s = snapshot_.servers[server_row];
+    std::string diff;
+    // Already built children hold it.
+    auto ch = children_.find(key);
+    if (ch != children_.end()) {
+        for (const PairRow& p : ch->second)
+            if (p.handshake == s.target_handshake && s.target_handshake != ServerRow::kNoHandshake) diff = p.diff;
+    } else if (source_.target_diff) {
+        source_.target_diff(s, &diff);
+    }
+    return diffs_.emplace(key, QString::fromStdString(diff)).first->second;
+}
+
+bool SuspectModel::hasChildren(const QModelIndex& parent) const {
+    if (!parent.isValid()) return !snapshot_.servers.empty();
+    if (parent.internalId() != 0) return false;
+    const size_t srow = static_cast<size_t>(parent.row());
+    return srow < snapshot_.servers.size() && !snapshot_.servers[srow].handshake_indices.empty();
+}
+
+bool SuspectModel::canFetchMore(const QModelIndex& parent) const {
+    // True for a server whose children are not built: a proxy then answers
+    // hasChildren() without mapping (and sorting, i.e. building) them.
+    if (!parent.isValid() || parent.internalId() != 0) return false;
+    const size_t srow = static_cast<size_t>(parent.row());
+    return srow < snapshot_.servers.size() && !snapshot_.servers[srow].handshake_indices.empty() &&
+           !childrenBuilt(parent.row());
+}
+
+void SuspectModel::fetchMore(const QModelIndex& parent) {
+    if (!canFetchMore(parent)) return;
+    children(static_cast<size_t>(parent.row()));
+    // The row count never changed (it is the handshake count): only the
+    // children's values are new.
+    const int n = rowCount(parent);
+    if (n > 0) Q_EMIT dataChanged(index(0, 0, parent), index(n - 1, ColumnCount - 1, parent));
+}
+
+bool SuspectModel::childrenContain(int server_row, const QString& text) const {
+    if (server_row < 0 || static_cast<size_t>(server_row) >= snapshot_.servers.size()) return false;
+    const ServerRow& s = snapshot_.servers[static_cast<size_t>(server_row)];
+    if (s.handshake_indices.empty()) return false;
+    std::vector<PairRow> temp;
+    const std::vector<PairRow>* rows = nullptr;
+    auto it = children_.find(static_cast<uint32_t>(server_row));
+    if (it != children_.end()) {
+        rows = &it->second;
+    } else {
+        const size_t before = pairs_built_;
+        temp = buildChildren(s);
+        pairs_built_ = before;  // not kept
+        rows = &temp;
+    }
+    for (const PairRow& p : *rows)
+        for (int c = 0; c < ColumnCount; ++c)
+            if (pairData(s, p, c, Qt::DisplayRole).toString().contains(text, Qt::CaseInsensitive)) return true;
+    return false;
 }
 
 const ServerRow* SuspectModel::server(const QModelIndex& index) const {
@@ -47,9 +179,11 @@ const ServerRow* SuspectModel::server(const QModelIndex& index) const {
 
 const PairRow* SuspectModel::pair(const QModelIndex& index) const {
     if (!index.isValid() || index.model() != this || index.internalId() == 0) return nullptr;
-    const ServerRow* s = server(index);
+    const size_t srow = static_cast<size_t>(index.internalId() - 1);
+    if (srow >= snapshot_.servers.size()) return nullptr;
     const size_t row = static_cast<size_t>(index.row());
-    return s != nullptr && row < s->pairs.size() ? &s->pairs[row] : nullptr;
+    if (row >= snapshot_.servers[srow].handshake_indices.size()) return nullptr;
+    return &children(srow)[row];
 }
 
 QModelIndex SuspectModel::indexOfServer(const middlebox::Address& a, uint16_t port) const {
@@ -85,7 +219,7 @@ QModelIndex SuspectModel::index(int row, int column, const QModelIndex& parent) 
     }
     if (parent.internalId() != 0) return QModelIndex();  // handshakes have no children
     const size_t srow = static_cast<size_t>(parent.row());
-    if (srow >= snapshot_.servers.size() || static_cast<size_t>(row) >= snapshot_.servers[srow].pairs.size())
+    if (srow >= snapshot_.servers.size() || static_cast<size_t>(row) >= snapshot_.servers[srow].handshake_indices.size())
         return QModelIndex();
     return createIndex(row, column, quintptr(srow + 1));
 }
@@ -99,7 +233,7 @@ int SuspectModel::rowCount(const QModelIndex& parent) const {
     if (!parent.isValid()) return static_cast<int>(snapshot_.servers.size());
     if (parent.column() != 0 || parent.internalId() != 0) return 0;
     const size_t srow = static_cast<size_t>(parent.row());
-    return srow < snapshot_.servers.size() ? static_cast<int>(snapshot_.servers[srow].pairs.size()) : 0;
+    return srow < snapshot_.servers.size() ? static_cast<int>(snapshot_.servers[srow].handshake_indices.size()) : 0;
 }
 
 int SuspectModel::columnCount(const QModelIndex&) const { return ColumnCount; }
@@ -132,12 +266,12 @@ QVariant SuspectModel::headerData(int section, Qt::Orientation orientation, int 
 QVariant SuspectModel::data(const QModelIndex& index, int role) const {
     const ServerRow* s = server(index);
     if (s == nullptr) return QVariant();
-    if (index.internalId() == 0) return serverData(*s, index.column(), role);
+    if (index.internalId() == 0) return serverData(static_cast<size_t>(index.row()), *s, index.column(), role);
     const PairRow* p = pair(index);
     return p != nullptr ? pairData(*s, *p, index.column(), role) : QVariant();
 }
 
-QVariant SuspectModel::serverData(const ServerRow& s, int column, int role) const {
+QVariant SuspectModel::serverData(size_t row, const ServerRow& s, int column, int role) const {
     if (role == FrameRole) return static_cast<uint>(s.target_frame());
     if (role == Qt::TextAlignmentRole) {
         switch (column) {
@@ -190,10 +324,10 @@ QVariant SuspectModel::serverData(const ServerRow& s, int column, int role) cons
         case ColSyn: return QVariant();
         case ColSynAck: return frameText(s.target_frame());
         case ColEvidence: return qs(s.evidence_text());
-        case ColDiff:
-            for (const PairRow& p : s.pairs)
-                if (p.answer_frame == s.target_frame()) return qs(p.diff);
-            return QVariant();
+        case ColDiff: {
+            const QString& diff = targetDiff(row);
+            return diff.isEmpty() ? QVariant() : QVariant(diff);
+        }
         default: return QVariant();
     }
 }
@@ -297,9 +431,7 @@ bool SuspectProxy::filterAcceptsRow(int source_row, const QModelIndex& source_pa
         return false;
     };
     if (matches(si)) return true;
-    for (int r = 0; r < m->rowCount(si); ++r)
-        if (matches(m->index(r, 0, si))) return true;
-    return false;
+    return m->childrenContain(source_row, search_);  // builds no child row it keeps
 }
 
 namespace {

@@ -7,6 +7,10 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+#include <unordered_map>
+#include <vector>
+
 #include "Snapshot.h"
 
 namespace middlebox_qt {
@@ -33,10 +37,36 @@ public:
     // The frame a double-click goes to (uint, 0: none).
     static constexpr int FrameRole = Qt::UserRole + 2;
 
+    // Builds a server's child rows, or the diff of its target handshake,
+    // from the live analysis (the host's); false when there is none.
+    struct PairSource {
+        std::function<bool(const ServerRow&, std::vector<PairRow>*)> pairs;
+        std::function<bool(const ServerRow&, std::string*)> target_diff;
+    };
+
     explicit SuspectModel(QObject* parent = nullptr);
 
-    void setSnapshot(Snapshot snapshot);
+    void setPairSource(PairSource source) { source_ = std::move(source); }
+    // Takes the new rows. When the servers are the same ones, in the same
+    // order (a refresh after tap events that added no server), the rows are
+    // updated in place: dataChanged for the rows that changed, their new
+    // handshakes inserted, no reset (expansion and selection stay), and only
+    // the children already built are built again. Otherwise the model is
+    // reset. Returns true when it was reset.
+    bool setSnapshot(Snapshot snapshot);
     const Snapshot& snapshot() const { return snapshot_; }
+
+    // Child rows are built (PairRow, option diff and texts) only for a
+    // server whose children are asked for: fetchMore() (the view calls it
+    // when a row is expanded) or the data of a child row.
+    bool childrenBuilt(int server_row) const { return children_.count(static_cast<uint32_t>(server_row)) != 0; }
+    // PairRows built since the last reset (for tests and the timing log).
+    size_t pairsBuilt() const { return pairs_built_; }
+    size_t serversWithChildren() const { return children_.size(); }
+    // True when a handshake of the server has `text` (case-insensitive) in
+    // one of its columns. Children not built are built for the test and
+    // dropped, not kept.
+    bool childrenContain(int server_row, const QString& text) const;
 
     // The server of a row (top-level or child) and the pair of a child row.
     const ServerRow* server(const QModelIndex& index) const;
@@ -51,12 +81,23 @@ public:
     int columnCount(const QModelIndex& parent = QModelIndex()) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    bool hasChildren(const QModelIndex& parent = QModelIndex()) const override;
+    bool canFetchMore(const QModelIndex& parent) const override;
+    void fetchMore(const QModelIndex& parent) override;
 
 private:
-    QVariant serverData(const ServerRow& s, int column, int role) const;
+    QVariant serverData(size_t row, const ServerRow& s, int column, int role) const;
     QVariant pairData(const ServerRow& s, const PairRow& p, int column, int role) const;
+    std::vector<PairRow> buildChildren(const ServerRow& s) const;
+    const std::vector<PairRow>& children(size_t server_row) const;
+    const QString& targetDiff(size_t server_row) const;
 
     Snapshot snapshot_;
+    PairSource source_;
+    // Built child rows and server diffs, by server row; cleared on reset.
+    mutable std::unordered_map<uint32_t, std::vector<PairRow>> children_;
+    mutable std::unordered_map<uint32_t, QString> diffs_;
+    mutable size_t pairs_built_ = 0;
 };
 
 // Sorts by SortRole and filters server rows by search text (matched against

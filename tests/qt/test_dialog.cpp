@@ -103,6 +103,36 @@ struct Capture {
     Snapshot snapshot() const { return build_snapshot(c, reg); }
 };
 
+// A model that builds its child rows from `cap`, as the dialog's does from
+// the host; counts what it was asked to build.
+struct Source {
+    const Capture* cap;
+    int pair_calls = 0, diff_calls = 0;
+    SuspectModel::PairSource get() {
+        return {[this](const ServerRow& s, std::vector<PairRow>* out) {
+                    ++pair_calls;
+                    *out = build_pairs(cap->c, s);
+                    return true;
+                },
+                [this](const ServerRow& s, std::string* out) {
+                    ++diff_calls;
+                    *out = target_diff(cap->c, s);
+                    return true;
+                }};
+    }
+};
+
+void attach(SuspectModel& m, const Capture& cap) {
+    m.setPairSource({[&cap](const ServerRow& s, std::vector<PairRow>* out) {
+                         *out = build_pairs(cap.c, s);
+                         return true;
+                     },
+                     [&cap](const ServerRow& s, std::string* out) {
+                         *out = target_diff(cap.c, s);
+                         return true;
+                     }});
+}
+
 // The dialog's view of Wireshark, recording what the dialog asks of it.
 class FakeHost : public Host {
 public:
@@ -110,6 +140,18 @@ public:
     bool snapshot(Snapshot* out) override {
         if (cap_ == nullptr) return false;
         *out = cap_->snapshot();
+        return true;
+    }
+    bool pairs(const ServerRow& s, std::vector<PairRow>* out) override {
+        if (cap_ == nullptr) return false;
+        ++pair_calls;
+        *out = build_pairs(cap_->c, s);
+        pairs_built += out->size();
+        return true;
+    }
+    bool targetDiff(const ServerRow& s, std::string* out) override {
+        if (cap_ == nullptr) return false;
+        *out = target_diff(cap_->c, s);
         return true;
     }
     uint64_t generation() override { return generation_; }
@@ -146,6 +188,8 @@ public:
     std::vector<uint32_t> gotos;
     std::vector<std::pair<QString, bool>> filters;
     int listens = 0, unlistens = 0, retaps = 0;
+    int pair_calls = 0;
+    size_t pairs_built = 0;
 
 private:
     Capture* cap_;
@@ -185,6 +229,8 @@ private Q_SLOTS:
     void dialogSaveCsv();
     void dialogEmptyExplains();
     void dialogRefreshesOnChange();
+    void lazyChildren();
+    void dialogLazyAndIncremental();
 };
 
 void DialogTest::layoutGuard() {
@@ -216,23 +262,26 @@ void DialogTest::snapshotRows() {
     QCOMPARE(echo->hops_text(), std::string("17-18"));  // TTL 46/47 from 64
     QVERIFY(echo->echoed.find("0x099c0e6b50c00000") != std::string::npos);
     QVERIFY(echo->echoed.find("0x0000000000001111") != std::string::npos);
-    QCOMPARE(echo->pairs.size(), size_t(2));
-    QCOMPARE(echo->pairs[1].client_text, std::string("192.0.2.11"));
-    QCOMPARE(echo->pairs[1].client_port, uint16_t(40001));
-    QCOMPARE(echo->pairs[1].syn_frame, 4u);
-    QCOMPARE(echo->pairs[1].answer_frame, 5u);
-    QVERIFY(echo->pairs[0].diff.find("=MP_CAPABLE") != std::string::npos);
+    QCOMPARE(echo->handshake_indices.size(), size_t(2));
+    const std::vector<PairRow> pairs = build_pairs(cap.c, *echo);
+    QCOMPARE(pairs.size(), size_t(2));
+    QCOMPARE(pairs[1].client_text, std::string("192.0.2.11"));
+    QCOMPARE(pairs[1].client_port, uint16_t(40001));
+    QCOMPARE(pairs[1].syn_frame, 4u);
+    QCOMPARE(pairs[1].answer_frame, 5u);
+    QVERIFY(pairs[0].diff.find("=MP_CAPABLE") != std::string::npos);
     QCOMPARE(v1->address_text, std::string("2001:db8::1"));
     QCOMPARE(v1->echoed, std::string("MP_CAPABLE keyless; kind 30"));
     // The report's spelling (middlebox::echoed_text), keys ascending.
     QCOMPARE(echo->echoed, std::string("MP_CAPABLE keys 0x0000000000001111,0x099c0e6b50c00000; kind 30"));
-    QCOMPARE(echo->pairs[0].echoed, std::string("MP_CAPABLE key 0x099c0e6b50c00000; kind 30"));
+    QCOMPARE(pairs[0].echoed, std::string("MP_CAPABLE key 0x099c0e6b50c00000; kind 30"));
 }
 
 void DialogTest::modelColumnsAndChildren() {
     Capture cap;
     cap.scenario();
     SuspectModel m;
+    attach(m, cap);
     m.setSnapshot(cap.snapshot());
     QCOMPARE(m.rowCount(), 5);
     QCOMPARE(m.columnCount(), int(SuspectModel::ColumnCount));
@@ -277,6 +326,7 @@ void DialogTest::proxySuspectsOnlyAndAll() {
     Capture cap;
     cap.scenario();
     SuspectModel m;
+    attach(m, cap);
     m.setSnapshot(cap.snapshot());
     SuspectProxy p;
     p.setSourceModel(&m);
@@ -294,6 +344,7 @@ void DialogTest::sorting() {
     Capture cap;
     cap.scenario();
     SuspectModel m;
+    attach(m, cap);
     m.setSnapshot(cap.snapshot());
     SuspectProxy p;
     p.setSourceModel(&m);
@@ -334,6 +385,7 @@ void DialogTest::searchText() {
     Capture cap;
     cap.scenario();
     SuspectModel m;
+    attach(m, cap);
     m.setSnapshot(cap.snapshot());
     SuspectProxy p;
     p.setSourceModel(&m);
@@ -362,6 +414,7 @@ void DialogTest::csvExport() {
     Capture cap;
     cap.scenario();
     SuspectModel m;
+    attach(m, cap);
     m.setSnapshot(cap.snapshot());
     SuspectProxy p;
     p.setSourceModel(&m);
@@ -403,7 +456,7 @@ void DialogTest::filterStrings() {
     QCOMPARE(server_filter(*server(kGenuine)),
              std::string("middlebox.verdict && ((ip.src == 198.51.100.3 && tcp.srcport == 80) || "
                          "(ip.dst == 198.51.100.3 && tcp.dstport == 80))"));
-    QCOMPARE(pair_filter(*echo, echo->pairs[1]),
+    QCOMPARE(pair_filter(*echo, build_pairs(cap.c, *echo)[1]),
              std::string("ip.addr == 192.0.2.11 && tcp.port == 40001 && ip.addr == 198.51.100.1 && tcp.port == 80"));
 
     std::vector<const ServerRow*> all;
@@ -592,6 +645,159 @@ void DialogTest::dialogRefreshesOnChange() {
     QTest::mouseClick(d.refreshButton(), Qt::LeftButton);
     QCOMPARE(host->retaps, 1);
     d.close();
+}
+
+namespace {
+// `n` echoing handshakes (kind 222) from kClient ports 41000.. towards kKind222:443.
+void feedEchoes(Capture& cap, int first, int n) {
+    for (int i = first; i < first + n; ++i) {
+        const uint16_t port = static_cast<uint16_t>(41000 + i);
+        const uint32_t seq = 100000u + 1000u * static_cast<uint32_t>(i);
+        cap.feed(kClient, port, kKind222, 443, S, seq, 0, mbtest::cat({mbtest::mss(1460), mbtest::kind222()}));
+        cap.feed(kKind222, 443, kClient, port, SA, seq + 500000u, seq + 1, mbtest::cat({mbtest::mss(1380), mbtest::kind222()}),
+                 111);
+    }
+}
+}  // namespace
+
+void DialogTest::lazyChildren() {
+    Capture cap;
+    cap.scenario();
+    feedEchoes(cap, 0, 6);  // kKind222:443 now has 7 handshakes
+    Source src{&cap};
+    SuspectModel m;
+    m.setPairSource(src.get());
+    m.setSnapshot(cap.snapshot());
+    const int r = findRow(&m, QStringLiteral("198.51.100.2"));
+    QVERIFY(r >= 0);
+    const QModelIndex parent = m.index(r, 0);
+    // The server row alone: its columns, its count of children, no PairRow.
+    QCOMPARE(m.data(parent.sibling(r, SuspectModel::ColHandshakes)).toString(), QStringLiteral("7"));
+    QVERIFY(m.data(parent.sibling(r, SuspectModel::ColDiff)).toString().contains(QStringLiteral("=KIND222 f989")));
+    QCOMPARE(m.rowCount(parent), 7);
+    QVERIFY(m.hasChildren(parent));
+    QVERIFY(m.canFetchMore(parent));
+    QCOMPARE(src.pair_calls, 0);
+    QCOMPARE(m.pairsBuilt(), size_t(0));
+
+    // A sorted proxy and a view over it draw the expand arrows without
+    // building children either.
+    SuspectProxy p;
+    p.setSourceModel(&m);
+    p.sort(SuspectModel::ColEchoes, Qt::DescendingOrder);
+    QTreeView v;
+    v.setModel(&p);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    for (int i = 0; i < p.rowCount(); ++i) QVERIFY(p.hasChildren(p.index(i, 0)));
+    QCOMPARE(src.pair_calls, 0);
+    QCOMPARE(m.pairsBuilt(), size_t(0));
+    // A search through the handshakes builds them for the test only.
+    p.setSearchText(QStringLiteral("41004"));
+    QCOMPARE(p.rowCount(), 1);
+    QCOMPARE(m.serversWithChildren(), size_t(0));
+    QCOMPARE(m.pairsBuilt(), size_t(0));
+    p.setSearchText(QString());
+    const int calls = src.pair_calls;  // the search's
+
+    // Expanding it builds its 7 rows, and only those.
+    const int pr = findRow(&p, QStringLiteral("198.51.100.2"));
+    v.expand(p.index(pr, 0));
+    QTRY_COMPARE(m.pairsBuilt(), size_t(7));
+    QCOMPARE(src.pair_calls, calls + 1);
+    QVERIFY(m.childrenBuilt(r));
+    QCOMPARE(m.serversWithChildren(), size_t(1));
+    QVERIFY(!m.canFetchMore(parent));
+    QCOMPARE(p.rowCount(p.index(pr, 0)), 7);
+    // The right ones, in frame order: the scenario's client port, then 41000..41005.
+    QStringList ports;
+    for (int h = 0; h < m.rowCount(parent); ++h) ports << m.data(m.index(h, SuspectModel::ColPort, parent)).toString();
+    QCOMPARE(ports, (QStringList{"40002", "41000", "41001", "41002", "41003", "41004", "41005"}));
+    const QModelIndex last = m.index(6, 0, parent);
+    QCOMPARE(m.pair(last)->syn_frame, cap.frame - 1);
+    QCOMPARE(m.pair(last)->answer_frame, cap.frame);
+    QVERIFY(m.data(last.sibling(6, SuspectModel::ColDiff)).toString().contains(QStringLiteral("MSS 1460 -> 1380")));
+    QCOMPARE(src.pair_calls, calls + 1);  // built once
+
+    // Data of another server's child builds that server's only.
+    const int e = findRow(&m, QStringLiteral("198.51.100.1"));
+    QCOMPARE(m.data(m.index(1, SuspectModel::ColAddress, m.index(e, 0))).toString(), QStringLiteral("192.0.2.11"));
+    QCOMPARE(m.serversWithChildren(), size_t(2));
+    QCOMPARE(m.pairsBuilt(), size_t(9));
+
+    // A new snapshot with the same servers: updated in place (no reset),
+    // built children built again (the two servers'), the others still not.
+    QSignalSpy resets(&m, &QAbstractItemModel::modelReset);
+    QSignalSpy inserted(&m, &QAbstractItemModel::rowsInserted);
+    feedEchoes(cap, 6, 1);
+    QVERIFY(!m.setSnapshot(cap.snapshot()));
+    QCOMPARE(resets.count(), 0);
+    QCOMPARE(inserted.count(), 1);  // the 8th handshake under kKind222
+    QCOMPARE(m.rowCount(parent), 8);
+    QCOMPARE(m.data(m.index(7, SuspectModel::ColPort, parent)).toString(), QStringLiteral("41006"));
+    QCOMPARE(m.serversWithChildren(), size_t(2));
+    QCOMPARE(src.pair_calls, calls + 4);  // once more each, the two built servers
+    // A new server: a reset, nothing built.
+    cap.feed(kClient, 40100, v4(198, 51, 100, 9), 80, S, 1, 0, mbtest::mss(1460));
+    QVERIFY(m.setSnapshot(cap.snapshot()));
+    QCOMPARE(m.serversWithChildren(), size_t(0));
+    QCOMPARE(m.pairsBuilt(), size_t(0));
+}
+
+void DialogTest::dialogLazyAndIncremental() {
+    Capture cap;
+    cap.scenario();
+    feedEchoes(cap, 0, 9);  // kKind222:443: 10 handshakes
+    auto* host = new FakeHost(&cap);
+    SuspectDialog d(host);
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    QTreeView* v = d.view();
+    QCOMPARE(v->model()->rowCount(), 3);
+    // Shown, sorted, a row selected: no PairRow built.
+    QCOMPARE(host->pair_calls, 0);
+    QCOMPARE(host->pairs_built, size_t(0));
+    QCOMPARE(d.model()->pairsBuilt(), size_t(0));
+
+    // Expanded: its 10 handshakes, no other server's.
+    const QModelIndex server = v->model()->index(findRow(v->model(), QStringLiteral("198.51.100.2")), 0);
+    QVERIFY(server.isValid());
+    v->expand(server);
+    QTRY_COMPARE(host->pairs_built, size_t(10));
+    QCOMPARE(host->pair_calls, 1);
+    QCOMPARE(v->model()->rowCount(server), 10);
+    const QModelIndex fourth = v->model()->index(3, 0, server);
+    QCOMPARE(fourth.sibling(3, SuspectModel::ColPort).data().toString(), QStringLiteral("41002"));
+    v->setCurrentIndex(fourth);
+    QCOMPARE(d.selectedFilter(),
+             QStringLiteral("ip.addr == 192.0.2.10 && tcp.port == 41002 && ip.addr == 198.51.100.2 && tcp.port == 443"));
+
+    // Live: one more handshake to it. In place: still expanded, the same
+    // handshake selected, only the expanded server's rows built again.
+    QSignalSpy resets(d.model(), &QAbstractItemModel::modelReset);
+    feedEchoes(cap, 9, 1);
+    host->changed(&cap);
+    QTRY_COMPARE(v->model()->rowCount(server), 11);
+    QCOMPARE(resets.count(), 0);
+    QVERIFY(v->isExpanded(server));
+    QCOMPARE(v->currentIndex().sibling(v->currentIndex().row(), SuspectModel::ColPort).data().toString(),
+             QStringLiteral("41002"));
+    QTRY_COMPARE(host->pairs_built, size_t(21));
+    QCOMPARE(host->pair_calls, 2);
+    QCOMPARE(d.model()->serversWithChildren(), size_t(1));
+
+    // A new suspect: a reset; expanded row and selected handshake restored.
+    cap.feed(kClient, 40200, v4(198, 51, 100, 9), 80, S, 1, 0, mbtest::cat({mbtest::mss(1460), mbtest::kind222()}));
+    cap.feed(v4(198, 51, 100, 9), 80, kClient, 40200, SA, 9, 2, mbtest::cat({mbtest::mss(1380), mbtest::kind222()}), 50);
+    host->changed(&cap);
+    QTRY_COMPARE(v->model()->rowCount(), 4);
+    QCOMPARE(resets.count(), 1);
+    const QModelIndex again = v->model()->index(findRow(v->model(), QStringLiteral("198.51.100.2")), 0);
+    QVERIFY(v->isExpanded(again));
+    QCOMPARE(v->currentIndex().parent(), again);
+    QCOMPARE(v->currentIndex().sibling(v->currentIndex().row(), SuspectModel::ColPort).data().toString(),
+             QStringLiteral("41002"));
+    QCOMPARE(d.model()->serversWithChildren(), size_t(1));
 }
 
 QTEST_MAIN(DialogTest)
