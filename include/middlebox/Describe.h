@@ -76,6 +76,15 @@ std::string echoed_text(const EchoEvidence& e);
 // The kinds set, ascending, joined by `sep`: "8,222".
 void put_kind_list(TextBuffer& s, const std::bitset<256>& kinds, std::string_view sep);
 
+// ---- the packet list ----
+
+// The short note the Info column gets for a handshake, in the style of
+// Wireshark's own "[TCP Retransmission]": "[MP_CAPABLE echoed: middlebox]",
+// "[MP_JOIN echoed: middlebox]", "[Option 222 echoed]", "[Options 8, 222
+// echoed]", "[MPTCP server key]", "[SYN+ACK from a SYN proxy]"; empty when
+// the verdict and the path say nothing worth a glance.
+std::string info_note(Verdict v, const EchoEvidence& e, bool syn_proxy);
+
 // ---- quoting ----
 
 // One CSV field (RFC 4180): quoted, inner quotes doubled, only when it holds

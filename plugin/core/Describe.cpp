@@ -184,6 +184,32 @@ std::string echoed_text(const EchoEvidence& e) {
     });
 }
 
+std::string info_note(Verdict v, const EchoEvidence& e, bool syn_proxy) {
+    std::string note;
+    switch (v) {
+        case Verdict::MptcpEcho:
+            note = e.mpc_echo ? "[MP_CAPABLE echoed: middlebox]" : "[MP_JOIN echoed: middlebox]";
+            break;
+        case Verdict::OptionEcho: {
+            std::bitset<256> kinds;  // ascending, as the report lists them
+            for (uint8_t i = 0; i < e.echoed_count; ++i)
+                if (e.echoed_kinds[i] != kMptcp) kinds.set(e.echoed_kinds[i]);
+            std::string list;
+            for (int k = 0; k < 256; ++k)
+                if (kinds[k]) list += (list.empty() ? "" : ", ") + std::to_string(k);
+            note = kinds.none() ? "[Options echoed]" : (kinds.count() == 1 ? "[Option " : "[Options ") + list + " echoed]";
+            break;
+        }
+        case Verdict::MptcpGenuine:
+            if (!syn_proxy) note = "[MPTCP server key]";
+            break;
+        default:
+            break;
+    }
+    if (syn_proxy) note += note.empty() ? "[SYN+ACK from a SYN proxy]" : " [SYN+ACK from a SYN proxy]";
+    return note;
+}
+
 std::string csv_field(std::string_view s) {
     if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
     std::string out = "\"";

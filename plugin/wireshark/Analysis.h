@@ -13,6 +13,7 @@ namespace middlebox_ws {
 
 struct Preferences {
     guint max_pending = 1000000;   // cap on pending handshakes (at most 64 bytes each, index included)
+    gboolean info_column = TRUE;   // a note on echoes and genuine MPTCP in the Info column
 };
 
 extern Preferences prefs;

@@ -4,6 +4,7 @@
 #include <cerrno>  // program_invocation_short_name
 #include <cstring>
 
+#include <epan/column-utils.h>
 #include <epan/packet.h>
 #include <epan/plugin_if.h>
 #include <epan/prefs.h>
@@ -17,6 +18,7 @@
 #include "Fields.h"
 #include "HeaderReader.h"
 #include "TapEvent.h"
+#include "middlebox/Describe.h"
 
 namespace middlebox_ws {
 
@@ -93,6 +95,7 @@ struct Needs {
     bool annotations = false;    // items or expert info are read
     proto_tree* tree = nullptr;  // where the items go; null: nobody reads them (expert info still counts)
     bool tap = false;            // the middlebox tap has listeners: report, stat table, dialog
+    bool column = false;         // the Info column is being built and gets our notes
 };
 
 // Analysis: anybody may read the analysis of this frame: the report or the
@@ -111,13 +114,15 @@ struct Needs {
 // a program other than tshark; without them (tshark -q -z middlebox) items
 // and expert info would be formatted for nobody: the report reads the
 // correlator.
+// Column: the packet list (or tshark's summary line) is being built.
 Needs needs_of(const packet_info* pinfo, proto_tree* tree) {
     Needs n;
     n.tap = have_tap_listener(tap_id);
+    n.column = prefs.info_column && pinfo->cinfo != nullptr && col_get_writable(pinfo->cinfo, COL_INFO);
     const bool expert_tap = expert_tap_listening();
     const bool ours_referenced =
         tree != nullptr && (proto_field_is_referenced(tree, fields.proto) || expert_referenced(tree));
-    n.analysis = always_analyse() || n.tap || expert_tap || ours_referenced;
+    n.analysis = always_analyse() || n.tap || expert_tap || ours_referenced || n.column;
     if (!n.analysis && !pinfo->fd->visited && !tapped_pass) {
         tap_queue_packet(probe_tap, const_cast<packet_info*>(pinfo), nullptr);
         n.analysis = true;
@@ -128,6 +133,16 @@ Needs needs_of(const packet_info* pinfo, proto_tree* tree) {
 }
 
 void cleanup_routine() { state.reset(); }
+
+// "[MP_CAPABLE echoed: middlebox]" after the Info text of a SYN+ACK, and of
+// its SYN once the answer is known (two passes, the GUI).
+void note_in_info_column(packet_info* pinfo, const middlebox::FrameRecord& r, bool first) {
+    if (r.role == middlebox::Role::Rst || (r.role == middlebox::Role::Syn && first)) return;
+    const middlebox::Handshake& hs = state->handshake(r.handshake);
+    if (hs.pair == middlebox::kNone) return;
+    const std::string note = middlebox::info_note(hs.verdict, state->pair(hs.pair).evidence, hs.syn_proxy());
+    if (!note.empty()) col_append_sep_str(pinfo->cinfo, COL_INFO, " ", note.c_str());
+}
 
 // Hands the tap one frame of a handshake (its SYN, SYN+ACK or RST, or an
 // ICMP error quoting its SYN, as the SYN's direction).
@@ -192,6 +207,7 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     const middlebox::FrameRecord record = *rec;  // observe() may grow the vector later
 
     if (needs.annotations) annotate(tvb, pinfo, needs.tree, *state, record, seg, first);
+    if (needs.column) note_in_info_column(pinfo, record, first);
     if (needs.tap)
         tap_handshake_frame(pinfo, record.handshake, record.role, (record.flags & middlebox::kRetransmission) != 0,
                             seg.tuple);
@@ -209,6 +225,12 @@ void register_post_dissector(int proto) {
         "At most this many unanswered SYNs are remembered (at most 64 bytes each). When the cap is reached the oldest are "
         "dropped, counted, and end as no-answer. Takes effect when a file is (re)loaded.",
         10, &prefs.max_pending);
+    prefs_register_bool_preference(
+        m, "info_column", "Notes in the Info column",
+        "Append a short note to the Info column of a SYN+ACK (and, with two passes, its SYN) whose options were echoed "
+        "([MP_CAPABLE echoed: middlebox], [Option 222 echoed]), that carries a genuine MPTCP key ([MPTCP server key]) "
+        "or that a SYN proxy sent",
+        &prefs.info_column);
     // It once chose when to ask for a protocol tree; the plugin needs none now.
     prefs_register_obsolete_preference(m, "analyze_always");
 

@@ -351,5 +351,36 @@ class OrdinaryStacks(unittest.TestCase):
         self.assertIn(f"|{counts['icmp-error']} ", row[0].replace("| ", "|"))
 
 
+class InfoColumn(unittest.TestCase):
+    """The packet list shows the verdicts that matter, as Wireshark's own analyses do."""
+
+    def info(self, name, *args):
+        out = tshark("-r", lab(name), "-n", *args, "-T", "fields", "-E", "separator=|", "-e", "frame.number",
+                     "-e", "_ws.col.Info").stdout
+        return {int(r[0]): r[1] for r in split_fields(out)}
+
+    def test_echo_noted_on_the_synack_then_on_its_syn(self):
+        one = self.info("echo-v0-key")
+        two = self.info("echo-v0-key", "-2")
+        expected = {int(f): v for f, (v, _) in read_expected(lab("echo-v0-key")[:-len(".pcapng")] + ".expected.tsv").items()}
+        for frame, verdict in expected.items():
+            self.assertEqual(verdict, "mptcp-echo")
+            self.assertTrue(two[frame].endswith(" [MP_CAPABLE echoed: middlebox]"), two[frame])
+        synacks = [f for f in expected if "[SYN, ACK]" in one[f]]
+        self.assertTrue(synacks)
+        for frame in expected:  # one pass: a SYN's fate is not known yet
+            self.assertEqual(frame in synacks, one[frame].endswith("[MP_CAPABLE echoed: middlebox]"), one[frame])
+        self.assertFalse(any("middlebox" in v for f, v in two.items() if f not in expected))
+
+    def test_other_notes_and_the_preference(self):
+        self.assertIn("[Options 8, 222 echoed]", self.info("option222-echo-vs-linux", "-2")[2])
+        self.assertIn("[MPTCP server key]", self.info("mptcp-genuine-join", "-2")[2])
+        self.assertIn("[SYN+ACK from a SYN proxy]", self.info("synproxy-client", "-2")[2])
+        plain = self.info("loopback-same-clock", "-2")
+        self.assertFalse(any("[" in v.split("]", 1)[-1] for v in plain.values()), plain)  # nothing after the flags
+        off = self.info("echo-v0-key", "-2", "-o", "middlebox.info_column:FALSE")
+        self.assertFalse(any("echoed" in v for v in off.values()), off)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
