@@ -318,12 +318,24 @@ bool parse_quote(const guint8* h, int avail, bool v6, middlebox::Segment* seg, b
         s.tuple.src = middlebox::Address::v6(h + 8 + 8);
         s.tuple.dst = middlebox::Address::v6(h + 8 + 24);
     }
+    // Only the quoted packet's own bytes: an RFC 4884 error pads the original
+    // datagram field with zeros to its length attribute (32-bit words in
+    // ICMP, 64-bit in ICMPv6) and appends extensions (MPLS labels, RFC 4950);
+    // nothing after the quoted IP packet's length is that packet.
+    const int length_attribute = v6 ? h[4] * 8 : h[5] * 4;
+    if (length_attribute > 0 && 8 + length_attribute < avail) avail = 8 + length_attribute;
+    const int ip_total = v6 ? 40 + ((h[8 + 4] << 8) | h[8 + 5]) : (h[8 + 2] << 8) | h[8 + 3];
+    if (ip_total > 0 && 8 + ip_total < avail) avail = 8 + ip_total;
     const int tcp_at = 8 + ip_len;
     if (avail < tcp_at + 8) return false;
     bool complete = false;
     read_tcp(h + tcp_at, avail - tcp_at, &s, &complete);
     if (!complete) s.flags = middlebox::kSyn;  // RFC 792's 8 bytes: flags unseen, assume the probe
-    *options_visible = complete;
+    // A router that quoted the header but not its options pads with zeros: an
+    // option area that starts with EOL is that padding (no stack declares
+    // option space it leaves empty; TCPOPTSTRIP writes NOPs), not a block
+    // from which the options were removed.
+    *options_visible = complete && !(s.options_captured > 0 && s.options[0] == middlebox::kEol);
     return true;
 }
 

@@ -248,6 +248,20 @@ class TraceboxQuotes(unittest.TestCase):
         self.assertIn("received the SYN without an option", stripped[0][3])
         self.assertNotIn("frame 0", r.stdout)
 
+    def test_partial_quotes_are_never_deletions(self):
+        # RFC 792's 8 bytes, a header quoted without its options and zero-padded (RFC 4884),
+        # and a whole quote followed by an MPLS extension (RFC 4950).
+        rows = fields(cap("partial-quotes"), "frame.number", "middlebox.quote.syn_frame", "middlebox.quote.stripped",
+                      "middlebox.quote.changed", "middlebox.quote.diff", two_pass=True, display_filter="icmp")
+        self.assertEqual(len(rows), 3)
+        for frame, syn, stripped, changed, diff in rows:
+            self.assertTrue(syn, frame)
+            self.assertEqual((stripped, changed), ("", ""), frame)
+        self.assertEqual([r[4] for r in rows][:2], ["", ""])  # nothing to compare: no options quoted
+        self.assertIn("=MP_CAPABLE v0 key 0x0102030405060708", rows[2][4])  # read up to the quoted packet
+        warn = tshark("-r", cap("partial-quotes"), "-2", "-q", "-z", "expert,warn").stdout
+        self.assertNotIn("without an option", warn)
+
     def test_stripping_hop_is_named(self):
         path = os.path.join(ROOT, "test_captures", "lab", "tracebox-v4.pcapng")
         rows = fields(path, "frame.number", "ip.src", "middlebox.quote.syn_frame", "middlebox.quote.stripped",
