@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 /* Bump on any change of the structs or of a function's meaning. */
-#define MIDDLEBOX_HOST_API_VERSION 2u
+#define MIDDLEBOX_HOST_API_VERSION 3u
 
 /* The dialog library's entry point, looked up with dlsym(). */
 #define MIDDLEBOX_QT_OPEN_SYMBOL "middlebox_qt_open"
@@ -77,6 +77,13 @@ struct middlebox_host_api {
     /* Calls visit() when a capture file's analysis exists; returns 0 and
      * does not call it otherwise. */
     int (*with_state)(middlebox_state_visitor visit, void* ctx);
+
+    /* When the open file has been read completely: hands the listener every
+     * frame of every handshake of the analysis, as a retap without a filter
+     * would, and calls `changed`; returns 1. Returns 0 (and does nothing)
+     * while a file is being read, or without a listener or an analysis:
+     * then the taps must run over the file again. */
+    int (*seed)(void);
 
     void (*file_info)(struct middlebox_file_info* out);
     void (*goto_frame)(uint32_t frame);

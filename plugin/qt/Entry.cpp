@@ -169,12 +169,13 @@ extern "C" __attribute__((visibility("default"))) int middlebox_qt_open(const mi
     dialog->setWindowFlags(Qt::Window | Qt::WindowMinMaxButtonsHint | Qt::WindowCloseButtonHint);
     g_dialog = dialog;
     dialog->show();
-    // Listening starts now: the taps must run over the file again for the
-    // packets read before. Wireshark's own statistics dialogs do the same.
+    // Listening starts now. A file read completely is handed over from the
+    // analysis at once; otherwise the taps must run over the file again for
+    // the packets read before, as Wireshark's own statistics dialogs do.
     if (api->file_info) {
         middlebox_file_info fi{};
         api->file_info(&fi);
-        if (fi.state != MIDDLEBOX_FILE_NONE) dialog->retap();
+        if (fi.state != MIDDLEBOX_FILE_NONE && !api->seed()) dialog->retap();
     }
     return 0;
 }

@@ -114,6 +114,21 @@ void api_unlisten() {
 
 uint64_t api_generation() { return listener.generation; }
 
+// The listener has no filter: what a retap would hand it is every record
+// of the analysis, in frame order. Reading them takes well under a second
+// for a million handshakes; a retap dissects the whole file again.
+int api_seed() {
+    const middlebox::Correlator* c = correlator();
+    ws_info_t* info = nullptr;
+    plugin_if_get_ws_info(&info);
+    if (!listener.registered || c == nullptr || info == nullptr || info->cf_state != FILE_READ_DONE) return 0;
+    clear_listener_state();
+    for (const middlebox::FrameRecord& r : c->records()) listener.registry.add(r.handshake, r.frame);
+    listener.last_frame = c->last_frame();
+    notify();
+    return 1;
+}
+
 int api_with_state(middlebox_state_visitor visit, void* ctx) {
     const middlebox::Correlator* c = correlator();
     if (c == nullptr) return 0;
@@ -158,6 +173,7 @@ const middlebox_host_api host_api = {
     api_unlisten,
     api_generation,
     api_with_state,
+    api_seed,
     api_file_info,
     api_goto_frame,
     api_set_display_filter,
