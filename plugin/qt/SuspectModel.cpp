@@ -186,14 +186,6 @@ const PairRow* SuspectModel::pair(const QModelIndex& index) const {
     return &children(srow)[row];
 }
 
-QModelIndex SuspectModel::indexOfServer(const middlebox::Address& a, uint16_t port) const {
-    for (size_t i = 0; i < snapshot_.servers.size(); ++i) {
-        const ServerRow& s = snapshot_.servers[i];
-        if (s.port == port && s.address == a) return index(static_cast<int>(i), 0);
-    }
-    return QModelIndex();
-}
-
 QString SuspectModel::columnTitle(int column) {
     switch (column) {
         case ColAddress: return tr("Address");

@@ -71,7 +71,6 @@ public:
     // The server of a row (top-level or child) and the pair of a child row.
     const ServerRow* server(const QModelIndex& index) const;
     const PairRow* pair(const QModelIndex& index) const;
-    QModelIndex indexOfServer(const middlebox::Address& a, uint16_t port) const;
 
     static QString columnTitle(int column);
 
