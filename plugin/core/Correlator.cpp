@@ -235,7 +235,8 @@ void Correlator::on_other(const Segment& s, uint64_t fp) {
         if (!e->has(kAnswered) || e->has(kServerSeen)) return;
         if (s.payload > 0) {
             Handshake& hs = handshakes_[e->handshake];
-            if (hs.answer_role != Role::SynAck || ++hs.server_samples >= kServerSamples) e->add_state(kServerSeen);
+            // (An answered entry still in the table is a SYN+ACK's: a RST erases it.)
+            if (++hs.server_samples >= kServerSamples) e->add_state(kServerSeen);
             if (s.ttl == hs.answer_ttl) hs.flags |= kServerAtAnswerTtl;
             // Majority vote: a few outliers do not move the server's TTL.
             if (hs.server_votes == 0) hs.server_ttl = s.ttl;
