@@ -23,6 +23,8 @@ pkgs=(
   build-essential cmake pkg-config
   libwireshark-dev wireshark-dev libglib2.0-dev
   qtbase5-dev
+  # middlebox-scan: capture reading, argument parsing, gzip'd captures
+  libpcap-dev libcli11-dev zlib1g-dev
   # run and test
   tshark wireshark-qt wireshark-common
   libgtest-dev googletest
