@@ -44,7 +44,6 @@ std::string ServerRow::evidence_text(size_t limit) const {
 
 Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r, bool all_servers) {
     Snapshot snap;
-    snap.all_servers = all_servers;
     // One server at a time (no vector of summaries next to the rows).
     r.visit(
         c,

@@ -82,10 +82,9 @@ struct ServerRow {
 };
 
 struct Snapshot {
-    // The suspects, or with `all_servers` every server endpoint; sorted by
-    // address then port (the order SuspectModel sorts addresses by).
+    // The suspects, or (build_snapshot's all_servers) every server endpoint;
+    // sorted by address then port (the order SuspectModel sorts addresses by).
     std::vector<ServerRow> servers;
-    bool all_servers = false;
     middlebox::Totals totals;  // of every server, whether its row is built or not
     size_t suspects() const { return totals.suspect_servers; }
 };
