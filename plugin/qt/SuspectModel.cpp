@@ -453,9 +453,10 @@ bool SuspectProxy::lessThan(const QModelIndex& left, const QModelIndex& right) c
     if (left.parent().isValid())
         return sortOrder() == Qt::DescendingOrder ? left.row() > right.row() : left.row() < right.row();
     if (left.column() == SuspectModel::ColAddress) return false;
-    const int a = compareSortValues(left.sibling(left.row(), SuspectModel::ColAddress).data(SuspectModel::SortRole),
-                                    right.sibling(right.row(), SuspectModel::ColAddress).data(SuspectModel::SortRole));
-    return sortOrder() == Qt::DescendingOrder ? a > 0 : a < 0;  // ascending addresses either way
+    // A server's address sorts by its row (SuspectModel::serverData): after
+    // Show servers without echoes, a million ties to break.
+    return sortOrder() == Qt::DescendingOrder ? left.row() > right.row()
+                                              : left.row() < right.row();  // ascending addresses either way
 }
 
 // ---------------------------------------------------------------------------
