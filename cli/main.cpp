@@ -147,10 +147,9 @@ int run(const Options& o) {
         for (const std::string& path : o.files) {
             std::string error;
             std::unique_ptr<CaptureSource> src = CaptureSource::open_file(path, &error);
-            if (!src) {
+            if (!src) {  // not a capture, or not there: no report of part of the input
                 std::fprintf(stderr, "middlebox-scan: %s\n", error.c_str());
-                ok = false;
-                break;
+                return 2;
             }
             if (!drain(*src, scan, progress, o, path == "-" ? "stdin" : path)) {
                 ok = false;
