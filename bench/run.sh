@@ -5,7 +5,7 @@
 # with the defaults on 2 cores: run it in the background, never in CI.
 #
 # middlebox-scan against tshark and the read floor (bench/scanner.py --help):
-#   bench/run.sh --scanner [--sizes 1000000 10000000] [--runs 3] [--huge 50000000]
+#   bench/run.sh --scanner [--sizes 1000000 10000000] [--runs 3] [--huge 10000000 --huge-repeat 5]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [ "${1:-}" = "--scanner" ]; then
