@@ -1,5 +1,6 @@
 #include "CaptureSource.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 

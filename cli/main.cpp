@@ -4,8 +4,10 @@
 // drives the same Correlator, Registry and report writers as the plugin.
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -65,7 +67,9 @@ void print_outcomes(const Scan& s, const char* prog) {
 }
 
 // Reads one source to its end (or Ctrl-C, or -c). False on a read error.
-bool drain(CaptureSource& src, Scan& scan, Progress& progress, const Options& o, const std::string& name) {
+// `live`: the stream's lines go out every 256 frames (and on each quiet
+// 100 ms), not when 64 KiB have gathered.
+bool drain(CaptureSource& src, Scan& scan, Progress& progress, const Options& o, const std::string& name, bool live) {
     const int linktype = src.linktype();
     Frame f;
     for (;;) {
@@ -74,6 +78,7 @@ bool drain(CaptureSource& src, Scan& scan, Progress& progress, const Options& o,
         case CaptureSource::Next::Frame:
             scan.frame(linktype, f.data, f.caplen, f.time_us);
             progress.tick(scan);
+            if (live && (scan.frames() & 255) == 0) scan.flush();
             break;
         case CaptureSource::Next::Timeout:
             scan.flush();
@@ -140,7 +145,7 @@ int run(const Options& o) {
     bool ok = true;
     if (live) {
         live_source = live.get();
-        ok = drain(*live, scan, progress, o, o.iface);
+        ok = drain(*live, scan, progress, o, o.iface, true);
         live_source = nullptr;
     } else {
         // Files in the order given, as one capture: frame numbers go on.
@@ -151,7 +156,7 @@ int run(const Options& o) {
                 std::fprintf(stderr, "middlebox-scan: %s\n", error.c_str());
                 return 2;
             }
-            if (!drain(*src, scan, progress, o, path == "-" ? "stdin" : path)) {
+            if (!drain(*src, scan, progress, o, path == "-" ? "stdin" : path, false)) {
                 ok = false;
                 break;
             }
