@@ -68,8 +68,9 @@ class Runner:
         return ("" if plugin else "MIDDLEBOX_NO_PLUGIN=1 ") + f"{shlex.quote(WRAP)} " + " ".join(
             shlex.quote(a) for a in args)
 
-    def timed(self, shell_cmd, out_path):
-        """Runs a shell command under /usr/bin/time -v; returns (wall s, peak RSS KiB, stdout)."""
+    def timed(self, shell_cmd, out_path, read=True):
+        """Runs a shell command under /usr/bin/time -v; returns (wall s, peak RSS KiB, stdout; None
+        without `read`: a scan's report may not fit in memory)."""
         tv = tempfile.NamedTemporaryFile(dir=self.work, suffix=".time", delete=False).name
         t0 = time.monotonic()
         with open(out_path, "w") as out:
@@ -82,6 +83,8 @@ class Runner:
         if p.returncode != 0:
             raise SystemExit(f"failed ({p.returncode}): {shell_cmd}\n{p.stderr[-2000:]}")
         rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", tvo).group(1))
+        if not read:
+            return wall, rss, None
         with open(out_path) as f:
             return wall, rss, f.read()
 
@@ -190,17 +193,23 @@ def fmt_int(n):
     return f"{n:,}"
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100000, 1000000])
+def common_arguments(doc, sizes):
+    """The options bench.py and scanner.py share: sizes, runs, data share, build and work folders."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=sizes)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--callgrind", type=int, default=20000, help="handshakes in the callgrind capture (0: skip)")
     ap.add_argument("--data", type=float, default=0.1, help="share of plain handshakes followed by data")
+    ap.add_argument("--build", default=os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build")))
+    ap.add_argument("--work", default="/tmp/middlebox-bench")
+    return ap
+
+
+def main():
+    ap = common_arguments(__doc__, [100000, 1000000])
+    ap.add_argument("--callgrind", type=int, default=20000, help="handshakes in the callgrind capture (0: skip)")
     ap.add_argument("--cap", type=int, default=10000, help="small middlebox.max_pending for the cap check (0: skip)")
     ap.add_argument("--flood", type=int, default=0,
                     help="distinct never-answered SYNs for the flood check (e.g. 5000000; 0: skip)")
-    ap.add_argument("--build", default=os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build")))
-    ap.add_argument("--work", default="/tmp/middlebox-bench")
     ap.add_argument("--json", help="also write the raw numbers here")
     ap.add_argument("--control", help="a build with -DMIDDLEBOX_BENCH_CONTROL=ON: adds the report command run with a "
                                       "plugin that analyses nothing (the floor any design could reach)")

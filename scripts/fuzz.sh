@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     *) echo "fuzz.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-harnesses=(options classifier correlator)
+harnesses=(options classifier correlator decoder)
 [ -n "$only" ] && harnesses=("$only")
 
 cc="$(command -v clang-14 || command -v clang || true)"

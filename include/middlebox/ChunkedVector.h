@@ -39,13 +39,25 @@ public:
     void clear() {
         chunks_.clear();
         size_ = 0;
+        released_ = 0;
+    }
+    // Frees the chunks that hold only elements below `end`: indices stay
+    // what they were, and an element below the first chunk kept is gone
+    // (a stream that retires its oldest elements keeps a window of them).
+    void release_before(size_t end) {
+        for (; released_ < (end >> ChunkBits) && released_ < chunks_.size(); ++released_) chunks_[released_].reset();
     }
     // Heap bytes held by the elements' chunks.
-    size_t bytes() const { return chunks_.size() * kChunk * sizeof(T); }
+    size_t bytes() const {
+        size_t n = 0;
+        for (const auto& c : chunks_) n += c ? kChunk * sizeof(T) : 0;
+        return n;
+    }
 
 private:
     std::vector<std::unique_ptr<T[]>> chunks_;
     size_t size_ = 0;
+    size_t released_ = 0;  // chunks freed by release_before()
 };
 
 }  // namespace middlebox

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "middlebox/ChunkedVector.h"
@@ -154,7 +155,14 @@ struct Quote {
 
 class Correlator {
 public:
-    explicit Correlator(size_t max_pending);
+    // `streaming`: the caller reads each frame's result as it comes and
+    // retires handshakes with expire_before(), which then forgets them, so
+    // that memory is bounded by the window of live handshakes, not by the
+    // capture (middlebox-scan --format ndjson). A streaming correlator keeps
+    // no frame records or quotes past the next expire_before(), and only the
+    // latest pair: lookup(), records(), quote_frames() and pair() of an
+    // older pair are for the whole-capture mode.
+    explicit Correlator(size_t max_pending, bool streaming = false);
 
     // First pass only, frames in increasing order. Returns the record made for
     // this frame, or nullptr when the segment is not part of a handshake.
@@ -192,6 +200,18 @@ public:
     size_t pair_count() const { return pairs_.size(); }
     const std::vector<FrameRecord>& records() const { return records_; }
 
+    // Ends the pending state of every handshake below `end` not ended yet,
+    // in index order (the order of their first frames): its entry leaves
+    // the pending table, so no later frame pairs with it, and an unanswered
+    // one stays no-answer (or icmp-error) and is counted in expired().
+    // `retired` is then called with each (its record is final); a streaming
+    // correlator forgets them after that.
+    void expire_before(uint32_t end, const std::function<void(uint32_t handshake)>& retired = {});
+    // Handshakes below this were ended by expire_before().
+    uint32_t expired_below() const { return expired_below_; }
+    // Unanswered SYNs whose pending state expire_before() ended.
+    uint64_t expired() const { return expired_; }
+
     uint32_t last_frame() const { return last_frame_; }
     size_t pending() const { return table_.size(); }
     uint64_t evictions() const { return table_.evictions(); }
@@ -227,6 +247,9 @@ private:
     mutable uint64_t indexed_version_ = 0;
     uint64_t quotes_version_ = 0;
     uint32_t last_frame_ = 0;
+    bool streaming_ = false;
+    uint32_t expired_below_ = 0;
+    uint64_t expired_ = 0;
     uint64_t out_of_order_ = 0;
     uint64_t filtered_out_ = 0;
 };

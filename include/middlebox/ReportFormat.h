@@ -45,6 +45,15 @@ public:
 // the pairs form, which is not per server.
 std::unique_ptr<ServerReportWriter> make_report_writer(ReportForm form, std::ostream& out, const ReportRequest& r);
 
+// ---- the whole report ----
+
+// The report of `form` (r.form) over the handshakes `seen` holds, as
+// `tshark -z middlebox` draws it at the end of a read and middlebox-scan
+// at the end of its input: each server's row is summed into the totals and
+// handed to the writer as it is made (no vector of a scan's million rows),
+// then the totals; the pairs form lists the pairs instead.
+void write_report(std::ostream& out, const Correlator& c, const Registry& seen, const ReportRequest& r);
+
 // ---- the pairs form ----
 
 // One SYN/SYN+ACK pair.

@@ -23,7 +23,32 @@ uint8_t handshake_facts(const EchoEvidence& e, Verdict v) {
                                 (e.any_echo() && comparable ? kFactEvidence : 0));
 }
 
-Correlator::Correlator(size_t max_pending) : table_(max_pending) {}
+Correlator::Correlator(size_t max_pending, bool streaming) : table_(max_pending), streaming_(streaming) {}
+
+void Correlator::expire_before(uint32_t end, const std::function<void(uint32_t)>& retired) {
+    if (end > handshakes_.size()) end = static_cast<uint32_t>(handshakes_.size());
+    for (; expired_below_ < end; ++expired_below_) {
+        const uint32_t index = expired_below_;
+        // Its entry, unless a later SYN on the same tuple took it over.
+        // endpoints() is the SYN's direction, an orphan SYN+ACK's entry's too.
+        PendingSyn* e = table_.find(endpoints_[index].fingerprint());
+        if (e != nullptr && e->handshake == index) {
+            if (!e->has(kAnswered)) ++expired_;
+            table_.erase(e);
+        }
+        if (retired) retired(index);
+    }
+    if (!streaming_) return;
+    handshakes_.release_before(expired_below_);
+    endpoints_.release_before(expired_below_);
+    // The caller has read every result it was handed.
+    if (pairs_.size() > 1) pairs_.release_before(pairs_.size() - 1);
+    records_.clear();
+    if (!quotes_.empty()) {
+        quotes_.clear();
+        ++quotes_version_;
+    }
+}
 
 const FrameRecord* Correlator::add_record(uint32_t frame, uint32_t handshake, Role role, uint8_t flags) {
     records_.push_back(FrameRecord{frame, handshake, role, flags});

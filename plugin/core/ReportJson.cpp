@@ -12,8 +12,6 @@
 
 namespace middlebox::report {
 
-namespace {
-
 void put_null_or_uint(TextBuffer& s, bool present, uint64_t v) {
     if (present)
         put_uint(s, v);
@@ -38,6 +36,8 @@ void put_verdicts(TextBuffer& s, const uint32_t (&verdicts)[kVerdictCount]) {
     }
     s += '}';
 }
+
+namespace {
 
 // One field's value. Addresses, keys and verdict names need no escaping.
 void put_value(TextBuffer& s, ServerField f, const ServerSummary& r) {

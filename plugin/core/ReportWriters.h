@@ -8,12 +8,20 @@
 
 #include "middlebox/ReportFormat.h"
 #include "middlebox/TextBuffer.h"
+#include "middlebox/Verdict.h"
 
 namespace middlebox::report {
 
 std::unique_ptr<ServerReportWriter> make_text_writer(std::ostream& out, const ReportRequest& r);
 std::unique_ptr<ServerReportWriter> make_json_writer(std::ostream& out, const ReportRequest& r);
 std::unique_ptr<ServerReportWriter> make_csv_writer(std::ostream& out);
+
+// JSON values the JSON form and the NDJSON stream both write: a number or
+// null, true/false, and {"mptcp-echo": 2, "plain": 1} (non-zero counts in
+// verdict order).
+void put_null_or_uint(TextBuffer& s, bool present, uint64_t v);
+void put_bool(TextBuffer& s, bool v);
+void put_verdicts(TextBuffer& s, const uint32_t (&verdicts)[kVerdictCount]);
 
 // The buffer to the stream, emptied.
 inline void write_out(std::ostream& out, TextBuffer& buf) {

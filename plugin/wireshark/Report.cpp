@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <streambuf>
 #include <string>
 #include <type_traits>
@@ -107,20 +106,7 @@ void report_draw(void* tapdata) {
 
     StdioBuf buf(stdout);
     std::ostream out(&buf);
-    // Each server's row is summed into the totals and handed to the writer as
-    // it is made: no vector of a scan's million rows.
-    Totals totals;
-    std::unique_ptr<ServerReportWriter> writer = make_report_writer(l->request.form, out, l->request);
-    l->registry.visit(c, [&](const ServerSummary& row) {
-        Registry::add_row(&totals, row);
-        if (writer) writer->row(row);
-    });
-    Registry::finish_totals(&totals, c, l->registry);
-    if (writer)
-        writer->finish(totals);
-    else  // the pairs form: one line per SYN+ACK, not per server
-        write_pairs(out, pair_rows(c, l->registry), totals, l->request);
-    out.flush();
+    write_report(out, c, l->registry, l->request);
     std::fflush(stdout);
 }
 

@@ -2,7 +2,10 @@
 // fed from it: the input is decoded into a sequence of segments between a
 // few clients and servers, so tuples, sequence numbers and acks collide often.
 //
-// Input: [cap][segment]... where a segment is
+// Input: [cap][segment]... where [cap] bits 0-3 are the pending cap - 1 and
+// bit 7 makes the correlator a streaming one (middlebox-scan --format
+// ndjson) that retires all but the 4 newest handshakes after each segment;
+// a segment is
 //   [who] bits 0-1 client, 2-3 server, 4 direction (1: server->client),
 //         5 IPv6, 6-7 client port
 //   [flags] bits 0-2 pick SYN, SYN+ACK, RST, RST+ACK, ACK, FIN+ACK,
@@ -59,8 +62,10 @@ Address host(bool v6, uint8_t id, bool server) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     mbfuzz::Input in(data, size);
-    const size_t cap = 1 + in.u8() % 16;
-    Correlator c(cap);
+    const uint8_t cap_byte = in.u8();
+    const size_t cap = 1 + cap_byte % 16;
+    const bool streaming = cap_byte & 0x80;
+    Correlator c(cap, streaming);
     Registry reg;
     std::vector<std::vector<uint8_t>> keep;  // option buffers outlive observe() only for the call
     uint32_t frame = 0;
@@ -120,10 +125,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (r != nullptr) {
             MBFUZZ_CHECK(r->frame == s.frame);
             MBFUZZ_CHECK(r->handshake < c.handshake_count());
+            // A frame's handshake is live: a retired one has no entry left to match.
+            MBFUZZ_CHECK(r->handshake >= c.expired_below());
             // The frame fits what was recorded: its role and the handshake's endpoints.
             MBFUZZ_CHECK(c.fits(r->handshake, r->role, s.tuple, s.flags));
-            reg.add(r->handshake, r->frame);
+            if (!streaming) reg.add(r->handshake, r->frame);
         }
+        if (streaming && c.handshake_count() > 4) {
+            uint32_t next = c.expired_below();
+            c.expire_before(static_cast<uint32_t>(c.handshake_count() - 4), [&](uint32_t i) {
+                MBFUZZ_CHECK(i == next++);  // in index order, each once
+                MBFUZZ_CHECK(c.handshake(i).verdict != Verdict::None);
+            });
+            MBFUZZ_CHECK(c.expired_below() == c.handshake_count() - 4);
+        }
+    }
+    if (streaming) {
+        // What is still live is consistent; the rest is forgotten (and the
+        // pairs but the latest): nothing of it may be read.
+        for (size_t i = c.expired_below(); i < c.handshake_count(); ++i)
+            MBFUZZ_CHECK(c.handshake(static_cast<uint32_t>(i)).verdict != Verdict::None);
+        c.expire_before(static_cast<uint32_t>(c.handshake_count()));
+        MBFUZZ_CHECK(c.pending() == 0);
+        return 0;
     }
 
     // Records are in frame order and each is found again by lookup().

@@ -8,6 +8,7 @@ captures are added:  python3 tests/fuzz/make_seeds.py
 import glob
 import hashlib
 import os
+import struct
 import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -80,6 +81,33 @@ def correlator_stream(segs):
     return bytes(out)
 
 
+# The decoder harness's link byte for each link type a test capture has
+# (kLinkTypes in fuzz_decoder.cpp), and the same frames re-wrapped in the
+# other link layers, so that each starts from real packets.
+LINK_BYTE = {1: 0, 113: 1, 276: 2, 101: 3, 228: 4, 229: 5, 0: 6, 108: 7}
+FRAMES_PER_CAPTURE = 6
+
+
+def frames(capture):
+    """(link type, frame bytes) of the first frames of a capture, via a classic pcap copy."""
+    out = subprocess.run(["editcap", "-F", "pcap", "-r", capture, "-", f"1-{FRAMES_PER_CAPTURE}"], check=True,
+                         capture_output=True).stdout
+    linktype = struct.unpack("<I", out[20:24])[0]
+    at = 24
+    while at + 16 <= len(out):
+        caplen = struct.unpack("<I", out[at + 8:at + 12])[0]
+        yield linktype, out[at + 16:at + 16 + caplen]
+        at += 16 + caplen
+
+
+def decoder_seeds(capture):
+    for linktype, frame in frames(capture):
+        put("decoder", bytes([LINK_BYTE.get(linktype, 9)]) + frame)
+        if linktype == 1 and frame[12:14] == b"\x08\x00":  # Ethernet + IPv4: also raw and SLL2
+            put("decoder", bytes([3]) + frame[14:])
+            put("decoder", bytes([2]) + b"\x08\x00" + bytes(18) + frame[14:])
+
+
 def main():
     caps = sorted(glob.glob(os.path.join(ROOT, "test_captures", "**", "*.pcap*"), recursive=True))
     for cap in caps:
@@ -96,8 +124,11 @@ def main():
                 if syn is not None:
                     put("options", block(syn) + block(s))
                     put("classifier", b"\x00" + block(syn) + block(s))
-        put("correlator", correlator_stream(segs))
-    for h in ("options", "classifier", "correlator"):
+        stream = correlator_stream(segs)
+        put("correlator", stream)
+        put("correlator", bytes([0x80 | 15]) + stream[1:])  # the same, streaming, cap 16
+        decoder_seeds(cap)
+    for h in ("options", "classifier", "correlator", "decoder"):
         print(h, len(os.listdir(os.path.join(HERE, "corpus", h))), "seeds")
 
 

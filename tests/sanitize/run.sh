@@ -44,12 +44,16 @@ echo "== building the sanitized plugin in $build"
 mkdir -p "$build"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIDDLEBOX_SANITIZE=ON -DMIDDLEBOX_QT=OFF \
   -DMIDDLEBOX_TESTS=OFF >"$build/cmake.log" 2>&1 || { cat "$build/cmake.log"; exit 1; }
-cmake --build "$build" -j2 --target middlebox >"$build/build.log" 2>&1 || { tail -40 "$build/build.log"; exit 1; }
+# The plugin, and middlebox-scan (the same core behind its own decoder).
+cmake --build "$build" -j2 --target middlebox middlebox-scan >"$build/build.log" 2>&1 || { tail -40 "$build/build.log"; exit 1; }
 so="$(ls "$build"/plugins/*/epan/middlebox.so | head -n1)"
-if [ "$(nm -D "$so" | grep -c __asan_report)" -eq 0 ]; then
-  echo "sanitize: $so is not instrumented" >&2
-  exit 1
-fi
+scanner="$build/cli/middlebox-scan"
+for bin in "$so" "$scanner"; do
+  if [ "$(nm "$bin" 2>/dev/null | grep -c __asan_report)" -eq 0 ] && [ "$(nm -D "$bin" | grep -c __asan_report)" -eq 0 ]; then
+    echo "sanitize: $bin is not instrumented" >&2
+    exit 1
+  fi
+done
 
 work="$build/sanitize-work"
 rm -rf "$work"
@@ -90,10 +94,16 @@ fi
 # on a corrupted file (status 2: damaged, cut short) is expected.
 cat >"$work/one.sh" <<'EOT'
 #!/usr/bin/env bash
-# one.sh LOGNAME CAPTURE TSHARK-ARGS...
+# one.sh LOGNAME CAPTURE TSHARK-ARGS...  or  one.sh LOGNAME CAPTURE SCAN SCANNER-ARGS...
 log="$1"; cap="$2"; shift 2
 set +e
-"$WRAP" -r "$cap" "$@" >"$log.out" 2>"$log.err"
+if [ "${1:-}" = "SCAN" ]; then  # middlebox-scan instead of tshark
+  shift
+  ASAN_OPTIONS="$SCAN_ASAN" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87" \
+    "$SCANNER" -q "$@" "$cap" >"$log.out" 2>"$log.err"
+else
+  "$WRAP" -r "$cap" "$@" >"$log.out" 2>"$log.err"
+fi
 rc=$?
 set -e
 bad=""
@@ -109,7 +119,9 @@ fi
 rm -f "$log.out" "$log.err"
 EOT
 chmod 0755 "$work/one.sh"
-export WRAP="$wrap"
+export WRAP="$wrap" SCANNER="$scanner"
+# The scanner is all ours: leaks are checked too.
+export SCAN_ASAN="detect_leaks=1:halt_on_error=1:exitcode=86:abort_on_error=0"
 
 mapfile -t caps < <(find "$root/test_captures" -name '*.pcap' -o -name '*.pcapng' | sort)
 # A small generated scan too: thousands of handshakes, data, RSTs.
@@ -126,6 +138,7 @@ for c in "${caps[@]}"; do
   # one-pass run with fields and the pairs report.
   echo "$work/logs/o$i.a $c -2 -V -z middlebox -z expert" >>"$jobsfile"
   echo "$work/logs/o$i.b $c -T fields -e middlebox.verdict -e middlebox.diff -e middlebox.syn_frame -z middlebox,pairs" >>"$jobsfile"
+  echo "$work/logs/o$i.s $c SCAN --format pairs" >>"$jobsfile"
   for s in $(seq 1 "$variants"); do
     v="$work/variants/$i-$s.pcapng"
     editcap -E 0.02 --seed "$s" "$c" "$v" >/dev/null 2>&1 || continue
@@ -135,6 +148,8 @@ for c in "${caps[@]}"; do
     else
       echo "$work/logs/v$i-$s $v -T fields -e middlebox.verdict -e middlebox.diff -z middlebox,json" >>"$jobsfile"
     fi
+    # middlebox-scan over every variant: the text report and the stream.
+    echo "$work/logs/s$i-$s $v SCAN --format $([ $((s % 2)) -eq 1 ] && echo text || echo ndjson)" >>"$jobsfile"
   done
 done
 chmod -R a+rX "$work"
@@ -151,7 +166,7 @@ if [ -s "$work/failures.txt" ]; then
   failed=1
 fi
 n_fail=$(grep -c '^FAIL' "$work/failures.txt" || true)
-echo "sanitized tshark runs: $((total - n_fail)) clean, $n_fail with a report"
+echo "sanitized runs (tshark and middlebox-scan): $((total - n_fail)) clean, $n_fail with a report"
 
 # The snaplen check: a scan cut inside the options must say "truncated"
 # (verdict and expert info) for every paired SYN+ACK, never an echo or MPTCP verdict.

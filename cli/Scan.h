@@ -1,0 +1,67 @@
+// The scanner's analysis: each frame decoded (FrameDecoder.h) and handed to
+// the correlator, and the report of the whole input at the end, or, when
+// streaming, each handshake's line as its verdict is final. Everything
+// else is the core's: the Correlator, Registry and report writers that
+// tshark -z middlebox uses, so the two agree byte for byte.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <utility>
+
+#include "middlebox/Correlator.h"
+#include "middlebox/FrameDecoder.h"
+#include "middlebox/Registry.h"
+#include "middlebox/ReportRequest.h"
+#include "middlebox/StreamReport.h"
+
+namespace middlebox_scan {
+
+struct ScanSettings {
+    middlebox::ReportRequest request;  // the form, when not streaming
+    bool streaming = false;            // --format ndjson
+    size_t max_pending = 1000000;
+    // A pending SYN (or answered handshake) ends after this much capture
+    // time; 0: never (the report forms' default, as in tshark).
+    int64_t timeout_us = 0;
+};
+
+class Scan {
+public:
+    Scan(const ScanSettings& settings, std::ostream& out);
+
+    // One frame, in capture order; frame numbers count from 1 over all inputs.
+    void frame(int linktype, const uint8_t* data, size_t caplen, int64_t time_us);
+    // The report (or the stream's last lines and totals).
+    void finish();
+
+    uint64_t frames() const { return frame_; }
+    uint64_t outcome(middlebox::FrameOutcome o) const { return outcomes_[static_cast<int>(o)]; }
+    size_t handshakes() const { return correlator_.handshake_count(); }
+    uint64_t suspects() const { return suspects_; }
+    // Streaming: lines are handed to the stream now (a live capture).
+    void flush();
+
+private:
+    void expire(int64_t now_us);
+    void retire_before(uint32_t end);
+
+    ScanSettings settings_;
+    std::ostream& out_;
+    middlebox::Correlator correlator_;
+    middlebox::Registry registry_;
+    std::unique_ptr<middlebox::NdjsonWriter> stream_;
+    uint32_t frame_ = 0;
+    uint64_t outcomes_[middlebox::kFrameOutcomeCount] = {};
+    uint64_t suspects_ = 0;  // handshakes paired as mptcp-echo or option-echo
+    // (capture time, handshakes made by then), oldest first: when the first
+    // is timeout_us old, the handshakes below its count have waited long
+    // enough. One entry per 100 ms of capture at most.
+    std::deque<std::pair<int64_t, uint32_t>> clock_;
+    int64_t latest_us_ = 0;
+};
+
+}  // namespace middlebox_scan

@@ -1,0 +1,225 @@
+// middlebox-scan: the middlebox analysis of capture files and live
+// interfaces without Wireshark, for scans past tshark's ceiling. Reads
+// frames with libpcap, decodes them with the core (FrameDecoder.h) and
+// drives the same Correlator, Registry and report writers as the plugin.
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "CaptureSource.h"
+#include "Privileges.h"
+#include "Progress.h"
+#include "Scan.h"
+
+namespace middlebox_scan {
+namespace {
+
+// SYNs and RSTs (a scan's probes and their answers; IPv6 without extension
+// headers) and the ICMP/ICMPv6 errors that quote them.
+constexpr const char* kDefaultFilter =
+    "(tcp and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0) or (ip6 and tcp and ip6[53] & 0x06 != 0) or "
+    "(icmp and (icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-timxceed or "
+    "icmp[icmptype] == icmp-paramprob or icmp[icmptype] == icmp-sourcequench or icmp[icmptype] == icmp-redirect)) or "
+    "(icmp6 and ip6[40] >= 1 and ip6[40] <= 4)";
+
+volatile std::sig_atomic_t interrupted = 0;
+CaptureSource* live_source = nullptr;
+
+void on_signal(int) {
+    interrupted = 1;
+    if (live_source != nullptr) live_source->interrupt();
+}
+
+struct Options {
+    std::vector<std::string> files;
+    std::string iface, filter, format = "text", output, user = "nobody";
+    size_t max_pending = 1000000;
+    double syn_timeout = -1;  // seconds; < 0: the form's default
+    int snaplen = 512;
+    uint64_t count = 0;
+    bool quiet = false, no_progress = false;
+};
+
+// What the frames were: a line on stderr, so that nothing is skipped silently.
+void print_outcomes(const Scan& s, const char* prog) {
+    using middlebox::FrameOutcome;
+    std::string line = std::string(prog) + ": " + std::to_string(s.frames()) + " frames: " +
+                       std::to_string(s.outcome(FrameOutcome::Segment)) + " TCP segments, " +
+                       std::to_string(s.outcome(FrameOutcome::Quote)) + " ICMP errors quoting TCP";
+    std::string rest;
+    for (int i = static_cast<int>(FrameOutcome::Quote) + 1; i < middlebox::kFrameOutcomeCount; ++i) {
+        const auto o = static_cast<FrameOutcome>(i);
+        if (s.outcome(o) == 0) continue;
+        rest += (rest.empty() ? "" : ", ") + std::string(middlebox::frame_outcome_name(o)) + " " +
+                std::to_string(s.outcome(o));
+    }
+    std::fprintf(stderr, "%s%s%s\n", line.c_str(), rest.empty() ? "" : "; not analysed: ", rest.c_str());
+}
+
+// Reads one source to its end (or Ctrl-C, or -c). False on a read error.
+// `live`: the stream's lines go out every 256 frames (and on each quiet
+// 100 ms), not when 64 KiB have gathered.
+bool drain(CaptureSource& src, Scan& scan, Progress& progress, const Options& o, const std::string& name, bool live) {
+    const int linktype = src.linktype();
+    Frame f;
+    for (;;) {
+        if (interrupted || (o.count != 0 && scan.frames() >= o.count)) return true;
+        switch (src.next(&f)) {
+        case CaptureSource::Next::Frame:
+            scan.frame(linktype, f.data, f.caplen, f.time_us);
+            progress.tick(scan);
+            if (live && (scan.frames() & 255) == 0) scan.flush();
+            break;
+        case CaptureSource::Next::Timeout:
+            scan.flush();
+            progress.poll(scan);
+            break;
+        case CaptureSource::Next::End:
+            return true;
+        case CaptureSource::Next::Error:
+            std::fprintf(stderr, "middlebox-scan: %s: %s\n", name.c_str(), src.error().c_str());
+            return false;
+        }
+    }
+}
+
+int run(const Options& o) {
+    ScanSettings settings;
+    if (o.format == "ndjson") {
+        settings.streaming = true;
+    } else {
+        std::string error;
+        if (!middlebox::parse_report_request(std::string(middlebox::kReportCli) + "," + o.format, &settings.request,
+                                             &error)) {
+            std::fprintf(stderr, "middlebox-scan: --format %s: %s\n", o.format.c_str(), error.c_str());
+            return 1;
+        }
+    }
+    settings.max_pending = o.max_pending;
+    // ndjson retires handshakes a minute of capture time after their SYN by
+    // default; the report forms wait for the end of the input, as tshark does.
+    const double timeout = o.syn_timeout >= 0 ? o.syn_timeout : settings.streaming ? 60.0 : 0.0;
+    settings.timeout_us = static_cast<int64_t>(timeout * 1e6);
+
+    // The output first (as root, where asked), then the capture, then
+    // privileges go, before any packet is read.
+    std::ofstream file;
+    if (!o.output.empty()) {
+        file.open(o.output, std::ios::binary | std::ios::trunc);
+        if (!file) {
+            std::fprintf(stderr, "middlebox-scan: -o %s: cannot write: %s\n", o.output.c_str(), std::strerror(errno));
+            return 2;
+        }
+    }
+    std::ostream& out = o.output.empty() ? std::cout : file;
+    std::ios::sync_with_stdio(false);
+
+    std::unique_ptr<CaptureSource> live;
+    if (!o.iface.empty()) {
+        std::string error;
+        live = CaptureSource::open_live(o.iface, o.filter.empty() ? kDefaultFilter : o.filter, o.snaplen, &error);
+        if (!live) {
+            std::fprintf(stderr, "middlebox-scan: -i %s\n", error.c_str());
+            return 2;
+        }
+        if (!drop_privileges(o.user, &error)) {
+            std::fprintf(stderr, "middlebox-scan: %s\n", error.c_str());
+            return 2;
+        }
+    }
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    Scan scan(settings, out);
+    Progress progress(!o.no_progress);
+    bool ok = true;
+    if (live) {
+        live_source = live.get();
+        ok = drain(*live, scan, progress, o, o.iface, true);
+        live_source = nullptr;
+    } else {
+        // Files in the order given, as one capture: frame numbers go on.
+        for (const std::string& path : o.files) {
+            std::string error;
+            std::unique_ptr<CaptureSource> src = CaptureSource::open_file(path, &error);
+            if (!src) {  // not a capture, or not there: no report of part of the input
+                std::fprintf(stderr, "middlebox-scan: %s\n", error.c_str());
+                return 2;
+            }
+            if (!drain(*src, scan, progress, o, path == "-" ? "stdin" : path, false)) {
+                ok = false;
+                break;
+            }
+            if (interrupted) break;
+        }
+    }
+    progress.done(scan);
+    scan.finish();
+    out.flush();
+    if (!o.quiet) {
+        print_outcomes(scan, "middlebox-scan");
+        if (live && live->dropped() > 0)
+            std::fprintf(stderr, "middlebox-scan: %llu frames dropped by the kernel\n",
+                         static_cast<unsigned long long>(live->dropped()));
+    }
+    if (!out) {
+        std::fprintf(stderr, "middlebox-scan: writing the report failed\n");
+        return 2;
+    }
+    return ok ? 0 : 2;
+}
+
+}  // namespace
+}  // namespace middlebox_scan
+
+int main(int argc, char** argv) {
+    using middlebox_scan::Options;
+    Options o;
+    CLI::App app{"middlebox-scan: find middleboxes that echo TCP options (MPTCP MP_CAPABLE, unknown kinds) in scan "
+                 "captures, without Wireshark.\nThe report forms equal tshark -q -z middlebox,FORM with the middlebox "
+                 "plugin, byte for byte.",
+                 "middlebox-scan"};
+    app.set_version_flag("--version", std::string("middlebox-scan ") + MIDDLEBOX_VERSION + " (" + pcap_lib_version() + ")");
+    app.add_option("-r,--read,files", o.files, "Capture files (pcap, pcapng, gzip'd or not; - for stdin), read in order "
+                                               "as one capture");
+    auto* iface = app.add_option("-i,--interface", o.iface, "Capture live on this interface until Ctrl-C");
+    app.add_option("-f,--filter", o.filter, "BPF filter for -i (default: TCP SYNs and RSTs, ICMP and ICMPv6 errors)")
+        ->needs(iface);
+    app.add_option("--format", o.format, "Output: text, json, csv, pairs (as tshark -z middlebox,FORM) or ndjson (one "
+                                         "line per handshake as it is decided, then the totals)")
+        ->check(CLI::IsMember({"text", "json", "csv", "pairs", "ndjson"}))
+        ->capture_default_str();
+    app.add_option("-o,--output", o.output, "Write the report to FILE instead of stdout");
+    app.add_option("--max-pending", o.max_pending, "At most N pending SYNs (and, with ndjson, live handshakes) are kept; "
+                                                   "beyond it the oldest are dropped and counted")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--syn-timeout", o.syn_timeout, "Seconds of capture time after which a handshake's pending state "
+                                                   "ends (an unanswered SYN stays no-answer); default 60 with ndjson, "
+                                                   "none otherwise")
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("-Z,--user", o.user, "With -i as root: become USER once the interface is open (root: stay root)")
+        ->capture_default_str();
+    app.add_option("-s,--snaplen", o.snaplen, "With -i: bytes captured per frame")->check(CLI::Range(68, 262144))
+        ->capture_default_str();
+    app.add_option("-c,--count", o.count, "Stop after N frames");
+    app.add_flag("-q,--quiet", o.quiet, "No summary of the frames read on stderr");
+    app.add_flag("--no-progress", o.no_progress, "No progress line (shown on stderr when it is a terminal)");
+    CLI11_PARSE(app, argc, argv);
+    if (o.iface.empty() == o.files.empty()) {
+        std::fprintf(stderr, "middlebox-scan: give capture files (-r FILE, or - for stdin) or one -i INTERFACE\n%s",
+                     app.help().c_str());
+        return 1;
+    }
+    return middlebox_scan::run(o);
+}
