@@ -16,16 +16,16 @@
 #include <vector>
 
 #include "middlebox/ChunkedVector.h"
+#include "middlebox/Copies.h"
 #include "middlebox/EchoEvidence.h"
 #include "middlebox/PendingTable.h"
+#include "middlebox/Role.h"
 #include "middlebox/Segment.h"
 #include "middlebox/Verdict.h"
 
 namespace middlebox {
 
 constexpr uint32_t kNone = 0xffffffffu;
-
-enum class Role : uint8_t { Syn, SynAck, Rst };
 
 // Facts about one answered (or orphan) SYN+ACK set against its SYN.
 struct Pair {
@@ -120,6 +120,7 @@ static_assert(sizeof(Handshake) == 32, "a handshake record is 32 bytes");
 
 enum RecordFlags : uint8_t {
     kRetransmission = 0x01,  // a later copy of a SYN or SYN+ACK already seen
+    kCopy = 0x02,            // ... seen again further along its path (Copies.h), not resent
 };
 
 struct FrameRecord {
@@ -191,6 +192,8 @@ public:
     const Pair& pair(uint32_t i) const { return pairs_[i]; }
     size_t pair_count() const { return pairs_.size(); }
     const std::vector<FrameRecord>& records() const { return records_; }
+    // Segments seen at several points of their path (Copies.h).
+    const Copies& copies() const { return copies_; }
 
     uint32_t last_frame() const { return last_frame_; }
     size_t pending() const { return table_.size(); }
@@ -205,6 +208,8 @@ private:
     const FrameRecord* on_syn(const Segment& s, uint64_t fp);
     const FrameRecord* on_synack(const Segment& s, uint64_t fp);
     const FrameRecord* on_rst(const Segment& s, uint64_t fp);
+    // A later SYN+ACK copy of an answered handshake: Copies::observe with the first copy and the SYN.
+    const Copy* observe_synack_copy(const Segment& s, uint32_t handshake);
     void on_other(const Segment& s, uint64_t fp);
     // The entries of the segment's own direction and of the reverse one
     // (either may be null), found in one probe of the pending table.
@@ -219,6 +224,7 @@ private:
     ChunkedVector<Handshake, 12> handshakes_;  // 128 KiB chunks
     ChunkedVector<FlowTuple, 12> endpoints_;   // by handshake, 152 KiB chunks
     ChunkedVector<Pair, 10> pairs_;            // 192 KiB chunks
+    Copies copies_;
     std::vector<Quote> quotes_;  // in frame order
     // quotes_ indices sorted by handshake (then frame), built when asked
     // after quotes_ changed: a SYN lists its errors without a per-handshake
