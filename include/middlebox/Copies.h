@@ -53,6 +53,8 @@ struct Copy {
     uint8_t ttl_delta() const { return static_cast<uint8_t>(first.ttl - seen.ttl); }
     // The copy's options set against the first's, in middlebox.diff's notation.
     std::string diff() const;
+    // Its items less the "=" ones: what changed between the two points.
+    std::vector<std::string> changes() const;
     bool changed() const;
 };
 

@@ -137,6 +137,7 @@ struct Quote {
     uint32_t frame = 0;           // the ICMP error
     uint32_t handshake = kNone;   // the quoted SYN's handshake; kNone: not in the capture
     uint32_t syn_frame = 0;       // the copy that was quoted (latest before the error)
+    Address router;               // who sent the error (family 0: not known)
     bool options_visible = false; // the quote reaches the TCP data offset
     uint8_t syn_options[kMaxOptionBytes] = {};
     uint8_t quoted_options[kMaxOptionBytes] = {};
@@ -177,8 +178,10 @@ public:
     // First pass only: an ICMP error (frame `frame`) quoting `quoted`, a SYN
     // of the capture's own traffic. Never pairs anything and changes no
     // handshake; returns nullptr for a quote of anything but a SYN.
-    // `options_visible` is false when the quote ends before the data offset.
-    const Quote* observe_quote(uint32_t frame, const Segment& quoted, bool options_visible);
+    // `options_visible` is false when the quote ends before the data offset;
+    // `router` is the error's source, the hop that answered.
+    const Quote* observe_quote(uint32_t frame, const Segment& quoted, bool options_visible,
+                               const Address& router = Address{});
     const Quote* lookup_quote(uint32_t frame) const;
     // The ICMP errors that quote a handshake's SYN, in frame order.
     std::vector<uint32_t> quote_frames(uint32_t handshake) const;

@@ -22,6 +22,8 @@ std::string Copy::diff() const {
     return option_diff(&a, seen.block());
 }
 
+std::vector<std::string> Copy::changes() const { return changed_items(first.block(), seen.block()); }
+
 bool Copy::changed() const {
     const OptionBlock a = first.block(), b = seen.block();
     return !a.same_bytes(b);

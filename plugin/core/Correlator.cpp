@@ -274,10 +274,12 @@ void Correlator::on_other(const Segment& s, uint64_t fp) {
     if ((s.flags & kFin) && own != nullptr && own->has(kAnswered) && own->has(kServerSeen)) table_.erase(own);
 }
 
-const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bool options_visible) {
+const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bool options_visible,
+                                      const Address& router) {
     if (!quoted.is_syn() || !advance(frame)) return nullptr;
     Quote q;
     q.frame = frame;
+    q.router = router;
     q.options_visible = options_visible;
     if (options_visible) {
         const OptionBlock b = quoted.option_block();

@@ -5,6 +5,7 @@
 #include "Annotate.h"
 #include "Fields.h"
 #include "middlebox/Copies.h"
+#include "middlebox/OptionDiff.h"
 
 namespace middlebox_ws {
 
@@ -27,15 +28,16 @@ void annotate_copy(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Co
     if (c.rewritten_on_path) {
         proto_item* rw = proto_tree_add_boolean(ct, f.rewritten_on_path, tvb, 0, 0, TRUE);
         proto_item_set_generated(rw);
+        // Short: Wireshark cuts an expert message at 240 bytes; middlebox.copy.diff has the rest.
         expert_add_info_format(pinfo, rw, &f.ei_rewritten_on_path,
-                               "This SYN+ACK was %s in frame %u and arrives here as %s, %u hop%s later (%s): a box "
+                               "This SYN+ACK was %s in frame %u and arrives here, %u hop%s later, as %s: a box "
                                "between the two capture points rewrote it",
-                               verdict_name(c.first_verdict), c.first_frame(), verdict_name(c.verdict_here),
-                               c.ttl_delta(), c.ttl_delta() == 1 ? "" : "s", diff.c_str());
+                               verdict_name(c.first_verdict), c.first_frame(), c.ttl_delta(),
+                               c.ttl_delta() == 1 ? "" : "s", verdict_name(c.verdict_here));
     } else {
         expert_add_info_format(pinfo, changed, &f.ei_copy_changed,
                                "The options changed since frame %u, %u hop%s up the path: %s", c.first_frame(),
-                               c.ttl_delta(), c.ttl_delta() == 1 ? "" : "s", diff.c_str());
+                               c.ttl_delta(), c.ttl_delta() == 1 ? "" : "s", changes_text(c.changes()).c_str());
     }
 }
 

@@ -179,7 +179,8 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     // walk (TCP behind ESP or IPv4 AH, reassembled IP fragments).
     middlebox::Segment seg;
     bool options_visible = false;
-    FrameKind kind = read_frame(tvb, pinfo, required, &seg, &options_visible);
+    middlebox::Address router;  // of an ICMP error
+    FrameKind kind = read_frame(tvb, pinfo, required, &seg, &options_visible, &router);
     if (kind == FrameKind::None && tree != nullptr) {
         const ReadResult read = read_segment(tree, required, pinfo->num, &seg);
         if (read == ReadResult::Ok)
@@ -189,7 +190,7 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     }
     if (kind == FrameKind::Quoted) {
         // An ICMP error quoting a SYN: linked to it, never paired.
-        const middlebox::Quote* q = first_sight(pinfo) ? state->observe_quote(pinfo->num, seg, options_visible)
+        const middlebox::Quote* q = first_sight(pinfo) ? state->observe_quote(pinfo->num, seg, options_visible, router)
                                                        : state->lookup_quote(pinfo->num);
         if (q == nullptr) return 0;
         const middlebox::Quote quote = *q;  // the vector may grow later

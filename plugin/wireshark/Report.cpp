@@ -22,6 +22,7 @@
 
 #include "Analysis.h"
 #include "TapEvent.h"
+#include "middlebox/PathReport.h"
 #include "middlebox/Registry.h"
 #include "middlebox/ReportFormat.h"
 #include "middlebox/RunningTally.h"
@@ -110,16 +111,24 @@ void report_draw(void* tapdata) {
     // Each server's row is summed into the totals and handed to the writer as
     // it is made: no vector of a scan's million rows.
     Totals totals;
-    std::unique_ptr<ServerReportWriter> writer = make_report_writer(l->request.form, out, l->request);
+    std::unique_ptr<ServerReportWriter> writer =
+        l->request.path ? nullptr : make_report_writer(l->request.form, out, l->request);
     l->registry.visit(c, [&](const ServerSummary& row) {
         Registry::add_row(&totals, row);
         if (writer) writer->row(row);
     });
     Registry::finish_totals(&totals, c, l->registry);
-    if (writer)
+    if (l->request.path) {  // per probed target, not per server
+        const std::vector<PathSweep> sweeps = path_sweeps(c, l->registry);
+        if (l->request.form == ReportForm::Json)
+            write_path_json(out, sweeps, totals, l->request);
+        else
+            write_path_text(out, sweeps, totals, l->request);
+    } else if (writer) {
         writer->finish(totals);
-    else  // the pairs form: one line per SYN+ACK, not per server
+    } else {  // the pairs form: one line per SYN+ACK, not per server
         write_pairs(out, pair_rows(c, l->registry), totals, l->request);
+    }
     out.flush();
     std::fflush(stdout);
 }
