@@ -88,6 +88,22 @@ std::vector<PathSweep> path_sweeps(const Correlator& c, const Registry& seen);
 // ("-MP_CAPABLE", "~MSS"), whatever values it carries at each hop.
 std::string change_key(const std::string& item);
 
+// How the path report spells things, for every view of it (the text form,
+// the dialog's Path view):
+// "10.77.1.2 -> 10.77.5.2:8080, probe MSS,SACK_PERM,TS,WS,MP_CAPABLE, 5 probes"
+std::string path_sweep_text(const PathSweep& s);
+// "ICMP 8 from 10.77.4.2: ~MSS 1460 -> 1360 *-MP_CAPABLE" (* first in the sweep), "...: =",
+// "...: partial (the quote ends before the options)"
+std::string path_quote_text(const PathQuote& q);
+// "SYN+ACK 10: mptcp-absent, 4 hops away", "RST 12", "nothing" (no quote
+// either), "" (quoted, not answered)
+std::string path_answer_text(const PathProbe& p);
+// "copy of SYN 1 in frame 2, 1 hop on: -MP_CAPABLE", with " [rewritten on
+// the path: mptcp-genuine where first seen, mptcp-echo here]"
+std::string path_copy_text(const PathCopy& c);
+// "-MP_CAPABLE at hop 4 (10.77.4.2, frame 8)"
+std::string path_change_text(const PathChange& c);
+
 // Text: a header, per sweep its target and one line per probe (and per
 // quote, per copy), then where each change first appears; the notes.
 void write_path_text(std::ostream& out, const std::vector<PathSweep>& sweeps, const Totals& t,

@@ -23,13 +23,15 @@ std::string changes_marked(const std::vector<std::string>& changes, const std::v
     return s;
 }
 
-std::string quote_text(const PathQuote& q) {
+}  // namespace
+
+std::string path_quote_text(const PathQuote& q) {
     const std::string s = "ICMP " + std::to_string(q.frame) + " from " + router_text(q.router) + ":";
     if (q.partial) return s + " partial (the quote ends before the options)";
     return s + changes_marked(q.changes, &q.first);
 }
 
-std::string answer_text(const PathProbe& p) {
+std::string path_answer_text(const PathProbe& p) {
     switch (p.answer) {
         case Role::SynAck:
             return "SYN+ACK " + std::to_string(p.answer_frame) + ": " + verdict_name(p.verdict) + ", " +
@@ -40,7 +42,7 @@ std::string answer_text(const PathProbe& p) {
     return p.quotes.empty() ? "nothing" : "";
 }
 
-std::string copy_text(const PathCopy& c) {
+std::string path_copy_text(const PathCopy& c) {
     std::string s = "copy of " + std::string(role_text(c.role)) + " " + std::to_string(c.first_frame) + " in frame " +
                     std::to_string(c.frame) + ", " + plural(c.ttl_delta, "hop", "hops") + " on:" +
                     changes_marked(c.changes, nullptr);
@@ -50,7 +52,15 @@ std::string copy_text(const PathCopy& c) {
     return s;
 }
 
-}  // namespace
+std::string path_sweep_text(const PathSweep& s) {
+    return address_text(s.client) + " -> " + endpoint_text(s.server, s.port) + ", probe " +
+           (s.probe.empty() ? std::string("?") : s.probe) + ", " + plural(s.probes.size(), "probe", "probes");
+}
+
+std::string path_change_text(const PathChange& c) {
+    return c.change + " at hop " + std::to_string(c.hop) + " (" + router_text(c.router) + ", frame " +
+           std::to_string(c.frame) + ")";
+}
 
 void write_path_text(std::ostream& out, const std::vector<PathSweep>& sweeps, const Totals& t,
                      const ReportRequest& r) {
@@ -61,9 +71,7 @@ void write_path_text(std::ostream& out, const std::vector<PathSweep>& sweeps, co
            "+added, ~rewritten, * first hop of the sweep showing that change; partial: the quote proves nothing "
            "about the options\n";
     for (const PathSweep& s : sweeps) {
-        out << address_text(s.client) << " -> "
-            << endpoint_text(s.server, s.port) << ", probe " << (s.probe.empty() ? std::string("?") : s.probe)
-            << ", " << plural(s.probes.size(), "probe", "probes") << '\n';
+        out << path_sweep_text(s) << '\n';
         for (const PathProbe& p : s.probes) {
             const std::string lead = "  hop " + std::to_string(p.hop) + "  SYN " + std::to_string(p.syn_frame) + "  ";
             const std::string indent(lead.size(), ' ');
@@ -72,13 +80,11 @@ void write_path_text(std::ostream& out, const std::vector<PathSweep>& sweeps, co
                 out << (first_line ? lead : indent) << text << '\n';
                 first_line = false;
             };
-            for (const PathQuote& q : p.quotes) line(quote_text(q));
-            if (const std::string a = answer_text(p); !a.empty()) line(a);
-            for (const PathCopy& c : p.copies) line(copy_text(c));
+            for (const PathQuote& q : p.quotes) line(path_quote_text(q));
+            if (const std::string a = path_answer_text(p); !a.empty()) line(a);
+            for (const PathCopy& c : p.copies) line(path_copy_text(c));
         }
-        for (const PathChange& c : s.changes)
-            out << "  first seen: " << c.change << " at hop " << unsigned{c.hop} << " (" << router_text(c.router)
-                << ", frame " << c.frame << ")\n";
+        for (const PathChange& c : s.changes) out << "  first seen: " << path_change_text(c) << '\n';
     }
     out << "# " << plural(sweeps.size(), "sweep", "sweeps") << '\n';
     for (const std::string& n : report_notes(t, r)) out << "# note: " << n << '\n';
