@@ -414,6 +414,10 @@ def check_readme_section():
         check(out.rstrip("\n") in text, f"README.md: the {form} example is not today's output:\n{out}")
     header = report(cap, "middlebox,csv").splitlines()[0]
     check(header in text, "README.md: the CSV header differs")
+    # The path example: the sweep lines, between the header comments and the last line.
+    path = report(os.path.join(CAPTURES, "lab", "tracebox-path.pcapng"), "middlebox,path")
+    body = "\n".join(l for l in path.splitlines() if not l.startswith("#"))
+    check(body in text, f"README.md: the path example is not today's output:\n{body}")
 
 
 def main():
