@@ -8,7 +8,9 @@
 // PendingTable.h); results grow with the capture like Wireshark's own frame
 // data: 12 bytes per SYN/SYN+ACK/RST frame, 32 + 38 per handshake (its
 // record and its endpoints), and one Pair (both option blocks and the
-// evidence) per answered handshake.
+// evidence) per answered handshake; a capture taken at several points of the
+// path adds one Copy (108 bytes, both option blocks) per segment seen
+// again further along it (Copies.h).
 #pragma once
 
 #include <cstddef>
