@@ -9,12 +9,24 @@
 #   scripts/check-newer-wireshark.sh sid        # unstable: the newest Wireshark
 #   scripts/check-newer-wireshark.sh trixie --qt   # also the Qt dialog (Qt 6 there),
 #                                                  # its offscreen test included
+#   scripts/check-newer-wireshark.sh sid --gui     # --qt, and the GUI end-to-end tests
+#                                                  # (tests/gui/e2e.sh file, live, profile) in
+#                                                  # that Wireshark under Xvfb
 #
 # The chroot stays in /var/tmp/middlebox-<suite> (reused on the next run).
+# With --gui the screenshots are copied to tests/artifacts/<suite>/.
 set -euo pipefail
-suite="${1:-trixie}"
+suite=trixie
 with_qt=0
-[ "${2:-}" = "--qt" ] && with_qt=1
+with_gui=0
+for a in "$@"; do
+  case "$a" in
+    --qt) with_qt=1 ;;
+    --gui) with_qt=1; with_gui=1 ;;
+    -*) echo "check-newer-wireshark.sh: unknown option '$a' (valid: --qt, --gui)" >&2; exit 2 ;;
+    *) suite="$a" ;;
+  esac
+done
 here="$(cd "$(dirname "$0")/.." && pwd)"
 root="/var/tmp/middlebox-$suite"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -37,21 +49,42 @@ chroot "$root" bash -c "DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Check
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
   build-essential cmake libwireshark-dev wireshark-dev tshark libgtest-dev python3 ca-certificates util-linux"
 
-# The source as committed plus the work tree's edits, without a build folder.
-rm -rf "$root/src"
+# The source as committed plus the work tree's edits. The chroot's build
+# folder stays: unchanged files keep their times, so the build is incremental.
 mkdir -p "$root/src"
+find "$root/src" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
 (cd "$here" && git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T -) | tar -xf - -C "$root/src"
 
 chroot "$root" tshark --version | head -n1
 if [ "$with_qt" = 1 ]; then
   # The dialog's build follows the Qt that /usr/bin/wireshark links (Qt 6 there).
-  chroot "$root" bash -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qt6-base-dev wireshark"
+  # The GUI test's tools are those of scripts/install-deps.sh; a font, or Qt
+  # draws no text in the screenshots.
+  gui_pkgs=""
+  [ "$with_gui" = 1 ] && gui_pkgs="xvfb xdotool imagemagick x11-utils fonts-dejavu-core"
+  chroot "$root" bash -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qt6-base-dev wireshark $gui_pkgs"
   qt=ON
-  tests='integration|report.tshark|lab|bench.counts|qt.dialog|gui.no_qt_in_tshark'
+  tests='integration|report.tshark|lab|bench.counts|qt.dialog|gui.no_qt_in_tshark|gui.profile'
 else
   qt=OFF
   tests='integration|report.tshark|lab|bench.counts'
 fi
 chroot "$root" bash -c "cd /src && cmake -S . -B build -DMIDDLEBOX_QT=$qt -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && \
-  cmake --build build -j$(nproc) && cd build && ./tests/unit_tests --gtest_brief=1 && \
-  QT_QPA_PLATFORM=offscreen ctest --output-on-failure -R '$tests'"
+  cmake --build build -j$(nproc)"
+rc=0
+chroot "$root" bash -c "cd /src/build && ./tests/unit_tests --gtest_brief=1 && \
+  QT_QPA_PLATFORM=offscreen ctest --output-on-failure -R '$tests'" || rc=1
+
+if [ "$with_gui" = 1 ]; then
+  # The real wireshark of that Debian, driven by xdotool under Xvfb, as in CI
+  # on Debian 12. Each mode runs whatever failed before it.
+  rm -rf "$root/src/tests/artifacts"
+  for mode in file live profile; do
+    chroot "$root" bash -c "cd /src && MIDDLEBOX_BUILD=/src/build MIDDLEBOX_ARTIFACTS=/src/tests/artifacts \
+      bash tests/gui/e2e.sh $mode" || rc=1
+  done
+  mkdir -p "$here/tests/artifacts/$suite"
+  cp "$root"/src/tests/artifacts/*.png "$here/tests/artifacts/$suite/" 2>/dev/null || true
+  echo "check-newer-wireshark.sh: screenshots in $here/tests/artifacts/$suite/"
+fi
+exit "$rc"

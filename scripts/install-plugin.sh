@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the middlebox plugin and its Suspected Middleboxes dialog library
-# (building them first when needed):
+# Installs the middlebox plugin, its Suspected Middleboxes dialog library
+# (building them first when needed) and the "Middlebox" configuration profile:
 #
-#   scripts/install-plugin.sh             for you: ~/.local/lib/wireshark/plugins/<x.y>/epan/
+#   scripts/install-plugin.sh             for you: ~/.local/lib/wireshark/plugins/<x.y>/epan/,
+#                                         the profile in ~/.config/wireshark/profiles/Middlebox
 #   sudo scripts/install-plugin.sh --system
 #                                         for everyone (and for root, whose tshark and
 #                                         wireshark load only these): the global folder,
-#                                         /usr/lib/<arch>/wireshark/plugins/<x.y>/epan/
+#                                         /usr/lib/<arch>/wireshark/plugins/<x.y>/epan/,
+#                                         the profile in /usr/share/wireshark/profiles/Middlebox
 #   scripts/install-plugin.sh --uninstall [--system]
 #
 # Options: --build-dir DIR (default ./build or $MIDDLEBOX_BUILD), --no-build
@@ -14,7 +16,10 @@
 #
 # Files: <epan>/middlebox.so (the plugin) and <epan>/middlebox/middlebox-qt.so
 # (the dialog, loaded by the GUI only; a subfolder because Wireshark complains
-# about non-plugin libraries in epan/ itself).
+# about non-plugin libraries in epan/ itself); the profile's files from
+# plugin/profile/. A profile file you edited (Wireshark rewrites preferences
+# when you change one in that profile) is never replaced or removed: the new
+# version goes beside it as FILE.middlebox-new, and the script says so.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,7 +29,7 @@ action=install
 do_build=1
 dry=0
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --system) scope=system ;;
@@ -63,6 +68,55 @@ fi
 [ -n "$base" ] || die "could not read the plugin folders from 'tshark -G folders'"
 series="$(basename "$base")"  # 4.0
 dest="$base/epan"
+# Wireshark's profiles: <personal configuration>/profiles, and the global
+# ones it offers every user: <global configuration>/profiles.
+if [ "$scope" = system ]; then conf="$(folder 'Global configuration')"; else conf="$(folder 'Personal configuration')"; fi
+[ -n "$conf" ] || die "could not read the configuration folders from 'tshark -G folders'"
+profile_src="$here/plugin/profile"
+profile="$conf/profiles/Middlebox"
+# What this script installed last, one "sha256  name" line per file: a file
+# that no longer matches it was edited since.
+record="$profile/.middlebox-installed"
+
+installed_sum() { if [ -f "$record" ]; then awk -v f="$1" '$2 == f {print $1}' "$record"; fi; }
+sum_of() { sha256sum "$1" | awk '{print $1}'; }
+
+install_profile() {
+  run mkdir -p "$profile"
+  local f name target new_record=""
+  for f in "$profile_src"/*; do
+    name="$(basename "$f")"
+    target="$profile/$name"
+    if [ ! -e "$target" ] || cmp -s "$f" "$target" || [ "$(sum_of "$target")" = "$(installed_sum "$name")" ]; then
+      run install -m 0644 "$f" "$target"
+      run rm -f "$target.middlebox-new"
+    else
+      run install -m 0644 "$f" "$target.middlebox-new"
+      say "kept your edited $target; this version of it is $target.middlebox-new"
+    fi
+    new_record+="$(sum_of "$f")  $name"$'\n'
+  done
+  if [ "$dry" -eq 0 ]; then printf '%s' "$new_record" >"$record"; fi
+  say "installed the profile \"Middlebox\" in $profile (Wireshark: the status bar's Profile menu)"
+}
+
+uninstall_profile() {
+  [ -d "$profile" ] || return 0
+  local f name target
+  for f in "$profile_src"/*; do
+    name="$(basename "$f")"
+    target="$profile/$name"
+    run rm -f "$target.middlebox-new"
+    [ -e "$target" ] || continue
+    if [ "$(sum_of "$target")" = "$(installed_sum "$name")" ]; then
+      run rm -f "$target"; say "removed $target"
+    else
+      say "kept your edited $target"
+    fi
+  done
+  run rm -f "$record"
+  run rmdir "$profile" 2>/dev/null || true
+}
 
 if [ "$action" = uninstall ]; then
   removed=0
@@ -71,6 +125,7 @@ if [ "$action" = uninstall ]; then
   done
   if [ -d "$dest/middlebox" ]; then run rmdir "$dest/middlebox" 2>/dev/null || true; fi
   [ "$removed" -eq 1 ] || say "nothing to remove in $dest"
+  uninstall_profile
   exit 0
 fi
 
@@ -111,6 +166,7 @@ if [ -f "$qt" ]; then
 else
   say "installed $dest/middlebox.so (no dialog library was built: the GUI menu entry will say so)"
 fi
+install_profile
 
 # Check that tshark (run as the same user) loads it.
 if [ "$dry" -eq 0 ]; then

@@ -38,14 +38,18 @@ public:
     explicit CHost(const middlebox_host_api* api) : api_(api) {}
     ~CHost() override = default;
 
-    bool snapshot(Snapshot* out) override {
+    bool snapshot(Snapshot* out, bool all_servers) override {
+        struct Ctx {
+            Snapshot* out;
+            bool all_servers;
+        } ctx{out, all_servers};
         return api_->with_state(
-                   [](void* snapshot, const void* correlator, const void* registry) {
-                       *static_cast<Snapshot*>(snapshot) =
-                           build_snapshot(*static_cast<const middlebox::Correlator*>(correlator),
-                                          *static_cast<const middlebox::Registry*>(registry));
+                   [](void* p, const void* correlator, const void* registry) {
+                       auto* x = static_cast<Ctx*>(p);
+                       *x->out = build_snapshot(*static_cast<const middlebox::Correlator*>(correlator),
+                                                *static_cast<const middlebox::Registry*>(registry), x->all_servers);
                    },
-                   out) != 0;
+                   &ctx) != 0;
     }
 
     bool pairs(const ServerRow& server, std::vector<PairRow>* out) override {

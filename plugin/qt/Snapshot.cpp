@@ -42,25 +42,20 @@ std::string ServerRow::evidence_text(size_t limit) const {
     return out;
 }
 
-size_t Snapshot::suspects() const {
-    return static_cast<size_t>(std::count_if(servers.begin(), servers.end(), [](const ServerRow& s) { return s.suspect(); }));
-}
-
-Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r) {
+Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r, bool all_servers) {
     Snapshot snap;
     // One server at a time (no vector of summaries next to the rows).
     r.visit(
         c,
         [&](const middlebox::ServerSummary& s) {
             middlebox::Registry::add_row(&snap.totals, s);
+            if (!all_servers && !s.suspect()) return;
             ServerRow row;
             row.address = s.address;
             row.port = s.port;
-            row.address_text = middlebox::address_text(s.address);
             row.handshakes = s.handshakes;
             row.synacks = s.synacks;
             std::copy(std::begin(s.verdicts), std::end(s.verdicts), std::begin(row.verdicts));
-            row.verdicts_text = middlebox::verdict_list(row.verdicts);
             row.echoed = middlebox::echoed_text(s);
             if (s.synacks > 0) {
                 row.min_hops = s.min_hops;

@@ -41,16 +41,19 @@ struct PairRow {
     uint32_t target_frame() const { return answer_frame != 0 ? answer_frame : syn_frame; }
 };
 
-// One server endpoint (the SYNs' destination address and port).
+// One server endpoint (the SYNs' destination address and port). Its
+// address and verdict texts are spelt when shown (SuspectModel::data), not
+// kept: a scan has a million rows.
 struct ServerRow {
     middlebox::Address address;
     uint16_t port = 0;
-    std::string address_text;
     uint32_t handshakes = 0;
     uint32_t synacks = 0;
     uint32_t verdicts[middlebox::kVerdictCount] = {};
-    std::string verdicts_text;  // "mptcp-echo 3, plain 1" (middlebox::verdict_list)
-    std::string echoed;         // "MP_CAPABLE key 0x099c0e6b50c00000; kinds 30,222" (middlebox::echoed_text)
+    // "MP_CAPABLE key 0x099c0e6b50c00000; kinds 30,222" (middlebox::echoed_text):
+    // spelt here, the keys and kinds are not kept; empty (no allocation) for
+    // the rows that copied nothing, nearly all of a scan's.
+    std::string echoed;
     int min_hops = -1, max_hops = -1;
     uint32_t hop_mismatches = 0;
     uint32_t syn_proxies = 0;
@@ -79,15 +82,19 @@ struct ServerRow {
 };
 
 struct Snapshot {
-    std::vector<ServerRow> servers;  // every server endpoint, sorted by address then port
-    middlebox::Totals totals;
-    size_t suspects() const;
+    // The suspects, or (build_snapshot's all_servers) every server endpoint;
+    // sorted by address then port (the order SuspectModel sorts addresses by).
+    std::vector<ServerRow> servers;
+    middlebox::Totals totals;  // of every server, whether its row is built or not
+    size_t suspects() const { return totals.suspect_servers; }
 };
 
 // Builds the snapshot from the registry's rows (Registry::visit, one server
 // at a time) and the correlator's handshake table: the server rows only,
-// with their handshake indices; no PairRow, no option text.
-Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r);
+// with their handshake indices; no PairRow, no option text. Without
+// `all_servers` only the suspects' rows (of a scan's million servers, the
+// few thousand the dialog shows by default); the totals count every server.
+Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r, bool all_servers);
 
 // One handshake's child row, with its option diff and option texts.
 PairRow build_pair(const middlebox::Correlator& c, uint32_t index);

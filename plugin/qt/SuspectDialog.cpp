@@ -174,8 +174,13 @@ SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
         updateWidgets();
     });
     connect(all_servers_, &QCheckBox::toggled, this, [this](bool on) {
+        if (on && !all_server_rows_) {
+            all_server_rows_ = true;
+            refresh();
+        }
         proxy_->setSuspectsOnly(!on);
         updateWidgets();
+        logRows();
     });
     connect(goto_button_, &QPushButton::clicked, this, &SuspectDialog::gotoSelected);
     connect(apply_button_, &QPushButton::clicked, this, [this] { applySelectedFilter(true); });
@@ -206,7 +211,11 @@ SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
     refresh_timer_ = new QTimer(this);
     refresh_timer_->setSingleShot(true);
     refresh_timer_->setInterval(100);
-    connect(refresh_timer_, &QTimer::timeout, this, &SuspectDialog::refresh);
+    connect(refresh_timer_, &QTimer::timeout, this, [this] {
+        // Wireshark draws a listener once after it is registered, whether
+        // its packets changed or not: nothing new to read then.
+        if (host_->generation() != seen_generation_) refresh();
+    });
     poll_timer_ = new QTimer(this);
     poll_timer_->setInterval(kPollMs);
     connect(poll_timer_, &QTimer::timeout, this, &SuspectDialog::poll);
@@ -249,6 +258,17 @@ void SuspectDialog::log(const QString& line) const {
     if (!logging_) return;
     std::fprintf(stderr, "middlebox-qt: %s\n", line.toLocal8Bit().constData());
     std::fflush(stderr);
+}
+
+void SuspectDialog::logRows() const {
+    if (!logging_) return;
+    const Snapshot& s = model_->snapshot();
+    log(QStringLiteral("rows %1 servers %2 suspects %3 handshakes %4 file %5")
+            .arg(proxy_->rowCount())
+            .arg(s.totals.servers)
+            .arg(s.suspects())
+            .arg(s.totals.handshakes)
+            .arg(host_->fileInfo().path));
 }
 
 void SuspectDialog::logLater(const QString& what, int ms) {
@@ -294,7 +314,7 @@ void SuspectDialog::refresh() {
     }
 
     Snapshot snap;
-    have_file_ = host_->snapshot(&snap);
+    have_file_ = host_->snapshot(&snap, all_server_rows_);
     const qint64 snapshot_ms = clock.elapsed();
     // Same servers: updated in place, the view keeps its expanded rows and
     // its selection by itself; otherwise a reset, after which they are
@@ -334,25 +354,20 @@ void SuspectDialog::refresh() {
     for (int c = 0; c < SuspectModel::ColumnCount - 1; ++c) view_->resizeColumnToContents(c);
     setWindowTitle(fileTitle());
     updateWidgets();
-    const Snapshot& s = model_->snapshot();
-    log(QStringLiteral("rows %1 servers %2 suspects %3 handshakes %4 file %5")
-            .arg(proxy_->rowCount())
-            .arg(s.servers.size())
-            .arg(s.suspects())
-            .arg(s.totals.handshakes)
-            .arg(host_->fileInfo().path));
+    logRows();
     if (timing_) {
+        const Snapshot& s = model_->snapshot();
         // When the refresh is on screen: the next turn of the event loop,
         // after the paint events it posted.
         const qint64 total_ms = clock.elapsed();
         const qint64 rows = proxy_->rowCount();
-        const size_t servers = s.servers.size(), built = model_->pairsBuilt();
+        const size_t servers = s.servers.size(), built = model_->pairsBuilt();  // rows built, not totals.servers
         const uint32_t handshakes = s.totals.handshakes;
         QTimer::singleShot(0, this, [=] {
             repaint();
             std::fprintf(stderr,
                          "middlebox-qt: timing refresh %s snapshot %lld ms model %lld ms total %lld ms shown %lld ms "
-                         "rows %lld servers %zu handshakes %u pairs-built %zu at %lld\n",
+                         "rows %lld server-rows %zu handshakes %u pairs-built %zu at %lld\n",
                          reset ? "reset" : "in-place", static_cast<long long>(snapshot_ms),
                          static_cast<long long>(model_ms), static_cast<long long>(total_ms),
                          static_cast<long long>(clock.elapsed()), static_cast<long long>(rows), servers, handshakes,
@@ -378,11 +393,11 @@ QString SuspectDialog::emptyText() const {
         head = info.state == FileInfo::Reading
                    ? tr("<p><b>No TCP handshake yet.</b> The list fills as SYNs and SYN+ACKs arrive.</p>")
                    : tr("<p><b>No TCP handshake (SYN, SYN+ACK) in this capture.</b></p>");
-    } else if (!proxy_->searchText().isEmpty() && (proxy_->suspectsOnly() ? s.suspects() > 0 : !s.servers.empty())) {
+    } else if (!proxy_->searchText().isEmpty() && (proxy_->suspectsOnly() ? s.suspects() > 0 : s.totals.servers > 0)) {
         return tr("<p><b>No server matches “%1”.</b> Clear the search to see all %2.</p>")
             .arg(proxy_->searchText().toHtmlEscaped())
             .arg(proxy_->suspectsOnly() ? tr("%n suspect(s)", nullptr, static_cast<int>(s.suspects()))
-                                        : tr("%n server(s)", nullptr, static_cast<int>(s.servers.size())));
+                                        : tr("%n server(s)", nullptr, static_cast<int>(s.totals.servers)));
     } else {
         const middlebox::Totals& t = s.totals;
         head = tr("<p><b>No suspected middleboxes.</b> %1 handshake(s) towards %2 server(s) were checked; %3 "

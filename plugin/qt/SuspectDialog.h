@@ -44,8 +44,9 @@ struct FileInfo {
 class Host {
 public:
     virtual ~Host() = default;
-    // False when no capture file's analysis exists.
-    virtual bool snapshot(Snapshot* out) = 0;
+    // build_snapshot() of the live analysis: the suspects' rows, or every
+    // server's. False when no capture file's analysis exists.
+    virtual bool snapshot(Snapshot* out, bool all_servers) = 0;
     // A server's child rows (build_pairs) and its target handshake's diff
     // (target_diff), read from the live analysis when the dialog needs them:
     // a row expanded, a search, a sort by the diff. False without analysis.
@@ -125,6 +126,8 @@ private Q_SLOTS:
 
 private:
     void log(const QString& line) const;
+    // "rows N servers N suspects N handshakes N file F": what is shown.
+    void logRows() const;
     void logLater(const QString& what, int ms);
     QModelIndex currentSourceIndex() const;
     QString emptyText() const;
@@ -152,6 +155,9 @@ private:
     bool listening_ = false;
     bool logging_ = false;
     bool timing_ = false;  // MIDDLEBOX_QT_TIMING: how long each refresh took
+    // Rows for the servers without echoes too: from the first time they are
+    // asked to be shown on (built once, then kept up to date like the rest).
+    bool all_server_rows_ = false;
     uint64_t seen_generation_ = ~uint64_t(0);
     qint64 last_refresh_ms_ = 0;
     QString listen_error_;

@@ -279,7 +279,9 @@ QVariant SuspectModel::serverData(size_t row, const ServerRow& s, int column, in
     }
     if (role == SortRole) {
         switch (column) {
-            case ColAddress: return addressKey(s.address, s.port);
+            // The snapshot's order is the address order: rows sort by number,
+            // not by a key built for each comparison.
+            case ColAddress: return num(row);
             case ColPort: return num(s.port);
             case ColHandshakes: return num(s.handshakes);
             case ColEchoes: return num(s.echoes());
@@ -306,11 +308,11 @@ QVariant SuspectModel::serverData(size_t row, const ServerRow& s, int column, in
     }
     if (role != Qt::DisplayRole) return QVariant();
     switch (column) {
-        case ColAddress: return qs(s.address_text);
+        case ColAddress: return qs(middlebox::address_text(s.address));
         case ColPort: return QString::number(s.port);
         case ColHandshakes: return QString::number(s.handshakes);
         case ColEchoes: return QString::number(s.echoes());
-        case ColVerdicts: return qs(s.verdicts_text);
+        case ColVerdicts: return qs(middlebox::verdict_list(s.verdicts));
         case ColEchoed: return qs(s.echoed);
         case ColHops: return qs(s.hops_text()) + (s.hop_mismatches ? QStringLiteral(" *") : QString());
         case ColSyn: return QVariant();
@@ -451,9 +453,10 @@ bool SuspectProxy::lessThan(const QModelIndex& left, const QModelIndex& right) c
     if (left.parent().isValid())
         return sortOrder() == Qt::DescendingOrder ? left.row() > right.row() : left.row() < right.row();
     if (left.column() == SuspectModel::ColAddress) return false;
-    const int a = compareSortValues(left.sibling(left.row(), SuspectModel::ColAddress).data(SuspectModel::SortRole),
-                                    right.sibling(right.row(), SuspectModel::ColAddress).data(SuspectModel::SortRole));
-    return sortOrder() == Qt::DescendingOrder ? a > 0 : a < 0;  // ascending addresses either way
+    // A server's address sorts by its row (SuspectModel::serverData): after
+    // Show servers without echoes, a million ties to break.
+    return sortOrder() == Qt::DescendingOrder ? left.row() > right.row()
+                                              : left.row() < right.row();  // ascending addresses either way
 }
 
 // ---------------------------------------------------------------------------

@@ -32,7 +32,8 @@ public:
         ColDiff,
         ColumnCount
     };
-    // Typed values for sorting: numbers as qulonglong, addresses as bytes.
+    // Typed values for sorting: numbers as qulonglong; a server's address as
+    // its row (the snapshot is in address order), a client's as bytes.
     static constexpr int SortRole = Qt::UserRole + 1;
     // The frame a double-click goes to (uint, 0: none).
     static constexpr int FrameRole = Qt::UserRole + 2;

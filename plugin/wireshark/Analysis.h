@@ -6,14 +6,22 @@
 #include <memory>
 
 #include <glib.h>
+#include <ws_version.h>
 
 #include "middlebox/Correlator.h"
 
 namespace middlebox_ws {
 
+// prefs_register_bool_preference() writes a gboolean up to 4.0, a bool from 4.2 on.
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+using PrefBool = bool;
+#else
+using PrefBool = gboolean;
+#endif
+
 struct Preferences {
     guint max_pending = 1000000;   // cap on pending handshakes (at most 64 bytes each, index included)
-    gboolean info_column = TRUE;   // a note on echoes and genuine MPTCP in the Info column
+    PrefBool info_column = true;   // a note on echoes and genuine MPTCP in the Info column
 };
 
 extern Preferences prefs;

@@ -11,8 +11,15 @@
 #                           SYN+ACK), Alt+A (filter), reload, open kind222
 #   tests/gui/e2e.sh live   capture from a pipe fed in two parts: the dialog
 #                           fills as packets arrive
+#   tests/gui/e2e.sh profile
+#                           the Middlebox profile (plugin/profile/) on
+#                           lab/echo-v0-key.pcapng: its echo color in the
+#                           packet list, frame 2's Middlebox tree in a packet
+#                           window, the dialog
 #
-# Screenshots go to tests/artifacts/ (or $MIDDLEBOX_ARTIFACTS).
+# Screenshots go to tests/artifacts/ (or $MIDDLEBOX_ARTIFACTS). With
+# MIDDLEBOX_SCREENSHOTS=DIR the profile mode also writes the README's
+# pictures there, made small (docs/screenshots/).
 # Exit 0 pass, 1 fail, 77 skip: only when no X server can be started.
 set -uo pipefail
 
@@ -101,7 +108,10 @@ mkdir -p "$home/.local/lib/wireshark/plugins/$series/epan" "$home/.config/wiresh
 cp "$so" "$home/.local/lib/wireshark/plugins/$series/epan/middlebox.so"
 mkdir -p "$home/.local/lib/wireshark/plugins/$series/epan/middlebox"
 cp "$epan/middlebox/middlebox-qt.so" "$home/.local/lib/wireshark/plugins/$series/epan/middlebox/"
-cp "$replicas"/v0-echo.pcapng "$replicas"/kind222.pcapng "$tmp/captures/"
+cp "$replicas"/v0-echo.pcapng "$replicas"/kind222.pcapng "$here/test_captures/lab/echo-v0-key.pcapng" "$tmp/captures/"
+# The profile, as scripts/install-plugin.sh installs it (used by -C Middlebox only).
+mkdir -p "$home/.config/wireshark/profiles/Middlebox"
+cp "$here"/plugin/profile/* "$home/.config/wireshark/profiles/Middlebox/"
 chmod -R a+rX "$tmp"
 chmod 700 "$tmp/runtime"
 run_as=()
@@ -286,10 +296,74 @@ test_live() {
   shot gui-live.png
 }
 
+# How many pixels of the screenshot $1 have the color $2 (#RRGGBB).
+pixels_of() {
+  convert "$1" -format %c histogram:info:- | awk -v c="$2" 'toupper($0) ~ toupper(c) {n += $1} END {print n + 0}'
+}
+
+# A README picture: the screenshot $1 (under $artifacts) made small.
+readme_picture() {
+  [ -n "${MIDDLEBOX_SCREENSHOTS:-}" ] || return 0
+  mkdir -p "$MIDDLEBOX_SCREENSHOTS"
+  convert "$artifacts/$1" -resize '1200x1200>' -colors 64 "PNG8:$MIDDLEBOX_SCREENSHOTS/$2" || fail "cannot write $MIDDLEBOX_SCREENSHOTS/$2"
+  log "README picture: $MIDDLEBOX_SCREENSHOTS/$2"
+}
+
+test_profile() {
+  # -g 2: frame 2, the echoing SYN+ACK, selected once the file is read.
+  start_wireshark -C Middlebox -g 2 -r "$tmp/captures/echo-v0-key.pcapng"
+  local main packet dialog
+  main="$(main_window '^echo-v0-key')"
+  # Lower than the other tests' window: six packets fill no more.
+  xdotool windowsize "$main" 1600 640 >/dev/null 2>&1
+  sleep 2
+  # The profile's "Middlebox echo" rule (background 65535,26214,52428) paints
+  # the echoing SYNs and SYN+ACKs not selected: frames 1, 4 and 5.
+  import -window "$main" "$artifacts/gui-profile-list.png" || fail "screenshot gui-profile-list.png"
+  log "screenshot: $artifacts/gui-profile-list.png"
+  local painted
+  painted="$(pixels_of "$artifacts/gui-profile-list.png" '#FF66CC')"
+  [ "$painted" -ge 20000 ] || fail "the profile's echo color paints $painted pixels of the packet list (3 rows expected)"
+  log "the echo rule paints $painted pixels"
+  readme_picture gui-profile-list.png packet-list.png
+
+  # View > Show Packet in New Window (Alt+V, W): frame 2's tree alone; a
+  # click in its blank part focuses it, End selects the last protocol (the
+  # Middlebox tree), Right expands it.
+  focus "$main"
+  xdotool key alt+v
+  sleep 1
+  xdotool key w
+  packet="$(wait_window 'Packet 2 ' 20)" || fail "View > Show Packet in New Window did not open frame 2"
+  xdotool windowmove "$packet" 0 0 windowsize "$packet" 1000 640 >/dev/null 2>&1
+  sleep 1
+  xdotool mousemove --window "$packet" 500 200 click 1
+  sleep 0.5
+  xdotool key End
+  sleep 0.5
+  xdotool key Right
+  sleep 1
+  import -window "$packet" "$artifacts/gui-profile-details.png" || fail "screenshot gui-profile-details.png"
+  log "screenshot: $artifacts/gui-profile-details.png"
+  readme_picture gui-profile-details.png packet-details.png
+  xdotool key Escape
+  sleep 1
+
+  dialog="$(open_dialog "$main")" || fail "the Suspected Middleboxes dialog did not open in the Middlebox profile"
+  # One server, 10.77.4.2:8222 and fd77:4::2:8222: two suspects of two.
+  wait_log '^middlebox-qt: rows 2 servers 2 suspects 2 handshakes 2 ' 30 ||
+    fail "the dialog did not list the two echoing servers of echo-v0-key"
+  sleep 1
+  import -window "$dialog" "$artifacts/gui-profile-dialog.png" || fail "screenshot gui-profile-dialog.png"
+  log "screenshot: $artifacts/gui-profile-dialog.png"
+  readme_picture gui-profile-dialog.png dialog.png
+}
+
 case "$mode" in
   file) test_file ;;
   live) test_live ;;
-  *) echo "usage: $0 [file|live]" >&2; exit 2 ;;
+  profile) test_profile ;;
+  *) echo "usage: $0 [file|live|profile]" >&2; exit 2 ;;
 esac
 log "PASS"
 exit 0

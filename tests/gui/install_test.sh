@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # scripts/install-plugin.sh for a user: installs the plugin and the dialog
 # library into the personal plugin folder (tshark then lists the plugin and
-# no complaint about the subfolder), and --uninstall removes both. Runs as
-# "nobody" with a throw-away HOME when started as root.
+# no complaint about the subfolder) and the Middlebox profile into the
+# personal profiles folder; a profile file the user edited survives a second
+# install (the new one goes beside it) and --uninstall, which removes the
+# rest. Runs as "nobody" with a throw-away HOME when started as root.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${MIDDLEBOX_BUILD:-$here/build}"
@@ -21,8 +23,9 @@ fail() { echo "install_test: FAIL: $*" >&2; exit 1; }
 # of the build output, laid out as in a build tree.
 so="$(ls "$build"/plugins/*/epan/middlebox.so | head -n1)"
 series="$(basename "$(dirname "$(dirname "$so")")")"
-mkdir -p "$home/src/scripts" "$home/build/plugins/$series/epan/middlebox"
+mkdir -p "$home/src/scripts" "$home/src/plugin" "$home/build/plugins/$series/epan/middlebox"
 cp "$here/scripts/install-plugin.sh" "$home/src/scripts/"
+cp -r "$here/plugin/profile" "$home/src/plugin/"
 cp "$so" "$home/build/plugins/$series/epan/"
 cp "$(dirname "$so")/middlebox/middlebox-qt.so" "$home/build/plugins/$series/epan/middlebox/"
 chmod -R a+rX "$home"
@@ -34,6 +37,21 @@ dest="$(ls -d "$home"/.local/lib/wireshark/plugins/*/epan)"
 plugins="$(run tshark -G plugins 2>&1)"
 echo "$plugins" | grep -q "$dest/middlebox.so" || fail "tshark does not list the installed plugin: $plugins"
 if echo "$plugins" | grep -qi "middlebox-qt\|plugin_version"; then fail "tshark complains about the dialog library: $plugins"; fi
+
+profile="$home/.config/wireshark/profiles/Middlebox"
+for f in "$here"/plugin/profile/*; do
+  cmp -s "$f" "$profile/$(basename "$f")" || fail "the profile's $(basename "$f") is not installed in $profile"
+done
+# The user edits one file; a second install keeps it and says so, and
+# still updates the files the user left alone.
+echo '# my column' >>"$profile/preferences"
+rm "$profile/colorfilters"
+out="$(run "$home/src/scripts/install-plugin.sh" --no-build --build-dir "$home/build" 2>&1)" || fail "second install failed: $out"
+echo "$out" | grep -q "kept your edited $profile/preferences" || fail "the second install did not say it kept the edited preferences: $out"
+tail -n1 "$profile/preferences" | grep -q '^# my column$' || fail "the second install replaced the edited preferences"
+cmp -s "$here/plugin/profile/preferences" "$profile/preferences.middlebox-new" || fail "no preferences.middlebox-new beside the edited file"
+cmp -s "$here/plugin/profile/colorfilters" "$profile/colorfilters" || fail "the second install did not restore colorfilters"
 out="$(run "$home/src/scripts/install-plugin.sh" --uninstall 2>&1)" || fail "uninstall failed: $out"
 [ ! -e "$dest/middlebox.so" ] && [ ! -e "$dest/middlebox" ] || fail "uninstall left files in $dest"
-echo "install_test: installed into $dest, listed by tshark, uninstalled"
+[ "$(ls -A "$profile")" = preferences ] || fail "uninstall should leave only the edited preferences in $profile: $(ls -A "$profile")"
+echo "install_test: installed into $dest and $profile, listed by tshark, an edited profile file kept, uninstalled"

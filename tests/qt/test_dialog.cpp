@@ -100,7 +100,7 @@ struct Capture {
         feed(kEchoV1, 80, kClient6, 50000, SA, 12000, 11001, mbtest::pad4(mbtest::mpc_v1_syn()), 52);
     }
 
-    Snapshot snapshot() const { return build_snapshot(c, reg); }
+    Snapshot snapshot(bool all_servers = true) const { return build_snapshot(c, reg, all_servers); }
 };
 
 // A model that builds its child rows from `cap`, as the dialog's does from
@@ -137,9 +137,10 @@ void attach(SuspectModel& m, const Capture& cap) {
 class FakeHost : public Host {
 public:
     explicit FakeHost(Capture* cap) : cap_(cap) {}
-    bool snapshot(Snapshot* out) override {
+    bool snapshot(Snapshot* out, bool all_servers) override {
         if (cap_ == nullptr) return false;
-        *out = cap_->snapshot();
+        all_servers_asked.push_back(all_servers);
+        *out = cap_->snapshot(all_servers);
         return true;
     }
     bool pairs(const ServerRow& s, std::vector<PairRow>* out) override {
@@ -190,6 +191,7 @@ public:
     int listens = 0, unlistens = 0, retaps = 0;
     int pair_calls = 0;
     size_t pairs_built = 0;
+    std::vector<bool> all_servers_asked;  // each snapshot's all_servers
 
 private:
     Capture* cap_;
@@ -231,6 +233,7 @@ private Q_SLOTS:
     void dialogRefreshesOnChange();
     void lazyChildren();
     void dialogLazyAndIncremental();
+    void dialogBuildsOtherServersOnce();
 };
 
 void DialogTest::layoutGuard() {
@@ -270,11 +273,29 @@ void DialogTest::snapshotRows() {
     QCOMPARE(pairs[1].syn_frame, 4u);
     QCOMPARE(pairs[1].answer_frame, 5u);
     QVERIFY(pairs[0].diff.find("=MP_CAPABLE") != std::string::npos);
-    QCOMPARE(v1->address_text, std::string("2001:db8::1"));
+
     QCOMPARE(v1->echoed, std::string("MP_CAPABLE keyless; kind 30"));
     // The report's spelling (middlebox::echoed_text), keys ascending.
     QCOMPARE(echo->echoed, std::string("MP_CAPABLE keys 0x0000000000001111,0x099c0e6b50c00000; kind 30"));
     QCOMPARE(pairs[0].echoed, std::string("MP_CAPABLE key 0x099c0e6b50c00000; kind 30"));
+
+    // The suspects only: the same rows for them, the totals of every server.
+    const Snapshot few = cap.snapshot(false);
+    QCOMPARE(few.servers.size(), size_t(3));
+    QCOMPARE(few.suspects(), size_t(3));
+    QCOMPARE(few.totals.servers, 5u);
+    QCOMPARE(few.totals.handshakes, 6u);
+    size_t k = 0;
+    for (const ServerRow& r : s.servers) {
+        if (!r.suspect()) continue;
+        QVERIFY(k < few.servers.size());
+        const ServerRow& f = few.servers[k++];
+        QVERIFY(f.address == r.address && f.port == r.port);
+        QCOMPARE(f.echoed, r.echoed);
+        QCOMPARE(f.handshake_indices, r.handshake_indices);
+        QCOMPARE(f.target_handshake, r.target_handshake);
+    }
+    QCOMPARE(k, size_t(3));
 }
 
 void DialogTest::modelColumnsAndChildren() {
@@ -798,6 +819,43 @@ void DialogTest::dialogLazyAndIncremental() {
     QCOMPARE(v->currentIndex().sibling(v->currentIndex().row(), SuspectModel::ColPort).data().toString(),
              QStringLiteral("41002"));
     QCOMPARE(d.model()->serversWithChildren(), size_t(1));
+}
+
+void DialogTest::dialogBuildsOtherServersOnce() {
+    Capture cap;
+    cap.scenario();
+    auto* host = new FakeHost(&cap);
+    SuspectDialog d(host);
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    // The suspects' rows only; the hint counts every server.
+    QCOMPARE(host->all_servers_asked, std::vector<bool>{false});
+    QCOMPARE(d.model()->rowCount(), 3);
+    QCOMPARE(d.view()->model()->rowCount(), 3);
+    QVERIFY(d.hintLabel()->text().contains(QStringLiteral("3 suspected middlebox(es) among 5 server(s)")));
+    d.view()->expand(d.view()->model()->index(findRow(d.view()->model(), QStringLiteral("198.51.100.2")), 0));
+
+    // Ticked: the other servers' rows are built, the expanded row stays so.
+    d.allServersCheck()->setChecked(true);
+    QCOMPARE(host->all_servers_asked, (std::vector<bool>{false, true}));
+    QCOMPARE(d.model()->rowCount(), 5);
+    QCOMPARE(d.view()->model()->rowCount(), 5);
+    QVERIFY(d.view()->isExpanded(d.view()->model()->index(findRow(d.view()->model(), QStringLiteral("198.51.100.2")), 0)));
+    const int genuine = findRow(d.view()->model(), QStringLiteral("198.51.100.3"));
+    QVERIFY(genuine >= 0);
+    QCOMPARE(d.view()->model()->index(genuine, SuspectModel::ColVerdicts).data().toString(),
+             QStringLiteral("mptcp-genuine 1"));
+
+    // Unticked, then a refresh: hidden, but built once and kept.
+    d.allServersCheck()->setChecked(false);
+    QCOMPARE(d.view()->model()->rowCount(), 3);
+    host->changed(&cap);
+    QTRY_COMPARE(host->all_servers_asked.size(), size_t(3));
+    QVERIFY(host->all_servers_asked.back());
+    QCOMPARE(d.model()->rowCount(), 5);
+    d.allServersCheck()->setChecked(true);
+    QCOMPARE(host->all_servers_asked.size(), size_t(3));  // no new snapshot
+    QCOMPARE(d.view()->model()->rowCount(), 5);
 }
 
 QTEST_MAIN(DialogTest)
