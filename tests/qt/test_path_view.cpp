@@ -34,7 +34,7 @@ ServerRow row_of(const mbtest::Host& h) {
 class PathHost : public Host {
 public:
     PathHost(const Correlator& c, const Registry& r) : c_(c), r_(r) {}
-    bool snapshot(Snapshot*) override { return false; }
+    bool snapshot(Snapshot*, bool) override { return false; }
     bool pairs(const ServerRow&, std::vector<middlebox_qt::PairRow>*) override { return false; }
     bool targetDiff(const ServerRow&, std::string*) override { return false; }
     bool path(const ServerRow& server, std::vector<PathSweep>* out) override {
