@@ -19,21 +19,22 @@ void Scan::frame(int linktype, const uint8_t* data, size_t caplen, int64_t time_
     ++frame_;
     Segment seg;
     bool options_visible = false;
-    const FrameOutcome o = decode_frame(linktype, data, caplen, &seg, &options_visible);
+    Address router;  // of an ICMP error
+    const FrameOutcome o = decode_frame(linktype, data, caplen, &seg, &options_visible, &router);
     ++outcomes_[static_cast<int>(o)];
     if (time_us > latest_us_) latest_us_ = time_us;  // capture time never runs back
     seg.frame = frame_;
     if (o == FrameOutcome::Segment) {
         if (const FrameRecord* r = correlator_.observe(seg)) {
             const uint32_t index = r->handshake;
-            const bool answer = r->role != Role::Syn && !(r->flags & kRetransmission);
+            const bool answer = r->role != Role::Syn && !r->repeated();
             if (stream_ && answer) stream_->handshake(correlator_, index);
             if (!stream_) registry_.add(index, frame_);
             if (answer && is_echo(correlator_.handshake(index).verdict)) ++suspects_;
         }
     } else if (o == FrameOutcome::Quote) {
         // A frame of the quoted SYN's handshake, as the tap hands it to the report.
-        const Quote* q = correlator_.observe_quote(frame_, seg, options_visible);
+        const Quote* q = correlator_.observe_quote(frame_, seg, options_visible, router);
         if (q != nullptr && q->handshake != kNone && !stream_) registry_.add(q->handshake, frame_);
     }
     expire(latest_us_);

@@ -195,9 +195,10 @@ int main(int argc, char** argv) {
     auto* iface = app.add_option("-i,--interface", o.iface, "Capture live on this interface until Ctrl-C");
     app.add_option("-f,--filter", o.filter, "BPF filter for -i (default: TCP SYNs and RSTs, ICMP and ICMPv6 errors)")
         ->needs(iface);
-    app.add_option("--format", o.format, "Output: text, json, csv, pairs (as tshark -z middlebox,FORM) or ndjson (one "
-                                         "line per handshake as it is decided, then the totals)")
-        ->check(CLI::IsMember({"text", "json", "csv", "pairs", "ndjson"}))
+    app.add_option("--format", o.format,
+                   "Output: text, json, csv, pairs, path, path,json (as tshark -z middlebox,FORM) or ndjson (one "
+                   "line per handshake as it is decided, then the totals)")
+        ->check(CLI::IsMember({"text", "json", "csv", "pairs", "path", "path,json", "ndjson"}))
         ->capture_default_str();
     app.add_option("-o,--output", o.output, "Write the report to FILE instead of stdout");
     app.add_option("--max-pending", o.max_pending, "At most N pending SYNs (and, with ndjson, live handshakes) are kept; "

@@ -8,7 +8,9 @@
 // PendingTable.h); results grow with the capture like Wireshark's own frame
 // data: 12 bytes per SYN/SYN+ACK/RST frame, 32 + 38 per handshake (its
 // record and its endpoints), and one Pair (both option blocks and the
-// evidence) per answered handshake.
+// evidence) per answered handshake; a capture taken at several points of the
+// path adds one Copy (108 bytes, both option blocks) per segment seen
+// again further along it (Copies.h).
 #pragma once
 
 #include <cstddef>
@@ -17,16 +19,16 @@
 #include <vector>
 
 #include "middlebox/ChunkedVector.h"
+#include "middlebox/Copies.h"
 #include "middlebox/EchoEvidence.h"
 #include "middlebox/PendingTable.h"
+#include "middlebox/Role.h"
 #include "middlebox/Segment.h"
 #include "middlebox/Verdict.h"
 
 namespace middlebox {
 
 constexpr uint32_t kNone = 0xffffffffu;
-
-enum class Role : uint8_t { Syn, SynAck, Rst };
 
 // Facts about one answered (or orphan) SYN+ACK set against its SYN.
 struct Pair {
@@ -121,6 +123,7 @@ static_assert(sizeof(Handshake) == 32, "a handshake record is 32 bytes");
 
 enum RecordFlags : uint8_t {
     kRetransmission = 0x01,  // a later copy of a SYN or SYN+ACK already seen
+    kCopy = 0x02,            // ... seen again further along its path (Copies.h), not resent
 };
 
 struct FrameRecord {
@@ -128,6 +131,8 @@ struct FrameRecord {
     uint32_t handshake = 0;
     Role role = Role::Syn;
     uint8_t flags = 0;
+    // A SYN or SYN+ACK seen before: resent, or the same segment further along its path.
+    bool repeated() const { return (flags & (kRetransmission | kCopy)) != 0; }
 };
 
 // A SYN as a router quoted it in an ICMP/ICMPv6 error (time exceeded,
@@ -137,6 +142,7 @@ struct Quote {
     uint32_t frame = 0;           // the ICMP error
     uint32_t handshake = kNone;   // the quoted SYN's handshake; kNone: not in the capture
     uint32_t syn_frame = 0;       // the copy that was quoted (latest before the error)
+    Address router;               // who sent the error (family 0: not known)
     bool options_visible = false; // the quote reaches the TCP data offset
     uint8_t syn_options[kMaxOptionBytes] = {};
     uint8_t quoted_options[kMaxOptionBytes] = {};
@@ -184,8 +190,10 @@ public:
     // First pass only: an ICMP error (frame `frame`) quoting `quoted`, a SYN
     // of the capture's own traffic. Never pairs anything and changes no
     // handshake; returns nullptr for a quote of anything but a SYN.
-    // `options_visible` is false when the quote ends before the data offset.
-    const Quote* observe_quote(uint32_t frame, const Segment& quoted, bool options_visible);
+    // `options_visible` is false when the quote ends before the data offset;
+    // `router` is the error's source, the hop that answered.
+    const Quote* observe_quote(uint32_t frame, const Segment& quoted, bool options_visible,
+                               const Address& router = Address{});
     const Quote* lookup_quote(uint32_t frame) const;
     // The ICMP errors that quote a handshake's SYN, in frame order.
     std::vector<uint32_t> quote_frames(uint32_t handshake) const;
@@ -199,6 +207,8 @@ public:
     const Pair& pair(uint32_t i) const { return pairs_[i]; }
     size_t pair_count() const { return pairs_.size(); }
     const std::vector<FrameRecord>& records() const { return records_; }
+    // Segments seen at several points of their path (Copies.h).
+    const Copies& copies() const { return copies_; }
 
     // Ends the pending state of every handshake below `end` not ended yet,
     // in index order (the order of their first frames): its entry leaves
@@ -225,6 +235,8 @@ private:
     const FrameRecord* on_syn(const Segment& s, uint64_t fp);
     const FrameRecord* on_synack(const Segment& s, uint64_t fp);
     const FrameRecord* on_rst(const Segment& s, uint64_t fp);
+    // A later SYN+ACK copy of an answered handshake: Copies::observe with the first copy and the SYN.
+    const Copy* observe_synack_copy(const Segment& s, uint32_t handshake);
     void on_other(const Segment& s, uint64_t fp);
     // The entries of the segment's own direction and of the reverse one
     // (either may be null), found in one probe of the pending table.
@@ -239,6 +251,7 @@ private:
     ChunkedVector<Handshake, 12> handshakes_;  // 128 KiB chunks
     ChunkedVector<FlowTuple, 12> endpoints_;   // by handshake, 152 KiB chunks
     ChunkedVector<Pair, 10> pairs_;            // 192 KiB chunks
+    Copies copies_;
     std::vector<Quote> quotes_;  // in frame order
     // quotes_ indices sorted by handshake (then frame), built when asked
     // after quotes_ changed: a SYN lists its errors without a per-handshake

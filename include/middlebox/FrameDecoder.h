@@ -63,7 +63,9 @@ const char* frame_outcome_name(FrameOutcome o);
 // Decodes a frame of `linktype` (`caplen` captured bytes). For Segment and
 // Quote, `seg` holds the segment (its options point into `frame`; its frame
 // number is the caller's to set) and `*options_visible` says, for a quote,
-// whether the quoted option area was captured.
-FrameOutcome decode_frame(int linktype, const uint8_t* frame, size_t caplen, Segment* seg, bool* options_visible);
+// whether the quoted option area was captured, and `*router` (when given)
+// is the source of the ICMP error: the hop that answered.
+FrameOutcome decode_frame(int linktype, const uint8_t* frame, size_t caplen, Segment* seg, bool* options_visible,
+                          Address* router = nullptr);
 
 }  // namespace middlebox

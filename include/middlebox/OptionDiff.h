@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "middlebox/TcpOptions.h"
 
@@ -19,5 +20,12 @@ std::string describe_option(const OptionBlock& b, const TcpOption& o);
 // Space-separated diff; "(no SYN)" when `syn` is null; a block that could
 // not be read in full is reported as such instead of being compared.
 std::string option_diff(const OptionBlock* syn, const OptionBlock& synack);
+// The same items one by one ("=MSS 1460", "-MP_CAPABLE"), for blocks that
+// are both ok(); `syn` null: the answer's options, unmarked.
+std::vector<std::string> option_diff_items(const OptionBlock* syn, const OptionBlock& synack);
+// ... less those returned unchanged ("=MSS 1460"): what changed from `before` to `after`.
+std::vector<std::string> changed_items(const OptionBlock& before, const OptionBlock& after);
+// Items joined by spaces, or "=" when there are none.
+std::string changes_text(const std::vector<std::string>& items);
 
 }  // namespace middlebox

@@ -16,6 +16,8 @@ const char* report_form_name(ReportForm f);
 struct ReportRequest {
     ReportForm form = ReportForm::Text;
     bool form_given = false;  // FORM was spelt out (else the first argument, if any, is the filter)
+    // "middlebox,path[,text|json][,FILTER]": the hop view (PathReport.h), in `form` Text or Json.
+    bool path = false;
     bool has_filter = false;
     std::string filter;       // display filter handed to the tap listener
 };
@@ -24,9 +26,12 @@ struct ReportRequest {
 // Statistics menu shows (the same totals; `-z middlebox_verdicts[,FILTER]`).
 constexpr const char* kReportCli = "middlebox";
 constexpr const char* kTableCli = "middlebox_verdicts";
+// -z middlebox,path: the hop view.
+constexpr const char* kPathReport = "path";
 
 // Parses the whole -z argument: "middlebox", "middlebox,json",
-// "middlebox,csv,ip.addr==10.0.0.0/8", "middlebox,tcp.port==80" (a first
+// "middlebox,csv,ip.addr==10.0.0.0/8", "middlebox,path,json,tcp.port==80",
+// "middlebox,tcp.port==80" (a first
 // argument that is not a form name is the filter; use
 // "middlebox,text,json" to filter on the json protocol). The filter is the
 // rest of the string, commas included. On error returns false and sets

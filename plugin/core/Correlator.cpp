@@ -88,6 +88,7 @@ void Correlator::unlink_frame(uint32_t frame) {
         records_.pop_back();
         ++filtered_out_;
     }
+    copies_.unlink(frame);
     while (!quotes_.empty() && quotes_.back().frame == frame) {
         quotes_.pop_back();
         ++quotes_version_;
@@ -114,8 +115,15 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     PendingSyn *e, *crossed;
     find_directions(s, fp, &e, &crossed);
     if (e != nullptr && e->seq == s.seq) {
-        // Retransmission: the answer will be paired with this, the latest copy.
+        // Retransmission, or a copy further along the path: the answer will
+        // be paired with this, the latest copy.
         Handshake& hs = handshakes_[e->handshake];
+        const Copy* copy = nullptr;
+        if (copies_.may_matter(s.ttl, hs.syn_ttl)) {
+            const OptionBlock before = OptionBlock::parse(e->options, e->options_captured(), e->options_declared());
+            copy = copies_.observe(e->handshake, Role::Syn, s.frame, s.ttl, s.option_block(),
+                                   SeenSegment::of(hs.syn_frame, hs.syn_ttl, before), nullptr, hs.verdict);
+        }
         if (!e->has(kAnswered)) {
             keep_options(*e, s);
             hs.syn_frame = s.frame;
@@ -125,7 +133,7 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
             hs.syn_data = std::max(hs.syn_data, s.payload);
         }
         if (hs.syn_copies < 0xffff) ++hs.syn_copies;
-        return add_record(s.frame, e->handshake, Role::Syn, kRetransmission);
+        return add_record(s.frame, e->handshake, Role::Syn, copy != nullptr ? kCopy : kRetransmission);
     }
 
     // A new handshake, possibly on a reused tuple (then the old one keeps
@@ -168,7 +176,8 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
         Handshake& hs = handshakes_[e->handshake];
         if (hs.answer_role == Role::SynAck) {
             if (hs.answer_copies < 0xffff) ++hs.answer_copies;
-            return add_record(s.frame, e->handshake, Role::SynAck, kRetransmission);
+            const Copy* copy = copies_.may_matter(s.ttl, hs.answer_ttl) ? observe_synack_copy(s, e->handshake) : nullptr;
+            return add_record(s.frame, e->handshake, Role::SynAck, copy != nullptr ? kCopy : kRetransmission);
         }
     }
 
@@ -220,6 +229,20 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
     hs.pair = pair_index;
     hs.facts = handshake_facts(p.evidence, hs.verdict);
     return add_record(s.frame, index, Role::SynAck, 0);
+}
+
+const Copy* Correlator::observe_synack_copy(const Segment& s, uint32_t handshake) {
+    const Handshake& hs = handshakes_[handshake];
+    const Pair& p = pairs_[hs.pair];
+    // The SYN as first seen: at the capture point nearest the client.
+    const SeenSegment* first_syn = copies_.first_syn(handshake);
+    SeenSegment paired_syn;
+    if (first_syn == nullptr && p.has_syn) {
+        paired_syn = SeenSegment::of(hs.syn_frame, hs.syn_ttl, p.syn_block());
+        first_syn = &paired_syn;
+    }
+    return copies_.observe(handshake, Role::SynAck, s.frame, s.ttl, s.option_block(),
+                           SeenSegment::of(hs.answer_frame, hs.answer_ttl, p.synack_block()), first_syn, hs.verdict);
 }
 
 const FrameRecord* Correlator::on_rst(const Segment& s, uint64_t fp) {
@@ -276,10 +299,12 @@ void Correlator::on_other(const Segment& s, uint64_t fp) {
     if ((s.flags & kFin) && own != nullptr && own->has(kAnswered) && own->has(kServerSeen)) table_.erase(own);
 }
 
-const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bool options_visible) {
+const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bool options_visible,
+                                      const Address& router) {
     if (!quoted.is_syn() || !advance(frame)) return nullptr;
     Quote q;
     q.frame = frame;
+    q.router = router;
     q.options_visible = options_visible;
     if (options_visible) {
         const OptionBlock b = quoted.option_block();

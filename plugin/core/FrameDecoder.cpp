@@ -23,6 +23,7 @@ struct Cursor {
     const uint8_t* d;
     int len;
     int depth;
+    Address* router;  // an ICMP error's source, when the caller asks for it
 };
 
 FrameOutcome ip(Cursor c, int at, Segment* seg, bool* options_visible);
@@ -96,8 +97,10 @@ FrameOutcome upper_layer(Cursor c, int ip_at, int payload, uint8_t proto, bool v
     case kIpProtoIcmpv6:
         if (proto != (v6 ? kIpProtoIcmpv6 : kIpProtoIcmp)) return FrameOutcome::NotTcp;
         if (c.len - payload < 8) return FrameOutcome::IcmpOther;
-        return read_icmp_quote(c.d + payload, c.len - payload, v6, seg, options_visible) ? FrameOutcome::Quote
-                                                                                        : FrameOutcome::IcmpOther;
+        if (!read_icmp_quote(c.d + payload, c.len - payload, v6, seg, options_visible)) return FrameOutcome::IcmpOther;
+        // The router that sent the error: the source of its own IP header.
+        if (c.router != nullptr) *c.router = v6 ? Address::v6(c.d + ip_at + 8) : Address::v4(c.d + ip_at + 12);
+        return FrameOutcome::Quote;
     case kIpProtoIpIp:
     case kIpProtoIpv6:
         if (c.len - payload < 1) return FrameOutcome::LinkTruncated;
@@ -179,9 +182,10 @@ const char* frame_outcome_name(FrameOutcome o) {
     return "";
 }
 
-FrameOutcome decode_frame(int linktype, const uint8_t* frame, size_t caplen, Segment* seg, bool* options_visible) {
+FrameOutcome decode_frame(int linktype, const uint8_t* frame, size_t caplen, Segment* seg, bool* options_visible,
+                          Address* router) {
     // Frames are at most 256 KiB (libpcap's cap): an int holds any offset.
-    const Cursor c{frame, caplen > 0x7fffffff ? 0x7fffffff : static_cast<int>(caplen), 0};
+    const Cursor c{frame, caplen > 0x7fffffff ? 0x7fffffff : static_cast<int>(caplen), 0, router};
     *options_visible = false;
     switch (linktype) {
     case linktype::kEthernet:

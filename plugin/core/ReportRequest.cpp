@@ -34,11 +34,35 @@ bool parse_report_request(std::string_view arg, ReportRequest* out, std::string*
     }
     if (arg.size() == prefix.size()) return true;
     std::string_view rest = arg.substr(prefix.size() + 1);
-    const size_t comma = rest.find(',');
-    const std::string_view first = trim(rest.substr(0, comma));
+    size_t comma = rest.find(',');
+    std::string_view first = trim(rest.substr(0, comma));
     if (first.empty()) {
         *error = "empty argument after \"" + std::string(arg.substr(0, arg.size() - rest.size())) + "\"";
         return false;
+    }
+    std::string given = std::string(prefix);
+    if (first == kPathReport) {
+        // "path" then, optionally, its format; the rest is the filter.
+        out->path = true;
+        out->form_given = true;
+        given += ",path";
+        if (comma == std::string_view::npos) return true;
+        rest = rest.substr(comma + 1);
+        comma = rest.find(',');
+        first = trim(rest.substr(0, comma));
+        if (first == "csv" || first == "pairs") {
+            *error = "the path report is text or json, not " + std::string(first);
+            return false;
+        }
+        if (first != "text" && first != "json") {
+            if (trim(rest).empty()) {
+                *error = "empty filter after \"" + given + ",\"";
+                return false;
+            }
+            out->has_filter = true;
+            out->filter = std::string(rest);
+            return true;
+        }
     }
     for (ReportForm f : kForms) {
         if (first != report_form_name(f)) continue;
@@ -47,7 +71,7 @@ bool parse_report_request(std::string_view arg, ReportRequest* out, std::string*
         if (comma == std::string_view::npos) return true;
         const std::string_view filter = rest.substr(comma + 1);
         if (trim(filter).empty()) {
-            *error = "empty filter after \"" + std::string(prefix) + "," + report_form_name(f) + ",\"";
+            *error = "empty filter after \"" + given + "," + report_form_name(f) + ",\"";
             return false;
         }
         out->has_filter = true;
@@ -67,6 +91,8 @@ std::string report_usage() {
            "  -z middlebox,json[,FILTER]      one JSON document on stdout (run tshark with -q)\n"
            "  -z middlebox,csv[,FILTER]       one CSV line per server, after a header line\n"
            "  -z middlebox,pairs[,FILTER]     one line per SYN/SYN+ACK pair with its option diff\n"
+           "  -z middlebox,path[,text|json][,FILTER]\n"
+           "                                  per probed target, its probes hop by hop (tracebox's view)\n"
            "  -z middlebox,FILTER             the text report over the handshake frames matching FILTER\n"
            "  -z middlebox_verdicts[,FILTER]  the totals as a table (Wireshark: Statistics menu)\n"
            "FILTER is a display filter, e.g. ip.addr==10.0.0.0/8; it takes the rest of the argument.\n";

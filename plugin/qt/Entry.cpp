@@ -78,6 +78,24 @@ public:
                    &ctx) != 0;
     }
 
+    bool path(const ServerRow& server, std::vector<middlebox::PathSweep>* out) override {
+        struct Ctx {
+            const ServerRow* server;
+            std::vector<middlebox::PathSweep>* out;
+        } ctx{&server, out};
+        return api_->with_state(
+                   [](void* p, const void* correlator, const void* registry) {
+                       auto* x = static_cast<Ctx*>(p);
+                       x->out->clear();
+                       for (middlebox::PathSweep& s : middlebox::path_sweeps(
+                                *static_cast<const middlebox::Correlator*>(correlator),
+                                *static_cast<const middlebox::Registry*>(registry)))
+                           if (s.server == x->server->address && s.port == x->server->port)
+                               x->out->push_back(std::move(s));
+                   },
+                   &ctx) != 0;
+    }
+
     uint64_t generation() override { return api_->generation(); }
 
     FileInfo fileInfo() override {

@@ -30,6 +30,7 @@
 
 #include <cstdio>
 
+#include "PathView.h"
 #include "SuspectModel.h"
 
 namespace middlebox_qt {
@@ -576,7 +577,15 @@ void SuspectDialog::contextMenu(const QPoint& pos) {
     menu.addSeparator();
     QAction* copy_filter = menu.addAction(tr("Copy Display Filter"));
     QAction* copy = menu.addAction(tr("Copy Table as CSV"));
+    const QModelIndex si = proxy_->mapToSource(pi);
+    const ServerRow* server = model_->server(si.parent().isValid() ? si.parent() : si);
+    QAction* path = nullptr;
+    if (server != nullptr) {
+        menu.addSeparator();
+        path = menu.addAction(tr("Path View…"));
+    }
     QAction* chosen = menu.exec(view_->viewport()->mapToGlobal(pos));
+    if (chosen != nullptr && chosen == path) show_path_view(host_, *server, this);
     if (chosen == go) gotoSelected();
     else if (chosen != nullptr && chosen == go_syn) host_->gotoFrame(p->syn_frame);
     else if (chosen == apply) applySelectedFilter(true);

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "Snapshot.h"
+#include "middlebox/PathReport.h"
 
 class QCheckBox;
 class QDialogButtonBox;
@@ -51,6 +52,12 @@ public:
     // a row expanded, a search, a sort by the diff. False without analysis.
     virtual bool pairs(const ServerRow& server, std::vector<PairRow>* out) = 0;
     virtual bool targetDiff(const ServerRow& server, std::string* out) = 0;
+    // The path report's sweeps towards one server (middlebox::path_sweeps),
+    // for its Path view. False without analysis (or a host without one).
+    virtual bool path(const ServerRow& server, std::vector<middlebox::PathSweep>* out) {
+        (void)server, (void)out;
+        return false;
+    }
     virtual uint64_t generation() = 0;
     virtual FileInfo fileInfo() = 0;
     virtual void gotoFrame(uint32_t frame) = 0;

@@ -253,6 +253,8 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
             if (hs.pair != kNone) add_pair_details(tvb, pinfo, mt, vi, seg, hs, c.pair(hs.pair));
             break;
     }
+    if (r.flags & kCopy)
+        if (const Copy* copy = c.copies().lookup(r.frame)) annotate_copy(tvb, pinfo, mt, *copy);
 }
 
 }  // namespace middlebox_ws

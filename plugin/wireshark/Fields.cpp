@@ -116,8 +116,27 @@ void register_fields() {
                              HFILL}},
         {&f.quote_changed, {"Options changed before this hop", "middlebox.quote.changed", FT_BOOLEAN, BASE_NONE,
                             nullptr, 0x0, "The quoted options differ from the SYN's (present only when true)", HFILL}},
+        {&f.copy_first_frame, {"Copy of the segment in frame", "middlebox.copy.first_frame", FT_FRAMENUM, BASE_NONE,
+                               FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
+                               "This segment was seen before, further up its path (same 4-tuple, sequence number and "
+                               "flags, a higher TTL): that frame. A copy, not a retransmission",
+                               HFILL}},
+        {&f.copy_ttl_delta, {"Hops since that copy", "middlebox.copy.ttl_delta", FT_UINT8, BASE_DEC, nullptr, 0x0,
+                             "The first copy's TTL (hop limit) minus this one's: the routers between the two points",
+                             HFILL}},
+        {&f.copy_diff, {"Options against that copy", "middlebox.copy.diff", FT_STRING, BASE_NONE, nullptr, 0x0,
+                        "This copy's options set against the first copy's: -removed on the way, +added, ~rewritten, "
+                        "=unchanged",
+                        HFILL}},
+        {&f.copy_changed, {"Options changed since that copy", "middlebox.copy.changed", FT_BOOLEAN, BASE_NONE, nullptr,
+                           0x0, "This copy's options differ from the first copy's (present only when true)", HFILL}},
+        {&f.rewritten_on_path, {"SYN+ACK rewritten on the path", "middlebox.rewritten_on_path", FT_BOOLEAN, BASE_NONE,
+                                nullptr, 0x0,
+                                "The SYN+ACK was no echo where it was first seen (the server's side) and is an echo of "
+                                "the SYN here: a box between the two points rewrote it (present only when true)",
+                                HFILL}},
     };
-    static gint* ett[] = {&f.ett, &f.ett_echo, &f.ett_mptcp, &f.ett_path, &f.ett_quote, &f.ett_tfo};
+    static gint* ett[] = {&f.ett, &f.ett_echo, &f.ett_mptcp, &f.ett_path, &f.ett_quote, &f.ett_tfo, &f.ett_copy};
     static ei_register_info ei[] = {
         {&f.ei_mptcp_echo, {"middlebox.mptcp_echo", PI_PROTOCOL, PI_WARN,
                             "MP_CAPABLE echoed: a middlebox answered, not an MPTCP server", EXPFILL}},
@@ -146,6 +165,10 @@ void register_fields() {
                                 "The SYN reached this hop without an option it was sent with", EXPFILL}},
         {&f.ei_quote_changed, {"middlebox.quote_changed", PI_PROTOCOL, PI_NOTE,
                                "The SYN's options were rewritten before this hop", EXPFILL}},
+        {&f.ei_copy_changed, {"middlebox.copy_changed", PI_PROTOCOL, PI_NOTE,
+                              "The options of this segment changed between two capture points", EXPFILL}},
+        {&f.ei_rewritten_on_path, {"middlebox.rewritten_on_path", PI_PROTOCOL, PI_WARN,
+                                   "SYN+ACK genuine where first seen, an echo here: rewritten on the path", EXPFILL}},
     };
 
     f.proto = proto_register_protocol("Middlebox detection (TCP option echo)", "Middlebox", "middlebox");

@@ -49,6 +49,11 @@ struct Fields {
     int quote_diff = -1;
     int quote_stripped = -1;
     int quote_changed = -1;
+    int copy_first_frame = -1;
+    int copy_ttl_delta = -1;
+    int copy_diff = -1;
+    int copy_changed = -1;
+    int rewritten_on_path = -1;
 
     int ett = -1;
     int ett_echo = -1;
@@ -56,6 +61,7 @@ struct Fields {
     int ett_path = -1;
     int ett_quote = -1;
     int ett_tfo = -1;
+    int ett_copy = -1;
 
     expert_field ei_mptcp_echo = EI_INIT;
     expert_field ei_option_echo = EI_INIT;
@@ -70,6 +76,8 @@ struct Fields {
     expert_field ei_unsolicited_mpc = EI_INIT;
     expert_field ei_quote_stripped = EI_INIT;
     expert_field ei_quote_changed = EI_INIT;
+    expert_field ei_copy_changed = EI_INIT;
+    expert_field ei_rewritten_on_path = EI_INIT;
 };
 
 extern Fields fields;

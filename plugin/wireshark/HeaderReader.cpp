@@ -107,7 +107,7 @@ int ip_header_at(const guint8* d, int len, const address& src, const address& ds
 }  // namespace
 
 FrameKind read_frame(tvbuff_t* frame, const packet_info* pinfo, const RequiredProtocols& p, middlebox::Segment* seg,
-                     bool* options_visible) {
+                     bool* options_visible, middlebox::Address* router) {
     // Layer order: TCP before any ICMP error is live; TCP after one is quoted.
     bool icmp = false, live = false, quoted = false, icmp_v6 = false;
     for (wmem_list_frame_t* f = wmem_list_head(pinfo->layers); f != nullptr; f = wmem_list_frame_next(f)) {
@@ -164,6 +164,8 @@ FrameKind read_frame(tvbuff_t* frame, const packet_info* pinfo, const RequiredPr
         if (icmp_at < 0 || icmp_at + 8 > len) continue;
         if (middlebox::read_icmp_quote(d + icmp_at, len - icmp_at, icmp_v6, seg, options_visible)) {
             seg->frame = pinfo->num;
+            if (router != nullptr)
+                *router = icmp_v6 ? middlebox::Address::v6(d + at + 8) : middlebox::Address::v4(d + at + 12);
             return FrameKind::Quoted;
         }
     }

@@ -54,8 +54,9 @@ enum class FrameKind {
 // fragment has no TCP header. What the bytes cannot give (TCP behind ESP or
 // IPv4 AH, a segment reassembled from fragments) is read from the tree when
 // there is one (read_segment).
+// For a quote, `*router` (when given) is set to the error's source address.
 FrameKind read_frame(tvbuff_t* frame, const packet_info* pinfo, const RequiredProtocols& p, middlebox::Segment* seg,
-                     bool* options_visible);
+                     bool* options_visible, middlebox::Address* router = nullptr);
 
 // Fills `seg` from the root-level IP and TCP items of a protocol tree (its
 // options point into the packet's buffer: valid while the packet is being

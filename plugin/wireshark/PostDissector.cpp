@@ -146,10 +146,10 @@ void note_in_info_column(packet_info* pinfo, const middlebox::FrameRecord& r, bo
 
 // Hands the tap one frame of a handshake (its SYN, SYN+ACK or RST, or an
 // ICMP error quoting its SYN, as the SYN's direction).
-void tap_handshake_frame(packet_info* pinfo, uint32_t handshake, middlebox::Role role, bool retransmission,
+void tap_handshake_frame(packet_info* pinfo, uint32_t handshake, middlebox::Role role,
                          const middlebox::FlowTuple& tuple) {
     auto* ev = wmem_new(pinfo->pool, TapEvent);
-    *ev = TapEvent{state.get(), handshake, role, retransmission, tuple};
+    *ev = TapEvent{state.get(), handshake, role, tuple};
     tap_queue_packet(tap_id, pinfo, ev);
 }
 
@@ -179,7 +179,8 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     // walk (TCP behind ESP or IPv4 AH, reassembled IP fragments).
     middlebox::Segment seg;
     bool options_visible = false;
-    FrameKind kind = read_frame(tvb, pinfo, required, &seg, &options_visible);
+    middlebox::Address router;  // of an ICMP error
+    FrameKind kind = read_frame(tvb, pinfo, required, &seg, &options_visible, &router);
     if (kind == FrameKind::None && tree != nullptr) {
         const ReadResult read = read_segment(tree, required, pinfo->num, &seg);
         if (read == ReadResult::Ok)
@@ -189,14 +190,14 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     }
     if (kind == FrameKind::Quoted) {
         // An ICMP error quoting a SYN: linked to it, never paired.
-        const middlebox::Quote* q = first_sight(pinfo) ? state->observe_quote(pinfo->num, seg, options_visible)
+        const middlebox::Quote* q = first_sight(pinfo) ? state->observe_quote(pinfo->num, seg, options_visible, router)
                                                        : state->lookup_quote(pinfo->num);
         if (q == nullptr) return 0;
         const middlebox::Quote quote = *q;  // the vector may grow later
         if (needs.annotations) annotate_quote(tvb, pinfo, needs.tree, quote);
         // A frame of the quoted SYN's handshake: it may make it icmp-error.
         if (needs.tap && quote.handshake != middlebox::kNone)
-            tap_handshake_frame(pinfo, quote.handshake, middlebox::Role::Syn, false, seg.tuple);
+            tap_handshake_frame(pinfo, quote.handshake, middlebox::Role::Syn, seg.tuple);
         return tvb_captured_length(tvb);
     }
     if (kind != FrameKind::Live) return 0;
@@ -209,8 +210,7 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if (needs.annotations) annotate(tvb, pinfo, needs.tree, *state, record, seg, first);
     if (needs.column) note_in_info_column(pinfo, record, first);
     if (needs.tap)
-        tap_handshake_frame(pinfo, record.handshake, record.role, (record.flags & middlebox::kRetransmission) != 0,
-                            seg.tuple);
+        tap_handshake_frame(pinfo, record.handshake, record.role, seg.tuple);
     return tvb_captured_length(tvb);
 }
 

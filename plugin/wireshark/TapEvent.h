@@ -14,7 +14,6 @@ struct TapEvent {
     const middlebox::Correlator* correlator;
     uint32_t handshake;  // index in correlator->handshake()
     middlebox::Role role;
-    bool retransmission;
     middlebox::FlowTuple tuple;  // this segment's direction
 };
 

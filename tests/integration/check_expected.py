@@ -2,8 +2,8 @@
 """Runs the real tshark, with the built plugin loaded, over every capture in
 test_captures/ that has an X.expected.tsv beside it, in two-pass mode (with
 a -Y filter, so the first pass builds a tree, and without, so it builds
-none), and checks every frame's verdict and link (format:
-test_captures/FORMAT.md).
+none), and checks every frame's verdict and link, and its copy fields
+(format: test_captures/FORMAT.md).
 
 Exit status 0 only when every capture matches and at least one was checked.
 Prints one line per capture and a closing "N passed, N failed" line.
@@ -20,25 +20,33 @@ TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
 # SYN: its SYN+ACK, RST, or first ICMP error quoting it (icmp-error).
 FIELDS = ["frame.number", "middlebox.verdict", "middlebox.syn_frame", "middlebox.synack_frame", "middlebox.rst_frame",
           "middlebox.icmp_frame"]
+# Optional columns after `link` (FORMAT.md), one per field of a segment seen
+# again further along its path. A file without them expects none of these
+# fields on any frame: a capture taken at one point has no copies.
+COPY_COLUMNS = {"copy_of": "middlebox.copy.first_frame", "ttl_delta": "middlebox.copy.ttl_delta",
+                "copy_changed": "middlebox.copy.changed", "copy_diff": "middlebox.copy.diff",
+                "rewritten": "middlebox.rewritten_on_path"}
 
 
-def read_expected(path):
+def read_expected(path, copies=False):
+    """{frame: (verdict, link)}; with `copies`, (verdict, link, copy_of, ttl_delta, copy_changed,
+    copy_diff, rewritten), the copy columns empty where the file has none."""
     rows = {}
     with open(path) as f:
-        header_seen = False
+        header = None
         for n, line in enumerate(f, 1):
             line = line.rstrip("\n")
             if not line or line.startswith("#"):
                 continue
             cols = line.split("\t")
-            if not header_seen:
-                if cols[:3] != ["frame", "verdict", "link"]:
-                    raise SystemExit(f"{path}:{n}: header must be 'frame<TAB>verdict<TAB>link', got {cols!r}")
-                header_seen = True
+            if header is None:
+                if cols[:3] != ["frame", "verdict", "link"] or cols[3:] not in ([], list(COPY_COLUMNS)):
+                    raise SystemExit(f"{path}:{n}: header must be 'frame<TAB>verdict<TAB>link', optionally followed "
+                                     f"by {'<TAB>'.join(COPY_COLUMNS)}; got {cols!r}")
+                header = cols
                 continue
-            while len(cols) < 3:
-                cols.append("")
-            rows[int(cols[0])] = (cols[1], cols[2])
+            cols += [""] * (3 + len(COPY_COLUMNS) - len(cols))
+            rows[int(cols[0])] = tuple(cols[1:3 + len(COPY_COLUMNS)] if copies else cols[1:3])
     return rows
 
 
@@ -49,18 +57,26 @@ def actual(capture, two_pass=True, display_filter=True):
     if display_filter:
         cmd += ["-Y", "middlebox.verdict"]
     cmd += ["-T", "fields", "-E", "occurrence=f"]
-    for f in FIELDS:
+    for f in FIELDS + list(COPY_COLUMNS.values()):
         cmd += ["-e", f]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     if out.stderr.strip():
         raise RuntimeError(f"tshark wrote to stderr for {capture}:\n{out.stderr}")
     rows = {}
+    width = len(FIELDS) + len(COPY_COLUMNS)
     for line in out.stdout.splitlines():
-        frame, verdict, syn, synack, rst, icmp = (line.split("\t") + [""] * 6)[:6]
+        cols = (line.split("\t") + [""] * width)[:width]
+        frame, verdict, syn, synack, rst, icmp = cols[:6]
         link = syn or synack or rst or (icmp if verdict == "icmp-error" else "")
         if verdict:  # without -Y every frame prints a line
-            rows[int(frame)] = (verdict, link)
+            rows[int(frame)] = (verdict, link, *cols[len(FIELDS):])
     return rows
+
+
+def show(row):
+    """verdict, link and any copy field, for a problem line"""
+    text = f"{row[0]!r} link {row[1] or '-'}"
+    return text + "".join(f" {name} {v!r}" for name, v in zip(COPY_COLUMNS, row[2:]) if v)
 
 
 def compare(expected, got):
@@ -68,11 +84,11 @@ def compare(expected, got):
     for frame in sorted(set(expected) | set(got)):
         e, g = expected.get(frame), got.get(frame)
         if e is None:
-            problems.append(f"frame {frame}: unexpected verdict {g[0]!r} (link {g[1] or '-'})")
+            problems.append(f"frame {frame}: unexpected verdict {show(g)}")
         elif g is None:
-            problems.append(f"frame {frame}: expected {e[0]!r} (link {e[1] or '-'}), plugin gave none")
+            problems.append(f"frame {frame}: expected {show(e)}, plugin gave none")
         elif e != g:
-            problems.append(f"frame {frame}: expected {e[0]!r} link {e[1] or '-'}, got {g[0]!r} link {g[1] or '-'}")
+            problems.append(f"frame {frame}: expected {show(e)}, got {show(g)}")
     return problems
 
 
@@ -96,7 +112,7 @@ def main():
     passed = failed = 0
     for cap in sorted(captures):
         exp_path = os.path.splitext(cap)[0] + ".expected.tsv"
-        expected = read_expected(exp_path)
+        expected = read_expected(exp_path, copies=True)
         # With -Y the first pass builds a tree; without it, it builds none
         # and the plugin must read every header from the frame's bytes.
         problems = compare(expected, actual(cap))

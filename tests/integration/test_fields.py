@@ -62,7 +62,9 @@ class Loading(unittest.TestCase):
         for f in ["middlebox.verdict", "middlebox.syn_frame", "middlebox.synack_frame", "middlebox.echo.mp_capable",
                   "middlebox.echo.unknown", "middlebox.echo.all_options", "middlebox.echo.kind",
                   "middlebox.mptcp.syn_key", "middlebox.mptcp.synack_key", "middlebox.mptcp.syn_version",
-                  "middlebox.hops", "middlebox.hop_mismatch", "middlebox.diff"]:
+                  "middlebox.hops", "middlebox.hop_mismatch", "middlebox.diff", "middlebox.copy.first_frame",
+                  "middlebox.copy.ttl_delta", "middlebox.copy.diff", "middlebox.copy.changed",
+                  "middlebox.rewritten_on_path"]:
             self.assertIn(f, names)
 
     def test_protocol_named_middlebox(self):
@@ -281,6 +283,34 @@ class TraceboxQuotes(unittest.TestCase):
 
 def lab(name):
     return os.path.join(ROOT, "test_captures", "lab", name + ".pcapng")
+
+
+class Copies(unittest.TestCase):
+    """One segment seen at several points of its path (issue 16)."""
+
+    def test_a_copy_is_not_a_retransmission(self):
+        rows = fields(lab("router-copies"), "frame.number", "middlebox.copy.first_frame", "middlebox.syn_retransmission",
+                      "middlebox.synack_retransmission", two_pass=True, display_filter="middlebox.copy.first_frame")
+        self.assertEqual([r[0] for r in rows], ["2", "4", "20", "22"])
+        self.assertTrue(all(r[2] == "" and r[3] == "" for r in rows), rows)
+        notes = tshark("-r", lab("router-copies"), "-q", "-z", "expert,note").stdout
+        self.assertIn("The options changed since frame 1, 1 hop up the path: -MP_CAPABLE", notes)
+
+    def test_rewritten_on_the_path_has_its_own_expert_info(self):
+        rows = fields(lab("rewrite-box-merged"), "frame.number", "middlebox.verdict", "_ws.expert.message",
+                      display_filter="middlebox.rewritten_on_path")
+        self.assertEqual([r[0] for r in rows], ["4", "16", "26", "30"])
+        for frame, verdict, message in rows:
+            self.assertEqual(verdict, "mptcp-genuine", frame)  # the handshake's, from the server's side
+            self.assertIn("arrives here, 3 hops later, as mptcp-echo", message)
+            self.assertIn("rewrote it", message)
+        warn = tshark("-r", lab("rewrite-box-merged"), "-q", "-z", "expert,warn").stdout
+        self.assertIn("between the two capture points rewrote it", warn)
+
+    def test_single_point_captures_have_no_copies(self):
+        for name in ("syn-retransmit", "rewrite-box-client", "loopback-same-clock", "tracebox-v4"):
+            self.assertEqual(fields(lab(name), "frame.number", two_pass=True,
+                                    display_filter="middlebox.copy.first_frame"), [], name)
 
 
 class OrdinaryStacks(unittest.TestCase):

@@ -174,7 +174,7 @@ def describe(opts):
 # ---------------------------------------------------------------- reading
 class Pkt:
     __slots__ = ("frame", "t", "src", "dst", "sport", "dport", "flags", "seq", "ack", "opts",
-                 "tlen", "icmp", "icmp_type", "icmp_code", "outer_src", "ttl", "quoted", "v6", "comment")
+                 "tlen", "icmp", "icmp_type", "icmp_code", "outer_src", "ttl", "quoted", "v6", "comment", "partial")
 
     @property
     def syn(self):
@@ -248,7 +248,21 @@ def read(path):
         p.tlen = int(last("tcp.len") or 0)
         if not v["tcp.srcport"] and not p.icmp:
             p.sport = None      # not TCP at all
+        # a quote of RFC 792's 8 bytes of TCP: ports and sequence number, no flags, no options
+        p.partial = p.icmp and p.quoted and not (last("tcp.seq_raw") or last("tcp.flags"))
         pkts.append(p)
+    partial = [p for p in pkts if p.partial]
+    if partial:
+        import logging
+        logging.getLogger("scapy.runtime").setLevel(logging.ERROR)  # its pcapng reader grumbles at comments
+        from scapy.all import rdpcap, ICMP
+        raw = rdpcap(path)
+        for p in partial:
+            icmp = raw[p.frame - 1][ICMP]
+            inner = bytes(icmp.payload)
+            tcp = inner[(inner[0] & 0x0F) * 4:]
+            p.seq = int.from_bytes(tcp[4:8], "big")
+            p.flags = 0x02      # unseen: taken for the probe's SYN, as the plugin does
     return pkts
 
 
@@ -451,6 +465,112 @@ def expected_rows(h):
         rows.append((s.frame, v, h.synacks[0].frame))
     for a in h.synacks:
         rows.append((a.frame, v, h.syn_for(a).frame))
+    return rows
+
+
+# ---------------------------------------------------------------- copies (issue 16)
+# A segment seen again further along its path (a router captured on `any`, a merged client+server
+# capture): same 4-tuple, sequence number and flags (one handshake's SYNs or SYN+ACKs), a TTL below
+# the copy before it. A TTL that does not drop is the sender's own retransmission, and later copies
+# are set against it. Spelt as the plugin's middlebox.copy.* fields (docs/verdicts.md).
+def opt_name(k, o):
+    names = {0: "EOL", 1: "NOP", 2: "MSS", 3: "WS", 4: "SACK_PERM", 5: "SACK", 8: "TS", 19: "MD5", 28: "UTO",
+             29: "TCP_AO", 34: "TFO"}
+    if k in names:
+        return names[k]
+    if k == 30:
+        st = o[2] >> 4 if len(o) >= 3 else None
+        return {MP_CAPABLE: "MP_CAPABLE", MP_JOIN: "MP_JOIN"}.get(st, "MPTCP")
+    if k == 254:
+        return "TFO_EXP" if is_tfo(k, o) else "KIND254"
+    return f"KIND{k}"
+
+
+def opt_words(k, o):
+    """one option as middlebox.diff spells it: "MSS 1460", "TS 1/0", "MP_CAPABLE v1 no key", "KIND222 f989"."""
+    name = opt_name(k, o)
+    if k == 2 and len(o) == 4:
+        return f"{name} {int.from_bytes(o[2:4], 'big')}"
+    if k == 3 and len(o) == 3:
+        return f"{name} {o[2]}"
+    if k == 4:
+        return name
+    if k == 8 and len(o) == 10:
+        return f"{name} {int.from_bytes(o[2:6], 'big')}/{int.from_bytes(o[6:10], 'big')}"
+    if k == 30 and len(o) >= 4 and o[2] >> 4 == MP_CAPABLE:
+        return f"{name} v{o[2] & 0xF}" + (f" key 0x{o[4:12].hex()}" if len(o) >= 12 else " no key")
+    return f"{name} {o[2:].hex()}" if len(o) > 2 else name
+
+
+def counterpart(opts, k, o):
+    """the option of `opts` standing for (k, o): same kind; MPTCP the same subtype; 253/254 the same ExID"""
+    for k2, o2 in opts:
+        if k2 != k:
+            continue
+        if k == 30 and (o2[2] >> 4 if len(o2) >= 3 else None) != (o[2] >> 4 if len(o) >= 3 else None):
+            continue
+        if k in (253, 254) and len(o) >= 4 and o2[2:4] != o[2:4]:
+            continue
+        return o2
+    return None
+
+
+def option_diff(before, after):
+    """middlebox.diff / middlebox.copy.diff: `after`'s options against `before`'s"""
+    b = [(k, o) for k, o in parse_opts(before) if k not in (0, 1)]
+    a = [(k, o) for k, o in parse_opts(after) if k not in (0, 1)]
+    items = []
+    for k, o in a:
+        if (k, o) in b:
+            items.append("=" + opt_words(k, o))
+        elif (was_o := counterpart(b, k, o)) is not None:
+            was, now, name = opt_words(k, was_o), opt_words(k, o), opt_name(k, o)
+            if was.startswith(name) and now.startswith(name):
+                items.append(f"~{name}{was[len(name):]} ->{now[len(name):]}")
+            else:
+                items.append(f"~{was} -> {now}")
+        else:
+            items.append("+" + opt_words(k, o))
+    for k, o in b:
+        if counterpart(a, k, o) is None:
+            items.append("-" + opt_name(k, o))
+    return " ".join(items) if items else "(no options)"
+
+
+def is_echo_of(syn_opts, sa_opts):
+    """the SYN+ACK copies the SYN (mptcp-echo or option-echo by check_verdict's rules)"""
+    s_mpc, a_mpc = mptcp_opt(syn_opts, MP_CAPABLE), mptcp_opt(sa_opts, MP_CAPABLE)
+    if s_mpc and a_mpc and (len(a_mpc) == 4 or (len(a_mpc) >= 12 and len(s_mpc) >= 12 and a_mpc[4:12] == s_mpc[4:12])):
+        return True
+    s_join, a_join = mptcp_opt(syn_opts, MP_JOIN), mptcp_opt(sa_opts, MP_JOIN)
+    return bool(s_join and a_join == s_join) or bool(echo_evidence(syn_opts, sa_opts))
+
+
+def chain(pkts):
+    """[(copy, the packet it is a copy of)] over one role's packets in frame order"""
+    out, origin, last = [], None, None
+    for p in pkts:
+        if origin is not None and p.ttl < last:
+            out.append((p, origin))
+        else:
+            origin = p
+        last = p.ttl
+    return out
+
+
+def copy_rows(h):
+    """{frame: (copy_of, ttl_delta, copy_changed, copy_diff, rewritten)}: the expected.tsv's copy columns"""
+    rows = {}
+    syn_copies = chain(h.syns)
+    # the SYN as first seen (the point nearest the client): the origin of the SYN's copies
+    first_syn = syn_copies[-1][1] if syn_copies else (h.syn_for(h.synacks[0]) if h.synacks and h.syns else None)
+    for p, first in syn_copies + chain(h.synacks):
+        changed = p.opts != first.opts
+        rewritten = ""
+        if p.synack and first_syn is not None and h.verdict not in ("mptcp-echo", "option-echo", "simultaneous-open"):
+            rewritten = "1" if changed and is_echo_of(first_syn.opts, p.opts) else ""
+        rows[p.frame] = (str(first.frame), str(first.ttl - p.ttl), "1" if changed else "", option_diff(first.opts, p.opts),
+                         rewritten)
     return rows
 
 

@@ -4,6 +4,8 @@
   * every test_captures/lab/X.pcapng has X.expected.tsv (FORMAT.md) and the other way round;
   * pairing the capture again (tests/lab/analyze.py, docs/verdicts.md's rules) gives exactly the
     frames and links the .tsv lists, and the verdicts it lists are supported by the bytes;
+  * the copies found again (a segment seen further along its path) are exactly the .tsv's copy
+    columns, and a capture without those columns has none;
   * every frame with an expected verdict carries a packet comment for students;
   * each capture stays small.
 
@@ -23,7 +25,8 @@ VERDICTS = {"mptcp-genuine", "mptcp-echo", "mptcp-absent", "mptcp-join", "option
 
 
 def read_tsv(path):
-    rows = {}
+    """({frame: (verdict, link)}, {frame: the copy columns, for the frames that are copies})"""
+    rows, copies = {}, {}
     header = False
     for line in open(path):
         line = line.rstrip("\n")
@@ -32,11 +35,13 @@ def read_tsv(path):
         if line.startswith("frame\t"):
             header = True
             continue
-        fr, v, link = (line.split("\t") + [""])[:3]
+        fr, v, link, *copy = line.split("\t") + [""] * (3 - len(line.split("\t")))
         rows[int(fr)] = (v, link)
+        if any(copy):
+            copies[int(fr)] = tuple(copy)
     if not header:
         raise ValueError("no 'frame verdict link' header line")
-    return rows
+    return rows, copies
 
 
 def check(pc):
@@ -44,7 +49,7 @@ def check(pc):
     tsv = pc[:-len(".pcapng")] + ".expected.tsv"
     if not os.path.exists(tsv):
         return f"{name}: no {os.path.basename(tsv)}"
-    exp = read_tsv(tsv)
+    exp, exp_copies = read_tsv(tsv)
     bad = {v for v, _ in exp.values()} - VERDICTS
     if bad:
         return f"{name}: unknown verdicts {bad}"
@@ -66,6 +71,10 @@ def check(pc):
     if got != exp:
         diff = sorted(set(got.items()) ^ set(exp.items()))
         return f"{name}: the .tsv and the capture disagree: {diff[:6]}"
+    got_copies = {f: c for h in hss for f, c in A.copy_rows(h).items()}
+    if got_copies != exp_copies:
+        diff = sorted(set(got_copies.items()) ^ set(exp_copies.items()))
+        return f"{name}: the .tsv's copy columns and the capture disagree: {diff[:4]}"
     comments = {p.frame for p in pkts if p.comment}
     missing = sorted(set(exp) - comments)
     if missing:

@@ -188,8 +188,11 @@ class Capture:
 class Spec:
     """What a scenario claims about one capture."""
 
-    def __init__(self, name, cap, title, claims, checks=(), notes=(), side="client", crafted=False, extra=None):
+    def __init__(self, name, cap, title, claims, checks=(), notes=(), side="client", crafted=False, extra=None,
+                 copies=False):
         self.crafted = crafted
+        # taken at more than one point of the path: the expected.tsv has the copy columns (FORMAT.md)
+        self.copies = copies
         self.extra = extra            # fn(pkts, hss) -> {frame: text appended to its comment}
         self.name, self.cap, self.title = name, cap, title
         self.claims = claims          # [{"match": {...}, "verdict": v, "why": text}]
@@ -263,6 +266,19 @@ def comments_for(spec, pkts, hss):
         if h.rst:
             c[h.rst.frame] = (f"Verdict rst. {hs_why(h)} This RST from {h.rst.ep('src')} answers the SYN of frame "
                               f"{h.syns[-1].frame} (ack = its sequence + 1).").replace("  ", " ")
+    # copies of a segment seen further along its path (issue 16)
+    for h in hss:
+        for fr, (first, delta, changed, diff, rewritten) in A.copy_rows(h).items():
+            hops = "1 hop" if delta == "1" else f"{delta} hops"
+            txt = (f"Verdict {h.verdict}. The same segment as frame {first} (same 4-tuple, sequence number and flags), "
+                   f"seen {hops} further along its path (its TTL is lower by {delta}): a copy, not a retransmission "
+                   f"(middlebox.copy.first_frame {first}, middlebox.copy.ttl_delta {delta}). ")
+            txt += (f"Its options against that copy: {diff} (middlebox.copy.changed)." if changed
+                    else "Its options are that copy's, byte for byte.")
+            if rewritten:
+                txt += (f" Where first seen it was {h.verdict}; here it carries the SYN's options: an echo. A box "
+                        "between the two capture points rewrote it (middlebox.rewritten_on_path).")
+            c[fr] = txt
     # ICMP errors quoting a probe
     by_tuple = {}
     for p in pkts:
@@ -284,8 +300,13 @@ def comments_for(spec, pkts, hss):
                         f"which ran out at this router")
             elif probe:
                 txt += f", quoting the SYN of frame {probe.frame}"
-            txt += (f". Open the quoted TCP header: its options as {who} received them: {A.describe(p.opts)}. "
-                    "A quoted packet is a copy, not a packet: it gets no verdict.")
+            if p.partial:
+                txt += (". The quote holds the IP header and only 8 bytes of TCP (ports and sequence number, RFC 792's "
+                        "minimum): the options were not quoted, so this hop says nothing about them (partial, never a "
+                        "deletion). A quoted packet is a copy, not a packet: it gets no verdict.")
+            else:
+                txt += (f". Open the quoted TCP header: its options as {who} received them: {A.describe(p.opts)}. "
+                        "A quoted packet is a copy, not a packet: it gets no verdict.")
             h = quoted_by.get(p.frame)
             if h and h.verdict == "icmp-error":
                 txt += (" Nothing else answers that SYN, so the SYN's verdict is icmp-error; middlebox.icmp_frame on "
@@ -407,6 +428,11 @@ def finish(spec, out_dir):
         raise Refused(f"{spec.name}: REFUSED, the capture does not match its scenario:\n  - " + "\n  - ".join(problems))
 
     rows = sorted(r for h in hss for r in A.expected_rows(h))
+    copy_rows = {f: c for h in hss for f, c in A.copy_rows(h).items()}
+    if copy_rows and not spec.copies:
+        problems.append(f"frames {sorted(copy_rows)} are copies of a segment seen further up its path, but the "
+                        "scenario captured at one point")
+        raise Refused(f"{spec.name}: REFUSED:\n  - " + "\n  - ".join(problems))
     frames = [r[0] for r in rows]
     if len(frames) != len(set(frames)):
         raise Refused(f"{spec.name}: a frame would get two verdicts: {rows}")
@@ -429,9 +455,13 @@ def finish(spec, out_dir):
     with open(os.path.join(os.path.dirname(spec.cap), spec.name + ".expected.tsv"), "w") as f:
         f.write(f"# {spec.name}.pcapng ({spec.side} side): {spec.title}\n")
         f.write("# written by tests/lab/run-lab.sh from the same run as the capture; see test_captures/GUIDE.md\n")
-        f.write("frame\tverdict\tlink\n")
+        if spec.copies:
+            f.write("frame\tverdict\tlink\tcopy_of\tttl_delta\tcopy_changed\tcopy_diff\trewritten\n")
+        else:
+            f.write("frame\tverdict\tlink\n")
         for fr, v, link in rows:
-            f.write(f"{fr}\t{v}\t{link}\n")
+            extra = "".join("\t" + c for c in copy_rows.get(fr, ("",) * 5)) if spec.copies else ""
+            f.write(f"{fr}\t{v}\t{link}{extra}\n")
     shutil.copyfile(tmp, dst)
     shutil.copyfile(os.path.join(os.path.dirname(spec.cap), spec.name + ".expected.tsv"),
                     os.path.join(out_dir, spec.name + ".expected.tsv"))
@@ -589,22 +619,29 @@ def echo_kind222(lab):
                  c, [chk_echo_bytes, linux_drops], crafted=True)]
 
 
-@scenario
-def rewrite_box(lab):
-    """NFQUEUE box rewriting the server's genuine SYN+ACK options into the SYN's"""
+def run_rewrite_box(lab, name, sports):
+    """The NFQUEUE box on the middlebox rewriting SYN+ACKs into their SYN's options, one MPTCP
+    connection from each family through it, captured at the server and at the client: (server, client)."""
     for tool in ("iptables", "ip6tables"):
         for d in ("--dport", "--sport"):
             lab.run("mb", tool, "-A", "FORWARD", "-p", "tcp", d, "8090", "-j", "NFQUEUE", "--queue-num", "7")
     lab.bg("mb", [PY, ROLES, "nfq", "--queue", 7, "--mode", "rewrite", "--ready", rdy(lab, "nfq"),
                   "--log", os.path.join(lab.work, "nfq.log")], ready=rdy(lab, "nfq"))
-    with lab.capture("rewrite-box-server", "server", "s-mb", bpf(8090)) as scap, \
-            lab.capture("rewrite-box-client", "client", "c-r1", bpf(8090)) as ccap:
+    with lab.capture(name + "-server", "server", "s-mb", bpf(8090)) as scap, \
+            lab.capture(name + "-client", "client", "c-r1", bpf(8090)) as ccap:
         # no data: the handshake cannot complete (see the guide), so the client resets after 0.3 s
-        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41051, "--dst", S4, "--dport", 8090,
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", sports[0], "--dst", S4, "--dport", 8090,
                  "--pause", 0.3, "--linger0")
-        lab.role("client", "connect", "--mptcp", "--src", C6, "--sport", 41052, "--dst", S6, "--dport", 8090,
+        lab.role("client", "connect", "--mptcp", "--src", C6, "--sport", sports[1], "--dst", S6, "--dport", 8090,
                  "--pause", 0.3, "--linger0")
         time.sleep(1.2)     # the server ignores the RSTs and retransmits its SYN+ACKs 1 s later: keep them
+    return scap, ccap
+
+
+@scenario
+def rewrite_box(lab):
+    """NFQUEUE box rewriting the server's genuine SYN+ACK options into the SYN's"""
+    scap, ccap = run_rewrite_box(lab, "rewrite-box", (41051, 41052))
     r = lab.run("server", "nstat", "-az", check=False).stdout
     log("rewrite-box: server counters: " + " ".join(
         " ".join(l.split()[:2]) for l in r.splitlines() if re.search(r"TSEcr|TSecr|PAWS|MPCapableFallbackACK", l)))
@@ -773,6 +810,142 @@ def tracebox_v4(lab):
 def tracebox_v6(lab):
     """tracebox hop-limit sweep, IPv6"""
     return tracebox(lab, True)
+
+
+@scenario
+def rewrite_box_merged(lab):
+    """the rewrite box's client-side and server-side captures merged (mergecap): both ends in one file"""
+    scap, ccap = run_rewrite_box(lab, "rewrite-box-merged", (41053, 41054))
+    merged = os.path.join(lab.work, "rewrite-box-merged.pcap")
+    subprocess.run(["mergecap", "-F", "pcap", "-w", merged, scap.path, ccap.path], check=True, capture_output=True)
+    why = ("Merged: each segment appears twice, at the client (TTL 64 leaving it) and at the server (3 hops on). The "
+           "server's SYN+ACK is genuine, its own key: the handshake's verdict. Its copy at the client, 3 hops later, "
+           "carries the SYN's options instead: middlebox.rewritten_on_path, a box between the two capture points "
+           "rewrote it.")
+
+    def rewritten(pkts, hss):
+        for h in hss:
+            rows = A.copy_rows(h)
+            if not any(r[4] for r in rows.values()):
+                return f"handshake {h.label()}: no SYN+ACK copy rewritten into an echo"
+    return [Spec("rewrite-box-merged", merged,
+                 "rewrite-box-client and rewrite-box-server recorded again and merged with mergecap: the server's "
+                 "genuine SYN+ACK and, 3 hops on, the echo the client receives",
+                 [claim("mptcp-genuine", why, sport=41053), claim("mptcp-genuine", why, sport=41054)], [rewritten],
+                 side="both (merged)", copies=True)]
+
+
+@scenario
+def router_copies(lab):
+    """tcpdump -i any on the middlebox, which strips MP_CAPABLE from SYNs: every packet on its way in and out"""
+    for tool in ("iptables", "ip6tables"):
+        lab.run("mb", tool, "-t", "mangle", "-A", "FORWARD", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN",
+                "-j", "TCPOPTSTRIP", "--strip-options", "30")
+    with lab.capture("router-copies", "mb", "any", bpf(8080)) as cap:
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 41101, "--dst", S4, "--dport", 8080, "--data", 100)
+        lab.role("client", "connect", "--mptcp", "--src", C6, "--sport", 41102, "--dst", S6, "--dport", 8080, "--data", 100)
+    why = ("Captured on the box itself (tcpdump -i any): the SYN arrives from router2 with MP_CAPABLE and leaves "
+           "towards the server one hop later without it (TCPOPTSTRIP wrote NOPs over it): the second frame is a "
+           "copy of the first (middlebox.copy.first_frame, middlebox.copy.ttl_delta 1, middlebox.copy.changed), "
+           "not a retransmission. The server answers the SYN it received: plain TCP.")
+
+    def both_copies(pkts, hss):
+        for h in hss:
+            if len(h.syns) != 2 or len(h.synacks) < 2:
+                return f"handshake {h.label()}: not seen on the way in and out"
+            if not A.has_kind(h.syns[0].opts, 30) or A.has_kind(h.syns[1].opts, 30):
+                return f"handshake {h.label()}: the SYN is not stripped between its two copies"
+            if h.syns[0].ttl - h.syns[1].ttl != 1:
+                return f"handshake {h.label()}: the SYN's copies are not one hop apart"
+    return [Spec("router-copies", cap.path,
+                 "a capture on the middlebox's every interface (tcpdump -i any) while it strips MP_CAPABLE from "
+                 "SYNs: each segment on its way in and, one hop later, out",
+                 [claim("plain", why, sport=41101), claim("plain", why, sport=41102)], [both_copies],
+                 side="router", copies=True)]
+
+
+def sweep(lab, name, sport_base, opt):
+    """One tracebox-style IPv4 sweep from the client to the host behind the server, captured at the
+    client: (the capture, what each probe got back)."""
+    out = os.path.join(lab.work, name + ".json")
+    with lab.capture(name, "client", "c-r1", bpf(8080, icmp=True)) as cap:
+        lab.role("client", "tracebox", *lab.l2args(), "--src", C4, "--dst", H4, "--dport", 8080, "--sport-base",
+                 sport_base, "--opt", opt, "--max-ttl", 8, "--out", out, timeout=60)
+    res = json.load(open(out))
+    log(f"{name}: {res}")
+    return cap, res
+
+
+def sweep_claims(sport_base, why_quoted, why_answered):
+    """A sweep's four probes that routers quote (TTL 1-4), and the fifth the host answers without MP_CAPABLE."""
+    return [claim("icmp-error", why_quoted, sports=range(sport_base + 1, sport_base + 5)),
+            claim("mptcp-absent", why_answered, sport=sport_base + 5)]
+
+
+@scenario
+def tracebox_path(lab):
+    """tracebox sweep through an MSS clamp (router2) and a box stripping MP_CAPABLE and kind 222 (the middlebox)"""
+    lab.run("r2", "iptables", "-t", "mangle", "-A", "FORWARD", "-p", "tcp", "--tcp-flags", "SYN,RST", "SYN",
+            "-j", "TCPMSS", "--set-mss", "1360")
+    lab.run("mb", "iptables", "-t", "mangle", "-A", "FORWARD", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN",
+            "-j", "TCPOPTSTRIP", "--strip-options", "30,222")
+    cap, res = sweep(lab, "tracebox-path", 41090, "v0key+222")
+    hops = {"10.77.1.1": 1, "10.77.2.2": 2, "10.77.3.2": 3, "10.77.4.2": 4}
+
+    def mss(opts):
+        return next((int.from_bytes(o[2:4], "big") for k, o in A.parse_opts(opts) if k == 2 and len(o) == 4), None)
+
+    def check(pkts, hss):
+        q = [p for p in pkts if p.icmp and p.quoted]
+        if [hops.get(p.outer_src) for p in q] != [1, 2, 3, 4]:
+            return f"ICMP quotes from {[p.outer_src for p in q]}, expected router1, router2, the middlebox, the server"
+        for p in q:
+            hop = hops[p.outer_src]
+            if mss(p.opts) != (1460 if hop <= 2 else 1360):
+                return f"hop {hop} quotes MSS {mss(p.opts)}"
+            kept = A.has_kind(p.opts, 30) and A.has_kind(p.opts, 222)
+            if kept != (hop <= 3):
+                return f"hop {hop} quotes MP_CAPABLE and kind 222: {kept}"
+        if [r["kind"] for r in res] != ["icmp"] * 4 + ["tcp"]:
+            return f"probes got {[r['kind'] for r in res]}, expected 4 ICMP errors then the host's answer"
+    na = ("This probe's TTL ran out on the way; a router's ICMP time exceeded quotes it: verdict icmp-error. "
+          "-z middlebox,path lists the sweep hop by hop.")
+    c = sweep_claims(41090, na, "The host answers without MP_CAPABLE: the quotes show it was removed, with kind 222, "
+                     "before hop 4 (the middlebox, hop 3), and the MSS clamped to 1360 before hop 3 (router2).")
+    return [Spec("tracebox-path", cap.path,
+                 "a tracebox-style TTL sweep (MSS 1460, MP_CAPABLE v0, kind 222) to the host behind the server: "
+                 "router2 clamps the MSS to 1360, the middlebox strips kinds 30 and 222",
+                 c, [check], crafted=True)]
+
+
+@scenario
+def partial_quote_router(lab):
+    """tracebox sweep past a router (router2, scapy) that quotes only 8 bytes of TCP (RFC 792)"""
+    lab.run("mb", "iptables", "-t", "mangle", "-A", "FORWARD", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN",
+            "-j", "TCPOPTSTRIP", "--strip-options", "30")
+    # the probes whose TTL runs out at router2 go to the scapy router instead of the kernel
+    lab.run("r2", "iptables", "-t", "mangle", "-A", "PREROUTING", "-p", "tcp", "--dport", "8080", "-m", "ttl",
+            "--ttl-eq", "1", "-j", "NFQUEUE", "--queue-num", "9")
+    lab.bg("r2", [PY, ROLES, "short-icmp", "--queue", 9, "--src", R2_4, "--ready", rdy(lab, "short")],
+           ready=rdy(lab, "short"))
+    cap, res = sweep(lab, "partial-quote-router", 41110, "v0key")
+
+    def check(pkts, hss):
+        q = [p for p in pkts if p.icmp and p.quoted]
+        if [p.outer_src for p in q] != ["10.77.1.1", R2_4, "10.77.3.2", "10.77.4.2"]:
+            return f"ICMP quotes from {[p.outer_src for p in q]}"
+        if [p.partial for p in q] != [False, True, False, False]:
+            return f"partial quotes {[p.partial for p in q]}, expected router2's only"
+        if A.has_kind(q[3].opts, 30) or not A.has_kind(q[2].opts, 30):
+            return "MP_CAPABLE not stripped between hop 3 and hop 4"
+    na = ("This probe's TTL ran out on the way; a router's ICMP time exceeded quotes it: verdict icmp-error. "
+          "Router2's quote holds the IP header and 8 bytes of TCP only: partial, it says nothing about the options.")
+    c = sweep_claims(41110, na, "The host answers without MP_CAPABLE; router2's partial quote cannot say whether it "
+                     "was there, the middlebox's (hop 3) shows it, the server's (hop 4) does not.")
+    return [Spec("partial-quote-router", cap.path,
+                 "a tracebox-style TTL sweep (MP_CAPABLE v0 probe) to the host behind the server; router2 (scapy) "
+                 "quotes only the IP header and 8 bytes of TCP in its ICMP time exceeded (RFC 792); the middlebox "
+                 "strips kind 30", c, [check], crafted=True)]
 
 
 @scenario

@@ -5,9 +5,10 @@
     roles.py connect --dst A --dport P [--src A] [--sport P] [--mptcp] [--data N] [--fastopen] [--ttl N] ...
     roles.py echo-proxy --iface IF --match DST:PORT[,...] --ready FILE
     roles.py nfq --queue N --mode rewrite|delay [--delay S] --ready FILE
+    roles.py short-icmp --queue N --src A --ready FILE   ICMP time exceeded quoting 8 bytes (RFC 792)
     roles.py craft --dst A --dport P --sport P --opt v0key|kind222|tfo-req|tfo-exp-req|tfo-cookie|tfo-exp-cookie|none
                    [--no-ts] [--cookie HEX] [--ttl N] [--copies N] [--wait S]
-    roles.py tracebox --dst A --dport P --sport-base P --opt v0key|kind222 --max-ttl N --out JSON
+    roles.py tracebox --dst A --dport P --sport-base P --opt v0key|kind222|v0key+222 --max-ttl N --out JSON
     roles.py simopen --src A --sport P --dst A --dport P --at EPOCH
 
 Every role stops by itself (bounded loops, timeouts) or when the lab kills it by pid.
@@ -59,6 +60,9 @@ def syn_options(kind, mss=1460, v6=False, ts=True, cookie=None):
     elif kind == "v0key":
         # MP_CAPABLE, RFC 6824 (v0): subtype 0, version 0, flags A|H (0x81), 64-bit sender key
         extra = bytes([30, 12, 0x00, 0x81]) + os.urandom(8)
+    elif kind == "v0key+222":
+        # both probes of the story in one SYN: MP_CAPABLE v0 with a key, then kind 222
+        extra = bytes([30, 12, 0x00, 0x81]) + os.urandom(8) + bytes([222, 4, 0xF9, 0x89])
     elif kind == "kind222":
         # the experimental kind of the story: kind 222, length 4, data f9 89
         extra = bytes([222, 4, 0xF9, 0x89])
@@ -268,7 +272,7 @@ NFQA_CFG_CMD, NFQA_CFG_PARAMS = 1, 2
 NFQA_PACKET_HDR, NFQA_VERDICT_HDR, NFQA_PAYLOAD = 1, 2, 10
 NFQNL_CFG_CMD_BIND = 1
 NFQNL_COPY_PACKET = 2
-NF_ACCEPT = 1
+NF_DROP, NF_ACCEPT = 0, 1
 NLM_F_REQUEST, NLM_F_ACK = 1, 4
 
 
@@ -342,6 +346,9 @@ class NfQueue:
                         yield pid, payload
                 off += (ln + 3) & ~3
 
+    def drop(self, pid):
+        self._send(NFQNL_MSG_VERDICT, NLM_F_REQUEST, _nla(NFQA_VERDICT_HDR, struct.pack("!II", NF_DROP, pid)))
+
     def verdict(self, pid, payload=None):
         body = _nla(NFQA_VERDICT_HDR, struct.pack("!II", NF_ACCEPT, pid))
         if payload is not None:
@@ -400,6 +407,23 @@ def cmd_nfq(a):
                 q.verdict(pid, newpkt)
                 continue
         q.verdict(pid)
+
+
+def cmd_short_icmp(a):
+    """A router that quotes as little as RFC 792 asks: the IP header and the first 8 bytes of the
+    datagram (the TCP ports and sequence number, no data offset, no options). The packets queued to
+    it are those whose TTL runs out here; each is dropped and answered with ICMP time exceeded."""
+    from scapy.all import IP, ICMP, Raw, send, conf
+    conf.verb = 0
+    q = NfQueue(a.queue)
+    open(a.ready, "w").close()
+    for pid, payload in q.packets(a.lifetime):
+        if not payload or payload[0] >> 4 != 4:
+            q.verdict(pid)
+            continue
+        q.drop(pid)
+        quote = payload[:(payload[0] & 0x0F) * 4 + 8]
+        send(IP(src=a.src, dst=IP(payload).src) / ICMP(type=11, code=0) / Raw(quote), verbose=0)
 
 
 # ---------------------------------------------------------------- crafted SYNs
@@ -495,6 +519,12 @@ def main():
     p.add_argument("--log", default="")
     p.add_argument("--lifetime", type=float, default=120)
     p.set_defaults(fn=cmd_nfq)
+    p = sub.add_parser("short-icmp")
+    p.add_argument("--queue", type=int, required=True)
+    p.add_argument("--src", required=True, help="the router's address the errors come from")
+    p.add_argument("--ready", required=True)
+    p.add_argument("--lifetime", type=float, default=120)
+    p.set_defaults(fn=cmd_short_icmp)
     p = sub.add_parser("craft")
     p.add_argument("--iface", required=True)
     p.add_argument("--gw-mac", required=True)

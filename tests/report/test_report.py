@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tests of `tshark -z middlebox[,text|json|csv|pairs][,FILTER]` and of the
+"""Tests of `tshark -z middlebox[,text|json|csv|pairs|path[,text|json]][,FILTER]` and of the
 `-z middlebox_verdicts` stat-tap table, with the real tshark and the built
 plugin (scripts/tshark-with-plugin.sh; MIDDLEBOX_BUILD names the build tree).
 
@@ -11,9 +11,12 @@ For every capture under test_captures/ that has an X.expected.tsv:
     the per-frame middlebox.verdict fields of `tshark -2 -T fields` make up,
     and those per-frame verdicts equal the expected TSV;
   * the pairs form lists exactly the handshakes a SYN+ACK answered;
+  * the path form (text and json) lists every handshake with a SYN once, as
+    a probe of a sweep whose hops rise, and no partial quote shows a change;
   * the stat-tap table shows the JSON's totals;
   * under test_captures/replicas/ (stable, generated), every form equals its
-    golden file in tests/report/golden/ (--update rewrites them).
+    golden file in tests/report/golden/ (--update rewrites them), and so does
+    the path form of the lab captures made for it (PATH_GOLDEN_LAB).
 Then: filters (the -z filter, -Y, -2 -R, single-pass -R) and wrong arguments
 (non-zero exit, message on stderr, nothing on stdout).
 
@@ -37,6 +40,11 @@ TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
 CAPTURES = os.path.join(ROOT, "test_captures")
 GOLDEN = os.path.join(HERE, "golden")
 GOLDEN_DIRS = ("replicas",)  # the lab corpus is re-recorded: checked by parsers only
+# ... but for the path report (-z middlebox,path), whose point is these
+# captures: a lab run that re-records them must --update these goldens.
+PATH_GOLDEN_LAB = ("tracebox-v4", "tracebox-v6", "tracebox-path", "router-copies", "rewrite-box-merged",
+                   "partial-quote-router")
+PATH_FORMS = ("path,text", "path,json")
 FORMS = ("text", "json", "csv", "pairs")
 VERDICTS = ("mptcp-genuine", "mptcp-echo", "mptcp-absent", "mptcp-join", "option-echo", "simultaneous-open",
             "plain", "no-syn", "no-answer", "rst", "truncated", "icmp-error")
@@ -172,7 +180,8 @@ def server_counts(handshakes):
 
 def golden_path(capture, form):
     rel = os.path.relpath(capture, CAPTURES)
-    suffix = {"text": ".text.txt", "json": ".json", "csv": ".csv", "pairs": ".pairs.txt"}[form]
+    suffix = {"text": ".text.txt", "json": ".json", "csv": ".csv", "pairs": ".pairs.txt", "path,text": ".path.txt",
+              "path,json": ".path.json"}[form]
     return os.path.join(GOLDEN, os.path.splitext(rel)[0] + suffix)
 
 
@@ -216,14 +225,19 @@ def table_totals(table):
     }
 
 
-def check_capture(capture, update):
-    outs = {}
-    for form in FORMS:
+def same_in_both_passes(capture, forms, outs):
+    """Each form's output, which one pass and -2 must give alike, into outs[form]."""
+    for form in forms:
         one = report(capture, "middlebox," + form)
         two = report(capture, "middlebox," + form, two_pass=True)
         check(one == two, f"{form}: one pass and -2 differ:\n" + "".join(
             difflib.unified_diff(one.splitlines(True), two.splitlines(True), "one pass", "-2", n=1)))
         outs[form] = one
+
+
+def check_capture(capture, update):
+    outs = {}
+    same_in_both_passes(capture, FORMS, outs)
     check(report(capture, "middlebox") == outs["text"], "-z middlebox is not the text form")
 
     doc = json.loads(outs["json"])  # all of stdout: one document, nothing else
@@ -283,8 +297,28 @@ def check_capture(capture, update):
         want_t = {k: doc["totals"][k] for k in got_t}
         check(got_t == want_t, f"table ({'-2' if two else 'one pass'}) {got_t} vs JSON {want_t}")
 
-    if os.path.relpath(capture, CAPTURES).split(os.sep)[0] in GOLDEN_DIRS:
-        for form in FORMS:
+    # Path: one probe per handshake with a SYN, each in one sweep.
+    same_in_both_passes(capture, PATH_FORMS, outs)
+    path = json.loads(outs["path,json"])
+    check(path["report"] == "middlebox-path" and path["notes"] == [], "path JSON header")
+    probes = sorted(p["syn_frame"] for s in path["sweeps"] for p in s["probes"])
+    want = sorted(h["syns"][0] for h in handshakes if h["syns"])
+    check(probes == want, f"path probes (first SYN frames) {probes} vs fields {want}")
+    for s in path["sweeps"]:
+        hops = [p["hop"] for p in s["probes"]]
+        check(hops == sorted(set(hops)), f"path: a sweep's hops do not rise: {hops}")
+        for p in s["probes"]:
+            for q in p["quotes"]:
+                check(not (q["partial"] and q["changes"]), f"path: a partial quote shows changes: {q}")
+    text_sweeps = sum(1 for l in outs["path,text"].splitlines() if l and not l.startswith(("#", " ")))
+    check(text_sweeps == len(path["sweeps"]), f"path text has {text_sweeps} sweeps, JSON {len(path['sweeps'])}")
+
+    rel = os.path.relpath(capture, CAPTURES)
+    if rel.split(os.sep)[0] in GOLDEN_DIRS:
+        for form in FORMS + PATH_FORMS:
+            compare_golden(capture, form, outs[form], update)
+    elif os.path.splitext(os.path.basename(rel))[0] in PATH_GOLDEN_LAB:
+        for form in PATH_FORMS:
             compare_golden(capture, form, outs[form], update)
     return len(handshakes)
 
@@ -353,6 +387,9 @@ def check_errors():
         ("middlebox,json,", "empty filter"),
         ("middlebox,json,nosuchfield==1", 'invalid filter "nosuchfield==1"'),
         ("middlebox,pairs,tcp.port==", 'invalid filter "tcp.port=="'),
+        ("middlebox,path,csv", "the path report is text or json, not csv"),
+        ("middlebox,path,json,", "empty filter"),
+        ("middlebox,path,nosuchfield==1", 'invalid filter "nosuchfield==1"'),
     ]
     for arg, message in cases:
         p = tshark(["-r", cap, "-q", "-z", arg])
@@ -377,6 +414,10 @@ def check_readme_section():
         check(out.rstrip("\n") in text, f"README.md: the {form} example is not today's output:\n{out}")
     header = report(cap, "middlebox,csv").splitlines()[0]
     check(header in text, "README.md: the CSV header differs")
+    # The path example: the sweep lines, between the header comments and the last line.
+    path = report(os.path.join(CAPTURES, "lab", "tracebox-path.pcapng"), "middlebox,path")
+    body = "\n".join(l for l in path.splitlines() if not l.startswith("#"))
+    check(body in text, f"README.md: the path example is not today's output:\n{body}")
 
 
 def main():

@@ -136,7 +136,7 @@ for c in "${caps[@]}"; do
   i=$((i + 1))
   # The original: two passes with every detail and both reports; and a
   # one-pass run with fields and the pairs report.
-  echo "$work/logs/o$i.a $c -2 -V -z middlebox -z expert" >>"$jobsfile"
+  echo "$work/logs/o$i.a $c -2 -V -z middlebox -z expert -z middlebox,path" >>"$jobsfile"
   echo "$work/logs/o$i.b $c -T fields -e middlebox.verdict -e middlebox.diff -e middlebox.syn_frame -z middlebox,pairs" >>"$jobsfile"
   echo "$work/logs/o$i.s $c SCAN --format pairs" >>"$jobsfile"
   for s in $(seq 1 "$variants"); do
@@ -144,7 +144,7 @@ for c in "${caps[@]}"; do
     editcap -E 0.02 --seed "$s" "$c" "$v" >/dev/null 2>&1 || continue
     # Odd seeds: two passes with details; even seeds: one pass with fields.
     if [ $((s % 2)) -eq 1 ]; then
-      echo "$work/logs/v$i-$s $v -2 -V -z middlebox -z expert" >>"$jobsfile"
+      echo "$work/logs/v$i-$s $v -2 -V -z middlebox -z expert -z middlebox,path,json" >>"$jobsfile"
     else
       echo "$work/logs/v$i-$s $v -T fields -e middlebox.verdict -e middlebox.diff -z middlebox,json" >>"$jobsfile"
     fi

@@ -33,7 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build"))
 SCAN = os.path.join(BUILD, "cli", "middlebox-scan")
 TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
-FORMS = ("text", "json", "csv", "pairs")
+FORMS = ("text", "json", "csv", "pairs", "path", "path,json")
 
 results = []
 
