@@ -94,10 +94,9 @@ void Correlator::unlink_frame(uint32_t frame) {
     }
 }
 
-const FrameRecord* Correlator::observe(const Segment& s) {
+const FrameRecord* Correlator::observe(const Segment& s, uint64_t fp) {
     if (!advance(s.frame)) return nullptr;
 
-    const uint64_t fp = s.tuple.fingerprint();
     if (s.is_syn()) return on_syn(s, fp);
     if (s.is_synack()) return on_synack(s, fp);
     if (s.is_rst()) return on_rst(s, fp);
