@@ -6,6 +6,7 @@
 #
 # middlebox-scan against tshark and the read floor (bench/scanner.py --help):
 #   bench/run.sh --scanner [--sizes 1000000 10000000] [--runs 3] [--huge 10000000 --huge-repeat 5]
+#                          [--scanner-base CONTROL_BUILD]   (a second scanner build, side by side)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [ "${1:-}" = "--scanner" ]; then

@@ -1,5 +1,7 @@
 #include "Scan.h"
 
+#include <cstring>
+
 #include "middlebox/ReportFormat.h"
 
 namespace middlebox_scan {
@@ -8,34 +10,64 @@ using namespace middlebox;
 
 namespace {
 constexpr int64_t kClockStepUs = 100000;
+
+bool is_analysed(FrameOutcome o) { return o == FrameOutcome::Segment || o == FrameOutcome::Quote; }
 }
 
 Scan::Scan(const ScanSettings& settings, std::ostream& out)
     : settings_(settings), out_(out), correlator_(settings.max_pending, settings.streaming) {
     if (settings_.streaming) stream_ = std::make_unique<NdjsonWriter>(out_);
+    // A scan fills its table: one index of the cap's size costs 4.6 bytes
+    // per entry (4.6 MiB at the default cap) and saves a rebuild per 1/8 of
+    // growth.
+    correlator_.reserve_pending(settings_.max_pending);
 }
 
 void Scan::frame(int linktype, const uint8_t* data, size_t caplen, int64_t time_us) {
+    Decoded& d = ahead_[frame_ % kAhead];
     ++frame_;
-    Segment seg;
-    bool options_visible = false;
-    Address router;  // of an ICMP error
-    const FrameOutcome o = decode_frame(linktype, data, caplen, &seg, &options_visible, &router);
-    ++outcomes_[static_cast<int>(o)];
-    if (time_us > latest_us_) latest_us_ = time_us;  // capture time never runs back
-    seg.frame = frame_;
-    if (o == FrameOutcome::Segment) {
-        if (const FrameRecord* r = correlator_.observe(seg)) {
+    d.seg = Segment{};
+    d.options_visible = false;
+    d.router = Address{};
+    d.outcome = decode_frame(linktype, data, caplen, &d.seg, &d.options_visible, &d.router);
+    ++outcomes_[static_cast<int>(d.outcome)];
+    d.time_us = time_us;
+    d.seg.frame = frame_;
+    if (is_analysed(d.outcome)) {
+        if (d.seg.options_captured > 0) std::memcpy(d.options, d.seg.options, d.seg.options_captured);
+        d.seg.options = d.options;
+        d.fingerprint = d.seg.tuple.fingerprint();
+        correlator_.prefetch(d.fingerprint);
+    }
+    // Frame f sits in ahead_[(f - 1) % kAhead]; the one half-way along is
+    // frame_ - kAhead / 2, if it is still waiting.
+    if (frame_ - analysed_ > kAhead / 2) {
+        const Decoded& half = ahead_[(frame_ - kAhead / 2 - 1) % kAhead];
+        if (is_analysed(half.outcome)) correlator_.prefetch_entry(half.fingerprint);
+    }
+    if (frame_ - analysed_ == kAhead) analyse(ahead_[analysed_ % kAhead]);  // the oldest
+}
+
+void Scan::drain_ahead() {
+    while (analysed_ < frame_) analyse(ahead_[analysed_ % kAhead]);
+}
+
+void Scan::analyse(Decoded& d) {
+    ++analysed_;
+    if (d.time_us > latest_us_) latest_us_ = d.time_us;  // capture time never runs back
+    const Segment& seg = d.seg;
+    if (d.outcome == FrameOutcome::Segment) {
+        if (const FrameRecord* r = correlator_.observe(seg, d.fingerprint)) {
             const uint32_t index = r->handshake;
             const bool answer = r->role != Role::Syn && !r->repeated();
             if (stream_ && answer) stream_->handshake(correlator_, index);
-            if (!stream_) registry_.add(index, frame_);
+            if (!stream_) registry_.add(index, seg.frame);
             if (answer && is_echo(correlator_.handshake(index).verdict)) ++suspects_;
         }
-    } else if (o == FrameOutcome::Quote) {
+    } else if (d.outcome == FrameOutcome::Quote) {
         // A frame of the quoted SYN's handshake, as the tap hands it to the report.
-        const Quote* q = correlator_.observe_quote(frame_, seg, options_visible, router);
-        if (q != nullptr && q->handshake != kNone && !stream_) registry_.add(q->handshake, frame_);
+        const Quote* q = correlator_.observe_quote(seg.frame, seg, d.options_visible, d.router);
+        if (q != nullptr && q->handshake != kNone && !stream_) registry_.add(q->handshake, seg.frame);
     }
     expire(latest_us_);
 }
@@ -72,6 +104,7 @@ void Scan::expire(int64_t now_us) {
 }
 
 void Scan::finish() {
+    drain_ahead();
     if (!stream_) {
         write_report(out_, correlator_, registry_, settings_.request);
         return;
@@ -84,6 +117,7 @@ void Scan::finish() {
 }
 
 void Scan::flush() {
+    drain_ahead();
     if (stream_) stream_->flush();
     out_.flush();
 }

@@ -34,6 +34,8 @@ public:
     Scan(const ScanSettings& settings, std::ostream& out);
 
     // One frame, in capture order; frame numbers count from 1 over all inputs.
+    // It is decoded now and analysed kAhead - 1 frames later (or at flush()
+    // or finish()).
     void frame(int linktype, const uint8_t* data, size_t caplen, int64_t time_us);
     // The report (or the stream's last lines and totals).
     void finish();
@@ -46,6 +48,25 @@ public:
     void flush();
 
 private:
+    // A decoded frame waiting to be analysed, its option bytes copied out of
+    // libpcap's buffer (valid only until the next frame is read).
+    struct Decoded {
+        middlebox::Segment seg;
+        middlebox::FrameOutcome outcome = middlebox::FrameOutcome::Segment;
+        bool options_visible = false;
+        middlebox::Address router;  // of an ICMP error
+        int64_t time_us = 0;
+        uint64_t fingerprint = 0;
+        uint8_t options[middlebox::kMaxOptionBytes] = {};
+    };
+    // Frames are analysed this many frames after they are decoded: the
+    // pending table's slot of each is prefetched as it is decoded and its
+    // entry half-way, so that the two cache misses of a lookup are over when
+    // the correlator gets there (a power of two).
+    static constexpr uint32_t kAhead = 16;
+
+    void analyse(Decoded& d);
+    void drain_ahead();
     void expire(int64_t now_us);
     void retire_before(uint32_t end);
 
@@ -54,6 +75,8 @@ private:
     middlebox::Correlator correlator_;
     middlebox::Registry registry_;
     std::unique_ptr<middlebox::NdjsonWriter> stream_;
+    Decoded ahead_[kAhead];
+    uint32_t analysed_ = 0;  // frames handed to the correlator, of frame_ decoded
     uint32_t frame_ = 0;
     uint64_t outcomes_[middlebox::kFrameOutcomeCount] = {};
     uint64_t suspects_ = 0;  // handshakes paired as mptcp-echo or option-echo

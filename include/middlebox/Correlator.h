@@ -175,7 +175,10 @@ public:
     // A frame number seen again replaces the earlier frame of that number
     // (tshark -2 -R renumbers the frames its read filter keeps): the earlier
     // one still counts for pairing, links to it are dropped (filtered_out()).
-    const FrameRecord* observe(const Segment& s);
+    const FrameRecord* observe(const Segment& s) { return observe(s, s.tuple.fingerprint()); }
+    // The same, for a caller that has the segment's s.tuple.fingerprint()
+    // already (the scanner computes it to prefetch).
+    const FrameRecord* observe(const Segment& s, uint64_t fingerprint);
 
     // Any pass: the record of a frame that observe() kept, or nullptr.
     const FrameRecord* lookup(uint32_t frame) const;
@@ -221,6 +224,16 @@ public:
     uint32_t expired_below() const { return expired_below_; }
     // Unanswered SYNs whose pending state expire_before() ended.
     uint64_t expired() const { return expired_; }
+
+    // For a caller that decodes a few segments ahead of observe() (the
+    // scanner): the pending table's memory of a coming segment (or quoted
+    // SYN), fetched early so that its cache misses overlap the work on the
+    // segments before it. `fingerprint` is its tuple's; prefetch() first,
+    // prefetch_entry() a few segments later. Hints only: nothing changes.
+    void prefetch(uint64_t fingerprint) const { table_.prefetch(fingerprint); }
+    void prefetch_entry(uint64_t fingerprint) const { table_.prefetch_entry(fingerprint); }
+    // Sizes the pending table for `entries` at once (PendingTable::reserve).
+    void reserve_pending(size_t entries) { table_.reserve(entries); }
 
     uint32_t last_frame() const { return last_frame_; }
     size_t pending() const { return table_.size(); }

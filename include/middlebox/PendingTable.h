@@ -102,6 +102,21 @@ public:
     PendingSyn* insert(uint64_t tuple);
     // `entry` must come from find() or insert() with no insert() or erase() since.
     void erase(PendingSyn* entry);
+
+    // Hints for a caller that knows its next keys a few lookups ahead (the
+    // scanner's ring of decoded frames): each lookup costs a cache miss on
+    // the index slot and another on the entry, and issued early they
+    // overlap instead of queueing. prefetch() fetches the slot of `tuple`
+    // (both directions share it); prefetch_entry(), issued once that slot
+    // has arrived, reads it and fetches the entry its tag points at. Neither
+    // changes anything a lookup sees.
+    void prefetch(uint64_t tuple) const;
+    void prefetch_entry(uint64_t tuple) const;
+    // Sizes the index for `entries` (clamped to the cap) at once, so that
+    // filling the table rebuilds nothing; the 64-byte bound then holds only
+    // from about that many entries on (the index is 4.6 bytes per entry at
+    // the cap). For a caller that expects to fill the table (a scan).
+    void reserve(size_t entries);
     void clear();
 
 private:

@@ -67,7 +67,7 @@ inline uint64_t mix(uint64_t x) {
     return x;
 }
 
-inline void prefetch(const void* p) {
+inline void prefetch_line(const void* p) {
 #if defined(__GNUC__) || defined(__clang__)
     __builtin_prefetch(p);
 #else
@@ -260,7 +260,7 @@ uint32_t PendingTable::pick_victim() {
         if ((s_done && !v_done) || (s_done == v_done && s.handshake < v.handshake)) victim = id;
     }
     // The next window, for the next eviction of a flood.
-    for (size_t k = 0, i = hand_; k < n; ++k, ++i) prefetch(&at(static_cast<uint32_t>(i < size_ ? i : i - size_)));
+    for (size_t k = 0, i = hand_; k < n; ++k, ++i) prefetch_line(&at(static_cast<uint32_t>(i < size_ ? i : i - size_)));
     return victim;
 }
 
@@ -340,6 +340,33 @@ void PendingTable::erase(PendingSyn* entry) {
     --size_;
     if (hand_ > size_) hand_ = size_;
     release_chunks();
+}
+
+void PendingTable::prefetch(uint64_t tuple) const {
+    prefetch_line(&index_[home(mix(tuple))]);
+}
+
+void PendingTable::prefetch_entry(uint64_t tuple) const {
+    // The first slot of the run with the key's tag: in a table at most 7/8
+    // full it is nearly always the entry a lookup will read.
+    const uint64_t h = mix(tuple);
+    const uint32_t want = tag(h);
+    for (size_t i = home(h), dist = 0; dist <= dist_sat_; i = next(i), ++dist) {
+        const uint32_t s = index_[i];
+        if (s == 0 || dist_of(s) < std::min<size_t>(dist, dist_sat_)) return;
+        if ((s & tag_mask_) == want) {
+            // 58 bytes at 2-byte alignment may span two cache lines.
+            const auto* e = reinterpret_cast<const char*>(&at((s & id_mask_) - 1));
+            prefetch_line(e);
+            prefetch_line(e + sizeof(PendingSyn) - 1);
+            return;
+        }
+    }
+}
+
+void PendingTable::reserve(size_t entries) {
+    const size_t slots = std::min(max_slots_, (std::min(entries, capacity_) * 8 + 6) / 7);
+    if (slots > slot_count_) rebuild(slots);
 }
 
 void PendingTable::clear() {

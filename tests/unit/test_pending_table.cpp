@@ -53,6 +53,17 @@ uint64_t distinct_key(uint64_t i) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
+
+// The table holds the map's keys with their seq, nothing else, none evicted.
+void expect_holds_exactly(PendingTable& t, const std::unordered_map<uint64_t, uint32_t>& ref) {
+    ASSERT_EQ(t.size(), ref.size());
+    EXPECT_EQ(t.evictions(), 0u);
+    for (const auto& [key, seq] : ref) {
+        PendingSyn* e = t.find(key);
+        ASSERT_NE(e, nullptr);
+        EXPECT_EQ(val(e->seq), seq);
+    }
+}
 }  // namespace
 
 TEST(PendingTable, EntryIs58Bytes) {
@@ -115,13 +126,7 @@ TEST(PendingTable, MatchesAReferenceMap) {
             ref[key] = uint32_t(i);
         }
     }
-    ASSERT_EQ(t.size(), ref.size());
-    EXPECT_EQ(t.evictions(), 0u);
-    for (const auto& [key, seq] : ref) {
-        PendingSyn* e = t.find(key);
-        ASSERT_NE(e, nullptr);
-        EXPECT_EQ(val(e->seq), seq);
-    }
+    expect_holds_exactly(t, ref);
 }
 
 // A key and its partner (the key with its lowest bit flipped: a connection's
@@ -262,6 +267,38 @@ TEST(PendingTable, AtMost64BytesPerEntry) {
     EXPECT_EQ(t.size(), cap);
     EXPECT_EQ(t.evictions(), flood);
     EXPECT_LE(t.bytes(), 64 * cap + 64 * 1024);
+}
+
+// reserve() sizes the index for the cap at once (the scanner's table fills
+// up): no rebuild on the way, the bound holds again at the cap, and lookups
+// (with the prefetch hints between them, as the scanner issues them) find
+// exactly what a reference map holds.
+TEST(PendingTable, ReserveSizesTheIndexOnce) {
+    const size_t cap = 50000;
+    PendingTable t(cap);
+    t.reserve(10 * cap);  // clamped to the cap
+    const size_t slots = t.slots();
+    EXPECT_EQ(slots, (cap * 8 + 6) / 7);
+    std::unordered_map<uint64_t, uint32_t> ref;
+    std::mt19937_64 rng(3);
+    for (uint32_t i = 0; i < 4 * cap; ++i) {
+        const uint64_t key = distinct_key(rng() % (2 * cap));
+        t.prefetch(key);
+        t.prefetch_entry(key ^ 1);
+        if (rng() % 4 == 0) {
+            if (PendingSyn* e = t.find(key)) t.erase(e);
+            ref.erase(key);
+        } else if (ref.size() < cap || ref.count(key)) {
+            t.insert(key)->seq = i;
+            ref[key] = i;
+        }
+        ASSERT_EQ(t.slots(), slots) << "rebuilt at size " << t.size();
+    }
+    expect_holds_exactly(t, ref);
+    for (uint32_t i = 0; t.size() < cap; ++i) t.insert(distinct_key(2 * cap + i));
+    EXPECT_LE(t.bytes(), 64 * cap + 64 * 1024);
+    t.reserve(cap / 2);  // never shrinks
+    EXPECT_EQ(t.slots(), slots);
 }
 
 // bytes() is what the table holds allocated, to the byte: chunks (the
