@@ -83,6 +83,15 @@ public:
     bool empty() const { return copies_.empty(); }
     // Drops the copies recorded for `frame` (a renumbered frame, Correlator::advance).
     void unlink(uint32_t frame);
+    // `handshake` has left the pending table (Correlator::expire_before): no
+    // later segment can be its copy, so its chains go.
+    void retire(uint32_t handshake) {
+        if (chains_.empty()) return;
+        chains_.erase(key(handshake, Role::Syn));
+        chains_.erase(key(handshake, Role::SynAck));
+    }
+    // A streaming correlator's caller has read every copy it was handed.
+    void forget_copies() { copies_.clear(); }
 
 private:
     struct Chain {

@@ -165,7 +165,7 @@ public:
     // retires handshakes with expire_before(), which then forgets them, so
     // that memory is bounded by the window of live handshakes, not by the
     // capture (middlebox-scan --format ndjson). A streaming correlator keeps
-    // no frame records or quotes past the next expire_before(), and only the
+    // no frame records, copies or quotes past the next expire_before(), and only the
     // latest pair: lookup(), records(), quote_frames() and pair() of an
     // older pair are for the whole-capture mode.
     explicit Correlator(size_t max_pending, bool streaming = false);

@@ -19,6 +19,12 @@ namespace middlebox {
 constexpr uint8_t kIpProtoIcmp = 1, kIpProtoIpIp = 4, kIpProtoTcp = 6, kIpProtoUdp = 17, kIpProtoIpv6 = 41,
                   kIpProtoGre = 47, kIpProtoIcmpv6 = 58;
 
+// From the fixed part of the IPv4 (`v6` false) or IPv6 header at `h`: the
+// TTL (hop limit) and both addresses into `s`, and the source address alone
+// (an ICMP error's: the router that sent it). One place for the offsets.
+void read_ip_endpoints(const uint8_t* h, bool v6, Segment* s);
+Address ip_source(const uint8_t* h, bool v6);
+
 // The upper-layer header of the IPv6 packet whose fixed header starts at
 // `ip` in `d` (`len` captured bytes), past its extension headers
 // (hop-by-hop, routing, fragment, destination options, AH; RFC 8200

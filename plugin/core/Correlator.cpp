@@ -50,6 +50,7 @@ void Correlator::expire_before(uint32_t end, const std::function<void(uint32_t)>
             if (!e->has(kAnswered)) ++expired_;
             table_.erase(e);
         }
+        copies_.retire(index);
         if (retired) retired(index);
     }
     if (!streaming_) return;
@@ -58,6 +59,7 @@ void Correlator::expire_before(uint32_t end, const std::function<void(uint32_t)>
     // The caller has read every result it was handed.
     if (pairs_.size() > 1) pairs_.release_before(pairs_.size() - 1);
     records_.clear();
+    copies_.forget_copies();
     if (!quotes_.empty()) {
         quotes_.clear();
         ++quotes_version_;

@@ -99,7 +99,7 @@ FrameOutcome upper_layer(Cursor c, int ip_at, int payload, uint8_t proto, bool v
         if (c.len - payload < 8) return FrameOutcome::IcmpOther;
         if (!read_icmp_quote(c.d + payload, c.len - payload, v6, seg, options_visible)) return FrameOutcome::IcmpOther;
         // The router that sent the error: the source of its own IP header.
-        if (c.router != nullptr) *c.router = v6 ? Address::v6(c.d + ip_at + 8) : Address::v4(c.d + ip_at + 12);
+        if (c.router != nullptr) *c.router = ip_source(c.d + ip_at, v6);
         return FrameOutcome::Quote;
     case kIpProtoIpIp:
     case kIpProtoIpv6:

@@ -81,18 +81,24 @@ uint16_t payload_length(const uint8_t* d, int ip, int tcp, const Segment& s, boo
     return n > 0 ? static_cast<uint16_t>(n) : 0;
 }
 
+void read_ip_endpoints(const uint8_t* h, bool v6, Segment* s) {
+    if (!v6) {
+        s->ttl = h[8];
+        s->tuple.src = Address::v4(h + 12);
+        s->tuple.dst = Address::v4(h + 16);
+    } else {
+        s->ttl = h[7];  // the hop limit is in the fixed header, whatever follows
+        s->tuple.src = Address::v6(h + 8);
+        s->tuple.dst = Address::v6(h + 24);
+    }
+}
+
+Address ip_source(const uint8_t* h, bool v6) { return v6 ? Address::v6(h + 8) : Address::v4(h + 12); }
+
 bool read_live_segment(const uint8_t* d, int len, int ip, int tcp, bool v6, Segment* seg) {
     Segment& s = *seg;
     s = Segment{};
-    if (!v6) {
-        s.ttl = d[ip + 8];
-        s.tuple.src = Address::v4(d + ip + 12);
-        s.tuple.dst = Address::v4(d + ip + 16);
-    } else {
-        s.ttl = d[ip + 7];  // the hop limit is in the fixed header, whatever follows
-        s.tuple.src = Address::v6(d + ip + 8);
-        s.tuple.dst = Address::v6(d + ip + 24);
-    }
+    read_ip_endpoints(d + ip, v6, &s);
     bool complete = false;
     read_tcp(d + tcp, len - tcp, &s, &complete);
     if (!complete) return false;
@@ -114,9 +120,6 @@ bool read_icmp_quote(const uint8_t* h, int avail, bool v6, Segment* seg, bool* o
         if (avail < 8 + 20 || (h[8] >> 4) != 4 || h[8 + 9] != kIpProtoTcp) return false;
         ip_len = (h[8] & 0x0f) * 4;
         if (ip_len < 20) return false;
-        s.ttl = h[8 + 8];
-        s.tuple.src = Address::v4(h + 8 + 12);
-        s.tuple.dst = Address::v4(h + 8 + 16);
     } else {
         // The quoted SYN's extension headers, if any, within the quote:
         // a quote cut inside them shows no TCP header.
@@ -124,10 +127,8 @@ bool read_icmp_quote(const uint8_t* h, int avail, bool v6, Segment* seg, bool* o
         uint8_t upper = 0;
         ip_len = ipv6_upper_layer(h + 8, avail - 8, 0, &upper);
         if (ip_len < 0 || upper != kIpProtoTcp) return false;
-        s.ttl = h[8 + 7];
-        s.tuple.src = Address::v6(h + 8 + 8);
-        s.tuple.dst = Address::v6(h + 8 + 24);
     }
+    read_ip_endpoints(h + 8, v6, &s);
     // Only the quoted packet's own bytes: an RFC 4884 error pads the original
     // datagram field with zeros to its length attribute (32-bit words in
     // ICMP, 64-bit in ICMPv6) and appends extensions (MPLS labels, RFC 4950);

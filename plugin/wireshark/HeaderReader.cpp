@@ -165,7 +165,7 @@ FrameKind read_frame(tvbuff_t* frame, const packet_info* pinfo, const RequiredPr
         if (middlebox::read_icmp_quote(d + icmp_at, len - icmp_at, icmp_v6, seg, options_visible)) {
             seg->frame = pinfo->num;
             if (router != nullptr)
-                *router = icmp_v6 ? middlebox::Address::v6(d + at + 8) : middlebox::Address::v4(d + at + 12);
+                *router = middlebox::ip_source(d + at, icmp_v6);
             return FrameKind::Quoted;
         }
     }
@@ -214,19 +214,10 @@ ReadResult read_segment(proto_tree* tree, const RequiredProtocols& p, uint32_t f
     s = middlebox::Segment{};
     s.frame = frame;
 
-    if (ip_of_tcp->hfinfo->id == p.ip) {
-        const guint8* h = item_bytes(ip_of_tcp, 20);
-        if (h == nullptr || (h[0] >> 4) != 4) return ReadResult::Unreadable;
-        s.ttl = h[8];
-        s.tuple.src = middlebox::Address::v4(h + 12);
-        s.tuple.dst = middlebox::Address::v4(h + 16);
-    } else {
-        const guint8* h = item_bytes(ip_of_tcp, 40);
-        if (h == nullptr || (h[0] >> 4) != 6) return ReadResult::Unreadable;
-        s.ttl = h[7];
-        s.tuple.src = middlebox::Address::v6(h + 8);
-        s.tuple.dst = middlebox::Address::v6(h + 24);
-    }
+    const bool v6 = ip_of_tcp->hfinfo->id != p.ip;
+    const guint8* h = item_bytes(ip_of_tcp, v6 ? 40 : 20);
+    if (h == nullptr || (h[0] >> 4) != (v6 ? 6 : 4)) return ReadResult::Unreadable;
+    middlebox::read_ip_endpoints(h, v6, &s);
 
     const int avail = tcp->ds_tvb != nullptr && tcp->start >= 0
                           ? tvb_captured_length_remaining(tcp->ds_tvb, tcp->start) : 0;

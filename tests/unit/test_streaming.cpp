@@ -105,3 +105,19 @@ TEST(Streaming, NdjsonLinesAndTotals) {
               "\"mp_capable\": {\"synacks\": 0, \"genuine\": 0, \"echoed\": 0}, \"unknown_options\": {\"synacks\": 1, "
               "\"echoed\": 1}, \"syn_proxies\": 0, \"evictions\": 0, \"expired\": 1}, \"frames\": {\"tcp\": 3}}\n");
 }
+
+TEST(Streaming, RetiredHandshakesLeaveNoCopies) {
+    // A router's capture of a scan: every SYN is seen again one hop on. Its
+    // chains and copies must not outlive the handshake, or memory grows with
+    // the capture.
+    Correlator c(100, true);
+    c.observe(seg(1, kClient, 40000, kServer, 80, kSyn, 1000, 0, kOpts, 64));
+    const FrameRecord* copy = c.observe(seg(2, kClient, 40000, kServer, 80, kSyn, 1000, 0, kOpts, 63));
+    ASSERT_NE(copy, nullptr);
+    EXPECT_EQ(copy->flags, kCopy);
+    EXPECT_EQ(c.copies().all().size(), 1u);
+    ASSERT_NE(c.copies().first_syn(0), nullptr);
+    c.expire_before(1);
+    EXPECT_TRUE(c.copies().all().empty());
+    EXPECT_EQ(c.copies().first_syn(0), nullptr);
+}
