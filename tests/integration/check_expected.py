@@ -10,12 +10,12 @@ Prints one line per capture and a closing "N passed, N failed" line.
 """
 import argparse
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
+sys.path.insert(0, os.path.dirname(HERE))
+import tshark_runs  # noqa: E402
 # The link of a frame: its SYN (on a SYN+ACK or RST), or the answer of a
 # SYN: its SYN+ACK, RST, or first ICMP error quoting it (icmp-error).
 FIELDS = ["frame.number", "middlebox.verdict", "middlebox.syn_frame", "middlebox.synack_frame", "middlebox.rst_frame",
@@ -50,26 +50,17 @@ def read_expected(path, copies=False):
     return rows
 
 
-def actual(capture, two_pass=True, display_filter=True):
-    cmd = [TSHARK, "-r", capture, "-n"]
-    if two_pass:
-        cmd.append("-2")
-    if display_filter:
-        cmd += ["-Y", "middlebox.verdict"]
-    cmd += ["-T", "fields", "-E", "occurrence=f"]
-    for f in FIELDS + list(COPY_COLUMNS.values()):
-        cmd += ["-e", f]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    if out.stderr.strip():
-        raise RuntimeError(f"tshark wrote to stderr for {capture}:\n{out.stderr}")
+def actual(capture, display_filter=True):
+    """{frame: (verdict, link, copy fields...)} of a two-pass run: with -Y middlebox.verdict (the first
+    pass builds a tree) or without (it builds none; no tap listens either)."""
     rows = {}
-    width = len(FIELDS) + len(COPY_COLUMNS)
-    for line in out.stdout.splitlines():
-        cols = (line.split("\t") + [""] * width)[:width]
-        frame, verdict, syn, synack, rst, icmp = cols[:6]
-        link = syn or synack or rst or (icmp if verdict == "icmp-error" else "")
+    for v in tshark_runs.field_rows(tshark_runs.run(capture, "two" if display_filter else "bare")):
+        first = {name: (v[name][0] if v[name] else "") for name in FIELDS + list(COPY_COLUMNS.values())}
+        verdict = first["middlebox.verdict"]
+        link = (first["middlebox.syn_frame"] or first["middlebox.synack_frame"] or first["middlebox.rst_frame"] or
+                (first["middlebox.icmp_frame"] if verdict == "icmp-error" else ""))
         if verdict:  # without -Y every frame prints a line
-            rows[int(frame)] = (verdict, link, *cols[len(FIELDS):])
+            rows[int(first["frame.number"])] = (verdict, link, *(first[f] for f in COPY_COLUMNS.values()))
     return rows
 
 
@@ -96,19 +87,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("captures", nargs="*", help="captures to check (default: every one under test_captures/)")
     args = ap.parse_args()
-    captures = args.captures
-    if not captures:
-        for d, _, files in os.walk(os.path.join(ROOT, "test_captures")):
-            for f in files:
-                if f.endswith(".expected.tsv"):
-                    base = os.path.join(d, f[: -len(".expected.tsv")])
-                    for ext in (".pcapng", ".pcap"):
-                        if os.path.exists(base + ext):
-                            captures.append(base + ext)
-                            break
-                    else:
-                        print(f"FAIL {base}.expected.tsv: no capture beside it")
-                        return 1
+    captures = args.captures or tshark_runs.test_captures()
     passed = failed = 0
     for cap in sorted(captures):
         exp_path = os.path.splitext(cap)[0] + ".expected.tsv"

@@ -36,6 +36,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+import tshark_runs  # noqa: E402
 TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
 CAPTURES = os.path.join(ROOT, "test_captures")
 GOLDEN = os.path.join(HERE, "golden")
@@ -88,8 +90,9 @@ def read_expected(path):
     return rows
 
 
-def last(value):
-    return value.split(",")[-1] if value else ""
+def last(occurrences):
+    """the innermost of a field's occurrences (a tunnel's inner header is the last)"""
+    return occurrences[-1] if occurrences else ""
 
 
 def frame_handshakes(capture, expected=None):
@@ -101,28 +104,19 @@ def frame_handshakes(capture, expected=None):
     Returns (per-frame verdicts, list of handshakes); a handshake is a dict
     with its frames, verdict, server (address, port) and whether a SYN+ACK
     answered it."""
-    fields = ["frame.number", "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport",
-              "tcp.dstport", "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "middlebox.verdict", "middlebox.syn_frame",
-              "middlebox.synack_frame", "middlebox.rst_frame"]
-    args = ["-r", capture, "-n", "-2", "-Y", "middlebox.verdict", "-T", "fields", "-E", "occurrence=a"]
-    for f in fields:
-        args += ["-e", f]
-    p = tshark(args)
-    check(p.returncode == 0 and not p.stderr.strip(), f"fields run failed: {p.stderr.strip()}")
     frames = {}
-    for line in p.stdout.splitlines():
-        v = dict(zip(fields, line.split("\t")))
-        layers = v["frame.protocols"].split(":")
+    for v in tshark_runs.field_rows(tshark_runs.run(capture, "two")):
+        layers = v["frame.protocols"][0].split(":")
         inner = [x for x in layers[: layers.index("tcp")] if x in ("ip", "ipv6")][-1]
         src = last(v["ip.src"] if inner == "ip" else v["ipv6.src"])
         dst = last(v["ip.dst"] if inner == "ip" else v["ipv6.dst"])
         flags = int(last(v["tcp.flags"]), 16)
         role = "rst" if flags & 0x04 else ("synack" if flags & 0x10 else "syn")
         link = v["middlebox.syn_frame"] or v["middlebox.synack_frame"] or v["middlebox.rst_frame"]
-        frames[int(v["frame.number"])] = dict(
+        frames[int(v["frame.number"][0])] = dict(
             src=src, dst=dst, sport=int(last(v["tcp.srcport"])), dport=int(last(v["tcp.dstport"])), role=role,
-            seq=last(v["tcp.seq_raw"]), ack=last(v["tcp.ack_raw"]), verdict=v["middlebox.verdict"],
-            link=int(link.split(",")[0]) if link else None)
+            seq=last(v["tcp.seq_raw"]), ack=last(v["tcp.ack_raw"]), verdict=",".join(v["middlebox.verdict"]),
+            link=int(link[0]) if link else None)
 
     if expected is not None:
         got = {n: f["verdict"] for n, f in frames.items()}
@@ -225,22 +219,19 @@ def table_totals(table):
     }
 
 
-def same_in_both_passes(capture, forms, outs):
-    """Each form's output, which one pass and -2 must give alike, into outs[form]."""
-    for form in forms:
-        one = report(capture, "middlebox," + form)
-        two = report(capture, "middlebox," + form, two_pass=True)
-        check(one == two, f"{form}: one pass and -2 differ:\n" + "".join(
-            difflib.unified_diff(one.splitlines(True), two.splitlines(True), "one pass", "-2", n=1)))
-        outs[form] = one
-
-
 def check_capture(capture, update):
+    one = tshark_runs.run(capture, "one")["reports"]
+    two = tshark_runs.run(capture, "two")["reports"]
     outs = {}
-    same_in_both_passes(capture, FORMS, outs)
-    check(report(capture, "middlebox") == outs["text"], "-z middlebox is not the text form")
+    for form in FORMS + PATH_FORMS:
+        a, b = one["middlebox," + form], two["middlebox," + form]
+        check(a == b, f"{form}: one pass and -2 differ:\n" + "".join(
+            difflib.unified_diff(a.splitlines(True), b.splitlines(True), "one pass", "-2", n=1)))
+        outs[form] = a
+    check(one["middlebox"] == outs["text"], "-z middlebox is not the text form")
+    check(one["middlebox,path"] == outs["path,text"], "-z middlebox,path is not the path,text form")
 
-    doc = json.loads(outs["json"])  # all of stdout: one document, nothing else
+    doc = json.loads(outs["json"])  # all of the report: one document, nothing else
     check(doc["report"] == "middlebox" and doc["filter"] is None, "JSON header")
     check(doc["totals"]["reliable"] is True and doc["notes"] == [], f"unexpected notes: {doc['notes']}")
     check(doc["totals"]["hidden_frames"] == 0 and doc["totals"]["hidden_handshakes"] == 0, "hidden frames")
@@ -291,14 +282,12 @@ def check_capture(capture, update):
         check(l[0] == "-" or int(l[0]) < int(l[1]), f"pairs: SYN after its SYN+ACK: {l}")
 
     # Statistics table: the same totals, in one pass and with -2.
-    for two in (False, True):
-        table = parse_table(report(capture, "middlebox_verdicts", two_pass=two))
-        got_t = table_totals(table)
+    for name, run in (("one pass", one), ("-2", two)):
+        got_t = table_totals(parse_table(run["middlebox_verdicts"]))
         want_t = {k: doc["totals"][k] for k in got_t}
-        check(got_t == want_t, f"table ({'-2' if two else 'one pass'}) {got_t} vs JSON {want_t}")
+        check(got_t == want_t, f"table ({name}) {got_t} vs JSON {want_t}")
 
     # Path: one probe per handshake with a SYN, each in one sweep.
-    same_in_both_passes(capture, PATH_FORMS, outs)
     path = json.loads(outs["path,json"])
     check(path["report"] == "middlebox-path" and path["notes"] == [], "path JSON header")
     probes = sorted(p["syn_frame"] for s in path["sweeps"] for p in s["probes"])
@@ -321,6 +310,16 @@ def check_capture(capture, update):
         for form in PATH_FORMS:
             compare_golden(capture, form, outs[form], update)
     return len(handshakes)
+
+
+def check_shared_runs():
+    """The per-capture checks read several reports from one tshark run (tests/tshark_runs.py):
+    each must be what tshark prints when it is asked for alone."""
+    cap = os.path.join(CAPTURES, "replicas", "pairing-edge.pcapng")
+    for mode, two_pass, zs in (("one", False, tshark_runs.ONE_PASS_REPORTS), ("two", True, tshark_runs.TWO_PASS_REPORTS)):
+        shared = tshark_runs.run(cap, mode)["reports"]
+        for z in zs:
+            check(report(cap, z, two_pass=two_pass) == shared[z], f"{mode}: -z {z} alone differs from the shared run")
 
 
 def check_filters():
@@ -425,23 +424,15 @@ def main():
     ap.add_argument("--update", action="store_true", help="rewrite the golden files")
     ap.add_argument("captures", nargs="*", help="captures (default: every one with an expected TSV)")
     args = ap.parse_args()
-    captures = args.captures
-    if not captures:
-        for d, _, files in os.walk(CAPTURES):
-            for f in sorted(files):
-                if f.endswith(".expected.tsv"):
-                    base = os.path.join(d, f[: -len(".expected.tsv")])
-                    for ext in (".pcapng", ".pcap"):
-                        if os.path.exists(base + ext):
-                            captures.append(base + ext)
-                            break
+    captures = args.captures or tshark_runs.test_captures()
     captures.sort()
     passed = failed = 0
 
     def attempt(fn):
         try:
             return True, fn()
-        except (Failure, json.JSONDecodeError, KeyError, ValueError, IndexError) as e:
+        except (Failure, json.JSONDecodeError, KeyError, ValueError, IndexError, RuntimeError,
+                tshark_runs.SplitError) as e:
             return False, f"{type(e).__name__}: {e}" if not isinstance(e, Failure) else str(e)
 
     def run(name, result):
@@ -456,6 +447,7 @@ def main():
 
     jobs = [(os.path.relpath(cap, ROOT), lambda cap=cap: check_capture(cap, args.update)) for cap in captures]
     if not args.captures:
+        jobs.append(("each report alone, one pass and -2, is its part of the shared runs", check_shared_runs))
         jobs.append(("filters: -z FILTER, -Y, -2 -R, single-pass -R", check_filters))
         jobs.append(("wrong arguments: exit status, stderr, valid forms", check_errors))
         jobs.append(("README section example", check_readme_section))

@@ -33,6 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build"))
 SCAN = os.path.join(BUILD, "cli", "middlebox-scan")
 TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
+sys.path.insert(0, os.path.dirname(HERE))
+import tshark_runs  # noqa: E402
 FORMS = ("text", "json", "csv", "pairs", "path", "path,json")
 
 results = []
@@ -44,10 +46,8 @@ def record(ok, what, detail=""):
 
 
 def tshark_report(capture, form):
-    p = subprocess.run([TSHARK, "-r", capture, "-n", "-q", "-z", "middlebox," + form], capture_output=True)
-    if p.returncode != 0:
-        raise RuntimeError(f"tshark failed on {capture}: {p.stderr.decode()[-500:]}")
-    return p.stdout
+    """what `tshark -n -q -z middlebox,FORM` prints, from the one-pass run shared by the tests"""
+    return tshark_runs.run(capture, "one")["reports"]["middlebox," + form].encode("utf-8", "surrogateescape")
 
 
 def scan(args, stdin=None):
@@ -59,13 +59,11 @@ def diff(a, b):
                                         b.decode(errors="replace").splitlines(True), "tshark", "middlebox-scan", n=1))[:3000]
 
 
-def compare(capture, label, jobs):
+def compare(capture, label):
     """Every form of `capture`: tshark's bytes against the scanner's."""
-    def one(form):
+    for form in FORMS:
         want = tshark_report(capture, form)
         got = scan(["--format", form, capture])
-        return form, want, got
-    for form, want, got in jobs.map(one, FORMS):
         record(got.returncode == 0 and got.stdout == want, f"{label} {form}",
                got.stderr.decode()[-500:] + diff(want, got.stdout))
 
@@ -129,28 +127,30 @@ def main():
     os.chmod(work, 0o755)
     jobs = concurrent.futures.ThreadPoolExecutor(2)
     try:
-        captures = sorted(os.path.join(d, f) for d, _, fs in os.walk(os.path.join(ROOT, "test_captures"))
-                          for f in fs if f.endswith((".pcap", ".pcapng")))
-        for c in captures:
-            compare(c, os.path.relpath(c, ROOT), jobs)
+        for c in tshark_runs.all_captures():
+            compare(c, os.path.relpath(c, ROOT))
 
         scan_pcap = os.path.join(work, "scan.pcap")
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_scan.py"), "-n", "400", "--data", "0.2",
                         "-o", scan_pcap], check=True, stdout=subprocess.DEVNULL)
         os.chmod(scan_pcap, 0o644)
-        compare(scan_pcap, "generated scan", jobs)
+        compare(scan_pcap, "generated scan")
         frames = read_pcap(scan_pcap)
         # One frame that is not IP (ARP) among them: counted, never analysed.
         arp = (frames[0][0], frames[0][1], ETH + b"\x08\x06" + bytes(28), 42)
+        wrapped = {}
         for name, (linktype, wrap) in WRAPS.items():
-            path = os.path.join(work, f"scan-{name}.pcap")
-            write_pcap(path, linktype, [(s, u, wrap(body[14:]), n - 14) for s, u, body, n in frames])
-            os.chmod(path, 0o644)
-            compare(path, f"generated scan in {name}", jobs)
+            wrapped[name] = os.path.join(work, f"scan-{name}.pcap")
+            write_pcap(wrapped[name], linktype, [(s, u, wrap(body[14:]), n - 14) for s, u, body, n in frames])
         with_arp = os.path.join(work, "scan-arp.pcap")
         write_pcap(with_arp, 1, [arp] + [(s, u, b, 0) for s, u, b, _ in frames])
-        os.chmod(with_arp, 0o644)
-        compare(with_arp, "generated scan after an ARP frame", jobs)
+        for path in list(wrapped.values()) + [with_arp]:
+            os.chmod(path, 0o644)
+        # tshark over them two at a time, then the scanner against each.
+        list(jobs.map(lambda path: tshark_runs.run(path, "one"), list(wrapped.values()) + [with_arp]))
+        for name, path in wrapped.items():
+            compare(path, f"generated scan in {name}")
+        compare(with_arp, "generated scan after an ARP frame")
         p = subprocess.run([SCAN, "--format", "json", with_arp], capture_output=True, text=True)
         record("not-ip 1" in p.stderr, "the ARP frame is counted as not-ip on stderr", p.stderr)
 
