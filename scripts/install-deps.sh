@@ -29,14 +29,18 @@ pkgs=(
   tshark wireshark-qt wireshark-common
   libgtest-dev googletest
   python3
+  python3-scapy         # the lab corpus's checker re-derives every capture's facts with it
   util-linux            # setpriv: run tshark unprivileged so it loads personal plugins
+  iproute2              # network namespaces for the live-capture tests
+  file                  # CPack's DEB generator (the package test)
+  time                  # /usr/bin/time -v: peak memory in the sanitizer and bench runs
   # GUI end-to-end test
   xvfb xdotool imagemagick x11-utils
   # fuzzing, sanitizers, instruction counts
   clang libclang-rt-14-dev valgrind
 )
 if [ "$want_lab" -eq 1 ]; then
-  pkgs+=(iproute2 iptables tcpdump python3-scapy zmap mptcpd ethtool procps)
+  pkgs+=(iptables tcpdump zmap mptcpd ethtool procps)
 fi
 
 missing=()
