@@ -12,6 +12,11 @@
 #   scripts/check-newer-wireshark.sh sid --gui     # --qt, and the GUI end-to-end tests
 #                                                  # (tests/gui/e2e.sh file, live, profile) in
 #                                                  # that Wireshark under Xvfb
+#   scripts/check-newer-wireshark.sh trixie --package
+#                                                  # --qt, and the .deb for that Debian's
+#                                                  # Wireshark series, install-tested there as
+#                                                  # gui.package_deb does; copied to
+#                                                  # build/packages/<suite>/
 #
 # The chroot stays in /var/tmp/middlebox-<suite> (reused on the next run).
 # With --gui the screenshots are copied to tests/artifacts/<suite>/.
@@ -19,11 +24,13 @@ set -euo pipefail
 suite=trixie
 with_qt=0
 with_gui=0
+with_package=0
 for a in "$@"; do
   case "$a" in
     --qt) with_qt=1 ;;
     --gui) with_qt=1; with_gui=1 ;;
-    -*) echo "check-newer-wireshark.sh: unknown option '$a' (valid: --qt, --gui)" >&2; exit 2 ;;
+    --package) with_qt=1; with_package=1 ;;
+    -*) echo "check-newer-wireshark.sh: unknown option '$a' (valid: --qt, --gui, --package)" >&2; exit 2 ;;
     *) suite="$a" ;;
   esac
 done
@@ -42,12 +49,14 @@ fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 mountpoint -q "$root/proc" || mount --bind /proc "$root/proc"
 mountpoint -q "$root/dev" || mount --bind /dev "$root/dev"
-trap 'umount "$root/proc" "$root/dev" 2>/dev/null || true' EXIT
+mountpoint -q "$root/dev/pts" || mount --bind /dev/pts "$root/dev/pts"
+trap 'umount "$root/dev/pts" "$root/proc" "$root/dev" 2>/dev/null || true' EXIT
 # A mirror that serves a frozen copy of the archive (as here) carries a
 # Release file past its Valid-Until date; the packages are still signed.
 chroot "$root" bash -c "DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Check-Valid-Until=false update -q && \
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  build-essential cmake libwireshark-dev wireshark-dev tshark libgtest-dev python3 ca-certificates util-linux"
+  build-essential cmake pkg-config libwireshark-dev wireshark-dev tshark libgtest-dev python3 ca-certificates util-linux \
+  libpcap-dev libcli11-dev zlib1g-dev python3-scapy file"
 
 # The source as committed plus the work tree's edits. The chroot's build
 # folder stays: unchanged files keep their times, so the build is incremental.
@@ -62,6 +71,8 @@ if [ "$with_qt" = 1 ]; then
   # draws no text in the screenshots.
   gui_pkgs=""
   [ "$with_gui" = 1 ] && gui_pkgs="xvfb xdotool imagemagick x11-utils fonts-dejavu-core"
+  # The package test: CPack's DEB generator runs file; dpkg-shlibdeps names the libraries.
+  [ "$with_package" = 1 ] && gui_pkgs="$gui_pkgs file dpkg-dev"
   chroot "$root" bash -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qt6-base-dev wireshark $gui_pkgs"
   qt=ON
   tests='integration|report.tshark|lab|bench.counts|qt.dialog|gui.no_qt_in_tshark|gui.profile'
@@ -74,6 +85,19 @@ chroot "$root" bash -c "cd /src && cmake -S . -B build -DMIDDLEBOX_QT=$qt -DCMAK
 rc=0
 chroot "$root" bash -c "cd /src/build && ./tests/unit_tests --gtest_brief=1 && \
   QT_QPA_PLATFORM=offscreen ctest --output-on-failure -R '$tests'" || rc=1
+
+if [ "$with_package" = 1 ]; then
+  # The package of this series: built, then installed, used and purged in an
+  # overlay of the chroot (tests/gui/package_test.sh, as gui.package_deb on Debian 12).
+  chroot "$root" bash -c "cd /src && MIDDLEBOX_BUILD=/src/build bash tests/gui/package_test.sh" || rc=1
+  rm -rf "$root/src/build/packages"
+  chroot "$root" bash -c "cd /src/build && cpack -G DEB -B /src/build/packages >/dev/null" || rc=1
+  mkdir -p "$here/build/packages/$suite"
+  cp "$root"/src/build/packages/*.deb "$here/build/packages/$suite/" || rc=1
+  for deb in "$here/build/packages/$suite"/*.deb; do
+    echo "check-newer-wireshark.sh: $deb: Depends: $(dpkg-deb -f "$deb" Depends)"
+  done
+fi
 
 if [ "$with_gui" = 1 ]; then
   # The real wireshark of that Debian, driven by xdotool under Xvfb, as in CI

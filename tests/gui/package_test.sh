@@ -40,11 +40,17 @@ grep -qw overlay /proc/filesystems || skip "no overlay file system in this kerne
 
 tmp="$(mktemp -d /tmp/middlebox-deb.XXXXXX)"
 merged="$tmp/merged"
+# The scratch folder goes only when nothing is mounted under it any more
+# (its root binds /dev).
 cleanup() {
   for m in "$merged/tmp" "$merged/dev" "$merged/proc" "$merged"; do
-    mountpoint -q "$m" && umount "$m"
+    mountpoint -q "$m" && { umount "$m" || umount -l "$m"; }
   done
-  rm -rf "$tmp"
+  if findmnt -rn -o TARGET | grep -q "^$tmp/"; then
+    log "still mounted under $tmp: left in place"
+  else
+    rm -rf --one-file-system "$tmp"
+  fi
 }
 trap cleanup EXIT
 

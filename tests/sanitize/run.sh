@@ -129,32 +129,48 @@ python3 "$root/bench/gen_scan.py" -n 3000 --data 0.2 -o "$work/scan-3000.pcap" >
 caps+=("$work/scan-3000.pcap")
 echo "== ${#caps[@]} captures, $variants corrupted variants each (editcap -E 0.02, seeds 1..$variants)"
 
+# tshark starts slowly under ASan, so it reads the captures one after another
+# in one file (mergecap -a: each capture's frames, link types kept): the
+# originals twice (two passes with every detail and the reports; one pass
+# with fields and the pairs report), and each seed's corrupted variants of all
+# captures once (odd seeds: two passes with details; even: one pass with
+# fields). middlebox-scan reads each file on its own (its reader takes one
+# link type per file).
 jobsfile="$work/jobs.txt"
 : >"$jobsfile"
+merge() {  # merge OUT FILES...: the files that mergecap can read, one after another
+  local out="$1"; shift
+  mergecap -a -w "$out" "$@" 2>"$out.err" || { echo "sanitize: mergecap failed: $(cat "$out.err")" >&2; exit 1; }
+}
+merge "$work/originals.pcapng" "${caps[@]}"
+echo "$work/logs/o.a $work/originals.pcapng -2 -V -z middlebox -z expert -z middlebox,path" >>"$jobsfile"
+echo "$work/logs/o.b $work/originals.pcapng -T fields -e middlebox.verdict -e middlebox.diff -e middlebox.syn_frame -z middlebox,pairs" >>"$jobsfile"
 i=0
 for c in "${caps[@]}"; do
   i=$((i + 1))
-  # The original: two passes with every detail and both reports; and a
-  # one-pass run with fields and the pairs report.
-  echo "$work/logs/o$i.a $c -2 -V -z middlebox -z expert -z middlebox,path" >>"$jobsfile"
-  echo "$work/logs/o$i.b $c -T fields -e middlebox.verdict -e middlebox.diff -e middlebox.syn_frame -z middlebox,pairs" >>"$jobsfile"
   echo "$work/logs/o$i.s $c SCAN --format pairs" >>"$jobsfile"
-  for s in $(seq 1 "$variants"); do
+done
+for s in $(seq 1 "$variants"); do
+  vs=()
+  i=0
+  for c in "${caps[@]}"; do
+    i=$((i + 1))
     v="$work/variants/$i-$s.pcapng"
     editcap -E 0.02 --seed "$s" "$c" "$v" >/dev/null 2>&1 || continue
-    # Odd seeds: two passes with details; even seeds: one pass with fields.
-    if [ $((s % 2)) -eq 1 ]; then
-      echo "$work/logs/v$i-$s $v -2 -V -z middlebox -z expert -z middlebox,path,json" >>"$jobsfile"
-    else
-      echo "$work/logs/v$i-$s $v -T fields -e middlebox.verdict -e middlebox.diff -z middlebox,json" >>"$jobsfile"
-    fi
+    vs+=("$v")
     # middlebox-scan over every variant: the text report and the stream.
     echo "$work/logs/s$i-$s $v SCAN --format $([ $((s % 2)) -eq 1 ] && echo text || echo ndjson)" >>"$jobsfile"
   done
+  merge "$work/variants/seed-$s.pcapng" "${vs[@]}"
+  if [ $((s % 2)) -eq 1 ]; then
+    echo "$work/logs/v$s $work/variants/seed-$s.pcapng -2 -V -z middlebox -z expert -z middlebox,path,json" >>"$jobsfile"
+  else
+    echo "$work/logs/v$s $work/variants/seed-$s.pcapng -T fields -e middlebox.verdict -e middlebox.diff -z middlebox,json" >>"$jobsfile"
+  fi
 done
 chmod -R a+rX "$work"
 total=$(wc -l <"$jobsfile")
-echo "== $total tshark runs, $jobs at a time"
+echo "== $total runs (tshark over the merged captures, middlebox-scan over each), $jobs at a time"
 failed=0
 # shellcheck disable=SC2086
 xargs -P "$jobs" -L 1 "$work/one.sh" <"$jobsfile" >"$work/failures.txt" 2>&1 || failed=1
