@@ -30,8 +30,10 @@ pkgs=(
   libgtest-dev googletest
   python3
   util-linux            # setpriv: run tshark unprivileged so it loads personal plugins
-  # GUI end-to-end test
+  # GUI end-to-end test (imagemagick also joins the guide's figures side by side)
   xvfb xdotool imagemagick x11-utils
+  # the guide's figures, drawn from sources in docs/figures/ (ctest guide.figures renders them)
+  graphviz mscgen
   # fuzzing, sanitizers, instruction counts
   clang libclang-rt-14-dev valgrind
 )

@@ -11,6 +11,7 @@ What it reads:
   * the lab table between <!-- lab:table --> markers (written by tests/lab/lab.py): every lab
     capture is listed once, with its packet count, size, and frames per verdict as the plugin
     gives them in two passes.
+  * every relative link and image ([..](path), ![..](path)) leads to a file;
   * every `backticked` name that starts with a protocol Wireshark knows (tcp.options.mptcp.sendkey,
     middlebox.quote.stripped, ...) must be a field or protocol of this tshark with the plugin, and
     every capture path named (lab/X.pcapng, replicas/X.pcapng, exercises/X.pcapng) must exist.
@@ -288,6 +289,9 @@ def check_names(path, fields, protos, prefs=frozenset()):
         elif first in protos and name not in fields and name not in protos and name not in prefs:
             problems.append(f"{os.path.relpath(path, ROOT)}:{n}: `{name}` is no field of this tshark")
     for n, line in enumerate(text.splitlines(), 1):
+        for link in re.findall(r"\]\(([^)#\s]+)\)", line):
+            if not re.match(r"[a-z]+:", link) and not os.path.exists(os.path.join(base, link)):
+                problems.append(f"{os.path.relpath(path, ROOT)}:{n}: the link {link} leads nowhere")
         for cap in CAPTURE_PATH.findall(line):
             if not (os.path.exists(os.path.join(base, cap)) or os.path.exists(os.path.join(CAPTURES, cap))):
                 problems.append(f"{os.path.relpath(path, ROOT)}:{n}: no capture {cap}")
