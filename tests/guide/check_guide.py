@@ -4,7 +4,8 @@ and the plugin (scripts/tshark-with-plugin.sh; the build tree is $MIDDLEBOX_BUIL
 
 What it reads:
 
-  * every "check table" of GUIDE.md and test_captures/exercises/ANSWERS.md, a Markdown table
+  * every "check table" of GUIDE.md, test_captures/exercises/ANSWERS.md and the lab handout
+    test_captures/LAB.md, a Markdown table
     with the header  | capture | passes | display filter | frames |  Each row is a claim: run in
     the file's folder, `tshark -r CAPTURE -Y 'FILTER'` (with -2 when passes is 2) lists exactly
     FRAMES (numbers, ranges a-b, or "none"). `\\|` in a cell is a literal |.
@@ -21,7 +22,7 @@ What it reads:
     exercise of exercises/README.md has an answer in ANSWERS.md with check rows for its capture;
     exercise captures carry no packet comments.
 
-    tests/guide/check_guide.py [--guide FILE] [--answers FILE] [-v]
+    tests/guide/check_guide.py [--guide FILE] [--answers FILE] [--handout FILE] [-v]
 Ends with the line 'N passed, N failed'; exits non-zero on any failure.
 """
 import argparse
@@ -303,6 +304,7 @@ def main():
     ap.add_argument("--guide", default=os.path.join(CAPTURES, "GUIDE.md"))
     ap.add_argument("--answers", default=os.path.join(CAPTURES, "exercises", "ANSWERS.md"))
     ap.add_argument("--questions", default=os.path.join(CAPTURES, "exercises", "README.md"))
+    ap.add_argument("--handout", default=os.path.join(CAPTURES, "LAB.md"))
     ap.add_argument("--exact", action="store_true",
                     help="run every claim as its own `tshark -Y` (slower) instead of one run per capture")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every check")
@@ -327,7 +329,7 @@ def main():
 
     # 1. the claims: check tables of the guide and the answers, the lab table
     claims, problems = [], []
-    for path in (a.guide, a.answers):
+    for path in (a.guide, a.answers, a.handout):
         c, p = check_rows(path)
         claims += c
         problems += p
@@ -383,7 +385,7 @@ def main():
            f"twice: {sorted({n for n in lab_names if lab_names.count(n) > 1})}")
 
     # 2. names: fields, protocols, captures
-    for path in (a.guide, a.questions, a.answers):
+    for path in (a.guide, a.questions, a.answers, a.handout):
         p = check_names(path, fields, protos, prefs)
         report(not p, f"{os.path.relpath(path, ROOT)}: every field and capture named exists", "\n     ".join(p))
 
