@@ -33,7 +33,7 @@ pkgs=(
   # GUI end-to-end test (imagemagick also joins the guide's figures side by side)
   xvfb xdotool imagemagick x11-utils
   # the guide's figures, drawn from sources in docs/figures/ (ctest guide.figures renders them)
-  graphviz mscgen
+  graphviz mscgen fonts-dejavu-core    # the figures name DejaVu Sans: the same PNG everywhere
   # fuzzing, sanitizers, instruction counts
   clang libclang-rt-14-dev valgrind
 )
