@@ -34,8 +34,10 @@ pkgs=(
   iproute2              # network namespaces for the live-capture tests
   file                  # CPack's DEB generator (the package test)
   time                  # /usr/bin/time -v: peak memory in the sanitizer and bench runs
-  # GUI end-to-end test
+  # GUI end-to-end test (imagemagick also joins the guide's figures side by side)
   xvfb xdotool imagemagick x11-utils
+  # the guide's figures, drawn from sources in docs/figures/ (ctest guide.figures renders them)
+  graphviz mscgen fonts-dejavu-core    # the figures name DejaVu Sans: the same PNG everywhere
   # fuzzing, sanitizers, instruction counts
   clang libclang-rt-14-dev valgrind
 )

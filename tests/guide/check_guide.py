@@ -4,21 +4,25 @@ and the plugin (scripts/tshark-with-plugin.sh; the build tree is $MIDDLEBOX_BUIL
 
 What it reads:
 
-  * every "check table" of GUIDE.md and test_captures/exercises/ANSWERS.md, a Markdown table
+  * every "check table" of GUIDE.md, test_captures/exercises/ANSWERS.md and the lab handout
+    test_captures/LAB.md, a Markdown table
     with the header  | capture | passes | display filter | frames |  Each row is a claim: run in
     the file's folder, `tshark -r CAPTURE -Y 'FILTER'` (with -2 when passes is 2) lists exactly
     FRAMES (numbers, ranges a-b, or "none"). `\\|` in a cell is a literal |.
   * the lab table between <!-- lab:table --> markers (written by tests/lab/lab.py): every lab
     capture is listed once, with its packet count, size, and frames per verdict as the plugin
     gives them in two passes.
+  * every relative link and image ([..](path), ![..](path)) leads to a file;
   * every `backticked` name that starts with a protocol Wireshark knows (tcp.options.mptcp.sendkey,
     middlebox.quote.stripped, ...) must be a field or protocol of this tshark with the plugin, and
     every capture path named (lab/X.pcapng, replicas/X.pcapng, exercises/X.pcapng) must exist.
-  * every numbered section of GUIDE.md whose heading names a capture has check rows for it; every
+  * in ANSWERS.md, a row whose passes is 2 gives other frames in one pass (the column answers the
+    exercises' "does it need two passes?");
+  * every numbered section of GUIDE.md (core 0-N, reference R1-RN) whose heading names a capture has check rows for it; every
     exercise of exercises/README.md has an answer in ANSWERS.md with check rows for its capture;
     exercise captures carry no packet comments.
 
-    tests/guide/check_guide.py [--guide FILE] [--answers FILE] [-v]
+    tests/guide/check_guide.py [--guide FILE] [--answers FILE] [--handout FILE] [-v]
 Ends with the line 'N passed, N failed'; exits non-zero on any failure.
 """
 import argparse
@@ -47,6 +51,7 @@ class Claim:
         self.section, self.source = section, source
         self.shown = shown or os.path.relpath(capture, CAPTURES)
         self.got = None      # frames tshark gave, or an error string
+        self.two_of = None   # a one-pass twin of an answer's two-pass claim: must give other frames
 
     def command(self):
         two = " -2" if self.passes == 2 else ""
@@ -244,6 +249,12 @@ def lab_table(path):
     return (claims, names), problems
 
 
+def known_prefs():
+    """preference names (tcp.relative_sequence_numbers, ...), for `-o NAME:VALUE` in the text"""
+    rc, out, _ = tshark("-G", "defaultprefs")
+    return {m.group(1) for m in re.finditer(r"^#?([a-z][\w-]*\.[\w.]+):", out, re.M)}
+
+
 def known_names():
     rc, out, err = tshark("-G", "fields")
     if rc != 0:
@@ -267,7 +278,7 @@ def named_fields(text):
                 yield n, name + star
 
 
-def check_names(path, fields, protos):
+def check_names(path, fields, protos, prefs=frozenset()):
     problems = []
     text = open(path, encoding="utf-8").read()
     base = os.path.dirname(path)
@@ -276,9 +287,12 @@ def check_names(path, fields, protos):
         if name.endswith(".*"):
             if first in protos and not any(f.startswith(name[:-1]) for f in fields):
                 problems.append(f"{os.path.relpath(path, ROOT)}:{n}: no field of this tshark starts with `{name[:-1]}`")
-        elif first in protos and name not in fields and name not in protos:
+        elif first in protos and name not in fields and name not in protos and name not in prefs:
             problems.append(f"{os.path.relpath(path, ROOT)}:{n}: `{name}` is no field of this tshark")
     for n, line in enumerate(text.splitlines(), 1):
+        for link in re.findall(r"\]\(([^)#\s]+)\)", line):
+            if not re.match(r"[a-z]+:", link) and not os.path.exists(os.path.join(base, link)):
+                problems.append(f"{os.path.relpath(path, ROOT)}:{n}: the link {link} leads nowhere")
         for cap in CAPTURE_PATH.findall(line):
             if not (os.path.exists(os.path.join(base, cap)) or os.path.exists(os.path.join(CAPTURES, cap))):
                 problems.append(f"{os.path.relpath(path, ROOT)}:{n}: no capture {cap}")
@@ -290,6 +304,7 @@ def main():
     ap.add_argument("--guide", default=os.path.join(CAPTURES, "GUIDE.md"))
     ap.add_argument("--answers", default=os.path.join(CAPTURES, "exercises", "ANSWERS.md"))
     ap.add_argument("--questions", default=os.path.join(CAPTURES, "exercises", "README.md"))
+    ap.add_argument("--handout", default=os.path.join(CAPTURES, "LAB.md"))
     ap.add_argument("--exact", action="store_true",
                     help="run every claim as its own `tshark -Y` (slower) instead of one run per capture")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every check")
@@ -309,15 +324,23 @@ def main():
             print(f"FAIL {what}\n     {why}")
 
     fields, protos = known_names()
+    prefs = known_prefs()
     guide_text = open(a.guide, encoding="utf-8").read()
 
     # 1. the claims: check tables of the guide and the answers, the lab table
     claims, problems = [], []
-    for path in (a.guide, a.answers):
+    for path in (a.guide, a.answers, a.handout):
         c, p = check_rows(path)
         claims += c
         problems += p
     table_claims = len(claims)
+    # in the answers, "passes" is itself an answer ("does it need two passes?"): a row says 2 only
+    # when one pass gives other frames
+    for c in list(claims):
+        if c.source == a.answers and c.passes == 2:
+            twin = Claim(c.where, c.capture, 1, c.filter, c.frames, section=c.section, source=c.source, shown=c.shown)
+            twin.two_of = c
+            claims.append(twin)
     lab, p = lab_table(a.guide)
     problems += p
     lab_names = []
@@ -340,6 +363,14 @@ def main():
                     groups.setdefault((c.capture, c.passes), []).append(c)
                 guards = list(pool.map(lambda kv: run_group(kv[0][0], kv[0][1], kv[1], tmp), sorted(groups.items())))
     for c in claims:
+        if c.two_of is not None:
+            if isinstance(c.got, set):
+                report(c.got != c.frames, f"{c.where} needs two passes: {c.command()} gives other frames",
+                       f"one pass gives the same frames, {fmt(c.got)}: the row must say 1 (the answer to "
+                       f"'does it need two passes?' is no)")
+            else:
+                report(False, f"{c.where} {c.command()}", c.got or "not run")
+            continue
         if isinstance(c.got, set):
             why = None if c.got == c.frames else (f"expected frames {fmt(c.frames)}, tshark gives {fmt(c.got)} "
                                                   f"(missing: {fmt(c.frames - c.got)}; extra: {fmt(c.got - c.frames)})")
@@ -354,8 +385,8 @@ def main():
            f"twice: {sorted({n for n in lab_names if lab_names.count(n) > 1})}")
 
     # 2. names: fields, protocols, captures
-    for path in (a.guide, a.questions, a.answers):
-        p = check_names(path, fields, protos)
+    for path in (a.guide, a.questions, a.answers, a.handout):
+        p = check_names(path, fields, protos, prefs)
         report(not p, f"{os.path.relpath(path, ROOT)}: every field and capture named exists", "\n     ".join(p))
 
     # 3. structure: each section about a capture checks it; each exercise has checked answers
@@ -364,7 +395,7 @@ def main():
         if c.source == a.guide:
             by_section.setdefault(c.section, set()).add(c.shown)
     for heading, n, _ in sections(guide_text):
-        if not re.match(r"\d+\.", heading):
+        if not re.match(r"R?\d+\.", heading):
             continue
         missing = set(CAPTURE_PATH.findall(heading)) - by_section.get(heading, set())
         report(not missing, f"GUIDE.md:{n} section '{heading[:60]}' has check rows for its captures",
@@ -390,7 +421,9 @@ def main():
         report(rc == 0 and not out.strip() and not err, f"{os.path.relpath(cap, ROOT)} carries no packet comments",
                f"frames with comments: {out.split()[:10]} {err}")
 
-    print(f"{table_claims} claims from check tables, {len(claims) - table_claims} from the lab table "
+    twins = sum(1 for c in claims if c.two_of is not None)
+    print(f"{table_claims} claims from check tables, {twins} one-pass twins of the answers' two-pass rows, "
+          f"{len(claims) - table_claims - twins} from the lab table "
           f"({'one tshark run per claim' if a.exact else 'one tshark run per capture and pass count'}); "
           f"{time.time() - t0:.1f} s")
     print(f"{passed} passed, {failed} failed")

@@ -29,7 +29,8 @@ import analyze as A  # noqa: E402
 
 PY = "/usr/bin/python3"
 ROLES = os.path.join(HERE, "roles.py")
-PFX = "mblab-"
+# run-lab.sh passes its namespace prefix (MBLAB_PREFIX), so that two labs on one machine never meet
+PFX = os.environ.get("MBLAB_PREFIX", "mblab-")
 
 # addresses (see run-lab.sh)
 C4, C6 = "10.77.1.2", "fd77:1::2"
@@ -1609,8 +1610,130 @@ def icmp_only(lab):
                  [check], crafted=True, extra=kernel)]
 
 
+# ---------------------------------------------------------------- exercise captures (the guide never shows them)
+H4_PREFIX = ["10.77.5.2", "10.77.5.3", "10.77.5.4", "10.77.5.5"]
+
+
+@scenario
+def echo_prefix(lab):
+    """the echo box answers port 80 for a whole prefix behind the server, existing hosts or not"""
+    start_echo_proxy(lab, [f"{a}:80" for a in H4_PREFIX])
+    with lab.capture("echo-prefix", "client", "c-r1", bpf(80, 8080)) as cap:
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 42001, "--dst", H4_PREFIX[0], "--dport", 80,
+                 "--linger0", "--timeout", 2)
+        lab.craft("--src", C4, "--dst", H4_PREFIX[1], "--dport", 80, "--sport", 42002, "--opt", "kind222")
+        lab.craft("--src", C4, "--dst", H4_PREFIX[2], "--dport", 80, "--sport", 42003, "--opt", "none", "--no-ts")
+        lab.craft("--src", C4, "--dst", H4_PREFIX[3], "--dport", 80, "--sport", 42004, "--opt", "none", "--no-ts")
+        # the real host, on a port the box does not cover; then the server itself
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 42005, "--dst", H4, "--dport", 8080,
+                 "--data", 100)
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 42006, "--dst", S4, "--dport", 8080,
+                 "--data", 100)
+
+    def check(pkts, hss):
+        h = {x.client[1]: x for x in hss}
+        for sp in (42001, 42002, 42003, 42004):
+            a = h[sp].synacks[0] if sp in h and h[sp].synacks else None
+            if a is None or a.ttl != 62:
+                return f"{sp}: expected the box's SYN+ACK with TTL 62, got {a and a.ttl}"
+        if h[42005].synacks[0].ttl != 60 or h[42006].synacks[0].ttl != 61:
+            return "the host's and the server's own SYN+ACKs should arrive with TTL 60 and 61"
+    box = ("Answered by the echo box in the middlebox, which answers port 80 for every address of 10.77.5.2-5, "
+           "whether a host has it or not (only 10.77.5.2 exists): TTL 62, 2 hops, nearer than the server in front of "
+           "that prefix. ")
+    c = [claim("mptcp-echo", box + "A real Linux v1 SYN: the keyless MP_CAPABLE came back.", sport=42001),
+         claim("option-echo", box + "Kind 222 came back unchanged.", sport=42002),
+         claim("plain", box + "The SYN carried no options (as zmap's): nothing copied proves the copy; only the "
+               "distance gives the box away.", sport=42003),
+         claim("plain", box + "The SYN carried no options (as zmap's); and no host has this address.", sport=42004),
+         claim("mptcp-genuine", "The host 10.77.5.2 itself, on port 8080 (not covered by the box): its own key, "
+               "TTL 60, 4 hops.", sport=42005),
+         claim("mptcp-genuine", "The server 10.77.4.2, in front of the prefix: its own key, TTL 61, 3 hops.",
+               sport=42006)]
+    for x in c[:4]:
+        x["echo_box"] = True
+    return [Spec("echo-prefix", cap.path,
+                 "an echo box answers port 80 for four addresses of the prefix behind the server (one real host): "
+                 "kernel MPTCP, kind 222 and option-less SYNs; the real host on port 8080 and the server for comparison",
+                 c, [chk_echo_bytes, check], crafted=True)]
+
+
+@scenario
+def strip_synack_r2(lab):
+    """a TCPOPTSTRIP rule on router2 strips MP_CAPABLE from SYN+ACKs only; a tracebox sweep cannot see it"""
+    lab.run("r2", "iptables", "-t", "mangle", "-A", "FORWARD", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN,ACK",
+            "-j", "TCPOPTSTRIP", "--strip-options", "30")
+    out = os.path.join(lab.work, "strip-synack-r2.json")
+    with lab.capture("strip-synack-r2", "client", "c-r1", bpf(8080, icmp=True)) as cap:
+        lab.role("client", "tracebox", *lab.l2args(), "--src", C4, "--dst", H4, "--dport", 8080, "--sport-base", 42010,
+                 "--opt", "v1", "--max-ttl", 8, "--out", out, timeout=60)
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 42020, "--dst", S4, "--dport", 8080,
+                 "--data", 100)
+    res = json.load(open(out))
+    log(f"strip-synack-r2: {res}")
+
+    def check(pkts, hss):
+        if [r["kind"] for r in res] != ["icmp"] * 4 + ["tcp"]:
+            return f"the sweep got {[r['kind'] for r in res]}, expected 4 ICMP errors then the host's answer"
+        q = [p for p in pkts if p.icmp and p.quoted]
+        if len(q) != 4 or not all(A.has_kind(p.opts, 30) for p in q):
+            return "every hop should quote the probe with its MP_CAPABLE"
+        for h in hss:
+            if h.synacks and A.has_kind(h.synacks[0].opts, 30):
+                return f"{h.label()}: the SYN+ACK still carries MP_CAPABLE at the client"
+    na = ("This probe's TTL ran out on the way: no SYN+ACK or RST, but a router's ICMP time exceeded quotes it: "
+          "verdict icmp-error. The quote still has MP_CAPABLE: the SYN was not touched up to there.")
+    ab = ("The SYN+ACK arrives without MP_CAPABLE, with NOPs where it was: router2 overwrote it on the way back "
+          "(iptables TCPOPTSTRIP on SYN+ACKs). The SYN reached the host intact (every quote shows it), so the host "
+          "did answer MPTCP; no quote can show what happens to the answer.")
+    return [Spec("strip-synack-r2", cap.path,
+                 "a tracebox-style TTL sweep with a Linux-like MPTCP v1 SYN to the host behind the server, and a kernel "
+                 "MPTCP connection to the server; router2 strips MP_CAPABLE from SYN+ACKs (TCPOPTSTRIP), not from SYNs",
+                 [claim("icmp-error", na, sports=range(42011, 42015)),
+                  claim("mptcp-absent", ab, sport=42015),
+                  claim("mptcp-absent", ab.replace("the host", "the server"), sport=42020)],
+                 [check], crafted=True)]
+
+
+@scenario
+def synproxy_host(lab):
+    """the server runs SYNPROXY in front of the MPTCP host behind it; the server's own port is not proxied"""
+    lab.run("server", "iptables", "-t", "raw", "-A", "PREROUTING", "-i", "s-mb", "-p", "tcp", "--syn", "-d", H4,
+            "--dport", "8080", "-j", "CT", "--notrack")
+    lab.run("server", "iptables", "-A", "FORWARD", "-i", "s-mb", "-p", "tcp", "-d", H4, "--dport", "8080",
+            "-m", "conntrack", "--ctstate", "INVALID,UNTRACKED", "-j", "SYNPROXY", "--sack-perm", "--timestamp",
+            "--wscale", "7", "--mss", "1460")
+    lab.run("server", "iptables", "-A", "FORWARD", "-p", "tcp", "-d", H4, "--dport", "8080", "-m", "conntrack",
+            "--ctstate", "INVALID", "-j", "DROP")
+    lab.run("server", "sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=0")
+    with lab.capture("synproxy-host", "client", "c-r1", bpf(8080)) as cap:
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 42031, "--dst", S4, "--dport", 8080,
+                 "--data", 100, "--chunks", 3, "--pause", 0.15)
+        lab.role("client", "connect", "--mptcp", "--src", C4, "--sport", 42032, "--dst", H4, "--dport", 8080,
+                 "--data", 100, "--chunks", 3, "--pause", 0.15)
+
+    def check(pkts, hss):
+        h = {x.client[1]: x for x in hss}
+        s, x = h[42031].synacks[0], h[42032].synacks[0]
+        if s.ttl != 61 or x.ttl != 61:
+            return f"both SYN+ACKs should arrive with TTL 61 (the server's distance): {s.ttl}, {x.ttl}"
+        d = [p for p in pkts if not p.icmp and p.sport is not None and p.tuple() == x.tuple() and p.tlen > 0]
+        if len(d) < 3 or {p.ttl for p in d} != {60}:
+            return f"the host's data should arrive with TTL 60: {[p.ttl for p in d]}"
+        if (A.tsval(x.opts) or 0) & 0x3F != cookie_ts_bits(h[42032].syns[0].opts):
+            return "the proxied SYN+ACK's TSval does not carry SYNPROXY's option bits"
+    return [Spec("synproxy-host", cap.path,
+                 "the server runs netfilter SYNPROXY in front of the MPTCP host behind it (10.77.5.2:8080); the "
+                 "server's own MPTCP port 8080 is not proxied",
+                 [claim("mptcp-genuine", "The server itself: its own key, TTL 61 (3 hops), as its data.", sport=42031),
+                  claim("mptcp-absent", "SYNPROXY in the server namespace answered for the host: TTL 61, the server's "
+                        "distance, while the host's data arrive with 60. The box knows no MPTCP: mptcp-absent describes "
+                        "the box; the host listens with MPTCP.", sport=42032)],
+                 [check])]
+
+
 # ---------------------------------------------------------------- guide summary
-def update_guide(out_dir, start, full):
+def update_guide(out_dir, start, full, made_now=()):
     guide = os.path.join(REPO, "test_captures", "GUIDE.md")
     if not os.path.exists(guide) or \
             os.path.realpath(out_dir) != os.path.realpath(os.path.join(REPO, "test_captures", "lab")):
@@ -1644,6 +1767,18 @@ def update_guide(out_dir, start, full):
                 f"(kernel {uname}, tshark {subprocess.run(['tshark', '--version'], capture_output=True, text=True).stdout.split()[2]}).")
         text = re.sub(r"(<!-- lab:duration -->\n).*?(\n<!-- /lab:duration -->)", lambda m: m.group(1) + line + m.group(2),
                       text, flags=re.S)
+        since = "Made since by runs of single scenarios (`--only`): none."
+    else:
+        # a partial run: the full run's line stays true of that run; say which captures are newer
+        m = re.search(r"<!-- lab:since -->\n(.*?)\n<!-- /lab:since -->", text, re.S)
+        old = re.findall(r"`lab/([^`]+)\.pcapng` \(([0-9-]+)\)", m.group(1)) if m else []
+        made = dict(old)
+        for name in made_now:
+            made[name] = datetime.date.today().isoformat()
+        since = ("Made since by runs of single scenarios (`--only`): "
+                 + ", ".join(f"`lab/{n}.pcapng` ({d})" for n, d in sorted(made.items())) + ".")
+    text = re.sub(r"(<!-- lab:since -->\n).*?(\n<!-- /lab:since -->)", lambda m: m.group(1) + since + m.group(2),
+                  text, flags=re.S)
     open(guide, "w").write(text)
 
 
@@ -1661,7 +1796,7 @@ def main():
             print(f"{n:20s} {fn.__doc__}")
         return 0
     if a.cmd == "guide-table":      # regenerate the guide's table from the committed captures (no root)
-        update_guide(os.path.join(REPO, "test_captures", "lab"), 0, full=False)
+        update_guide(os.path.join(REPO, "test_captures", "lab"), 0, full=False)   # made_now: none
         return 0
     only = [x for x in a.only.split(",") if x]
     for x in only:
@@ -1702,7 +1837,7 @@ def main():
         log(f"scenario {n}: {time.time() - t0:.1f} s")
     lab.reset()
     lab.stop_all(lab.servers)
-    update_guide(a.out, a.start, full=not only and not failures)
+    update_guide(a.out, a.start, full=not only and not failures, made_now=[d["name"] for d in done])
     dur = time.time() - a.start
     log(f"{len(done)} captures written in {dur:.0f} s")
     if failures:

@@ -6,9 +6,9 @@
     roles.py echo-proxy --iface IF --match DST:PORT[,...] --ready FILE
     roles.py nfq --queue N --mode rewrite|delay [--delay S] --ready FILE
     roles.py short-icmp --queue N --src A --ready FILE   ICMP time exceeded quoting 8 bytes (RFC 792)
-    roles.py craft --dst A --dport P --sport P --opt v0key|kind222|tfo-req|tfo-exp-req|tfo-cookie|tfo-exp-cookie|none
+    roles.py craft --dst A --dport P --sport P --opt v0key|v1|kind222|tfo-req|tfo-exp-req|tfo-cookie|tfo-exp-cookie|none
                    [--no-ts] [--cookie HEX] [--ttl N] [--copies N] [--wait S]
-    roles.py tracebox --dst A --dport P --sport-base P --opt v0key|kind222|v0key+222 --max-ttl N --out JSON
+    roles.py tracebox --dst A --dport P --sport-base P --opt v0key|v1|kind222|v0key+222 --max-ttl N --out JSON
     roles.py simopen --src A --sport P --dst A --dport P --at EPOCH
 
 Every role stops by itself (bounded loops, timeouts) or when the lab kills it by pid.
@@ -63,6 +63,9 @@ def syn_options(kind, mss=1460, v6=False, ts=True, cookie=None):
     elif kind == "v0key+222":
         # both probes of the story in one SYN: MP_CAPABLE v0 with a key, then kind 222
         extra = bytes([30, 12, 0x00, 0x81]) + os.urandom(8) + bytes([222, 4, 0xF9, 0x89])
+    elif kind == "v1":
+        # MP_CAPABLE, RFC 8684 (v1) as Linux sends it in a SYN: 4 bytes, no key, flags H (0x01)
+        extra = bytes([30, 4, 0x01, 0x01])
     elif kind == "kind222":
         # the experimental kind of the story: kind 222, length 4, data f9 89
         extra = bytes([222, 4, 0xF9, 0x89])

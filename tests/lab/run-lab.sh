@@ -24,7 +24,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 PY=/usr/bin/python3          # Debian's python3, the one with python3-scapy
-PFX=mblab-
+PFX="${MBLAB_PREFIX:-mblab-}"   # namespaces' prefix: set it to run beside another lab on one machine
+export MBLAB_PREFIX="$PFX"
 NSS=(client r1 r2 mb server host)
 OUT="$REPO/test_captures/lab"
 ONLY=""
@@ -132,7 +133,7 @@ setup() {
 
 START=$(date +%s.%N)
 cleanup || true          # leftovers of an interrupted earlier run
-WORK="$(mktemp -d /tmp/mblab.XXXXXX)"
+WORK="$(mktemp -d "/tmp/${PFX}work.XXXXXX")"
 setup
 echo "run-lab.sh: namespaces up"
 set +e
