@@ -164,9 +164,14 @@ def run(capture, mode):
     return result
 
 
+# tshark 4.2 and later print a boolean field as True/False, 4.0 as 1/0: the tests read 1/0.
+AS_40 = {"True": "1", "False": "0"}
+
+
 def field_rows(result):
     """the rows of a fields run as dicts: field name -> list of occurrences"""
-    return [dict(zip(FIELDS, row + [[]] * (len(FIELDS) - len(row)))) for row in result["fields"]]
+    return [dict(zip(FIELDS, [[AS_40.get(x, x) for x in v] for v in row] + [[]] * (len(FIELDS) - len(row))))
+            for row in result["fields"]]
 
 
 def test_captures():
