@@ -143,7 +143,8 @@ void Scan::finish() {
     std::vector<std::pair<std::string_view, uint64_t>> frames;
     for (int i = 0; i < kFrameOutcomeCount; ++i)
         frames.emplace_back(frame_outcome_name(static_cast<FrameOutcome>(i)), outcomes_[i]);
-    stream_->finish(correlator_, frames, settings_.request.input_notes);
+    const ReportRequest& r = settings_.request;
+    stream_->finish(correlator_, frames, r.input_notes, r.live, r.kernel_drops);
 }
 
 void Scan::flush() {

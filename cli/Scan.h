@@ -48,6 +48,11 @@ public:
     // Sentences about the input for the report's notes (what its frame
     // numbers are, what could not be read), given before finish().
     void add_input_note(const std::string& note) { settings_.request.input_notes.push_back(note); }
+    // A live capture's kernel drops, for the totals (before finish()).
+    void set_kernel_drops(uint64_t n) {
+        settings_.request.live = true;
+        settings_.request.kernel_drops = n;
+    }
     // The report (or the stream's last lines and totals).
     void finish();
 

@@ -49,6 +49,7 @@ struct Options {
     size_t max_pending = 1000000;
     double syn_timeout = -1;  // seconds; < 0: the form's default
     int snaplen = 512;
+    int buffer_mib = 64;
     uint64_t count = 0;
     bool quiet = false, no_progress = false;
 };
@@ -224,7 +225,8 @@ int run(const Options& o) {
     std::unique_ptr<CaptureSource> live;
     if (!o.iface.empty()) {
         std::string error;
-        live = CaptureSource::open_live(o.iface, o.filter.empty() ? kDefaultFilter : o.filter, o.snaplen, &error);
+        live = CaptureSource::open_live(o.iface, o.filter.empty() ? kDefaultFilter : o.filter, o.snaplen,
+                                        o.buffer_mib, &error);
         if (!live) {
             std::fprintf(stderr, "middlebox-scan: -i %s\n", error.c_str());
             return 2;
@@ -263,6 +265,7 @@ int run(const Options& o) {
         }
     }
     progress.done(scan);
+    if (live) scan.set_kernel_drops(live->dropped());
     scan.finish();
     out.flush();
     if (!o.quiet && o.zmap_csv.empty()) {
@@ -324,6 +327,10 @@ int main(int argc, char** argv) {
     app.add_option("-Z,--user", o.user, "With -i as root: become USER once the interface is open (root: stay root)")
         ->capture_default_str();
     app.add_option("-s,--snaplen", o.snaplen, "With -i: bytes captured per frame")->check(CLI::Range(68, 262144))
+        ->capture_default_str();
+    app.add_option("-B,--buffer-size", o.buffer_mib, "With -i: the kernel's capture buffer in MiB (frames beyond it "
+                                                     "are dropped, counted in the totals)")
+        ->check(CLI::Range(1, 4096))
         ->capture_default_str();
     app.add_option("-c,--count", o.count, "Stop after N frames");
     app.add_flag("-q,--quiet", o.quiet, "No summary of the frames read on stderr");

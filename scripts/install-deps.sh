@@ -30,6 +30,7 @@ pkgs=(
   libgtest-dev googletest
   python3
   util-linux            # setpriv: run tshark unprivileged so it loads personal plugins
+  tcpreplay             # scanner.live: a scan replayed at the live capture (kernel drops, rates)
   # GUI end-to-end test
   xvfb xdotool imagemagick x11-utils
   # fuzzing, sanitizers, instruction counts
@@ -37,6 +38,9 @@ pkgs=(
 )
 if [ "$want_lab" -eq 1 ]; then
   pkgs+=(iproute2 iptables tcpdump python3-scapy zmap mptcpd ethtool procps)
+  # current zmap built from its source (tcp_synopt; Debian's 2.1.1 lacks it):
+  # tests/lab/build-zmap.sh
+  pkgs+=(git libgmp-dev gengetopt flex byacc libjson-c-dev libunistring-dev libjudy-dev)
 fi
 
 missing=()

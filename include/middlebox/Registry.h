@@ -93,6 +93,10 @@ struct Totals : StudyCounts {
     uint64_t out_of_order_frames = 0;  // Correlator::out_of_order()
     uint64_t inconsistent_events = 0;  // Registry::inconsistent_events()
     bool unreliable() const { return out_of_order_frames != 0 || inconsistent_events != 0; }
+    // Frames a live capture lost before the analysis saw them (kernel
+    // drops): a lost SYN+ACK turns an echo into no-answer.
+    uint64_t kernel_drops = 0;
+    bool reliable() const { return !unreliable() && kernel_drops == 0; }
 };
 
 class Registry {

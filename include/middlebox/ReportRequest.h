@@ -28,6 +28,10 @@ struct ReportRequest {
     // What a front end must say of its input under the notes (middlebox-scan
     // reading zmap's CSV: frame numbers are line numbers).
     std::vector<std::string> input_notes;
+    // A live capture (middlebox-scan -i): the totals then say how many
+    // frames the kernel dropped, and that the counts are not reliable if any.
+    bool live = false;
+    uint64_t kernel_drops = 0;
 };
 
 // The -z prefix of the report, and of the stat-tap table that Wireshark's

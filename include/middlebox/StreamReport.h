@@ -50,8 +50,10 @@ public:
     // The totals line. `frames`: what the input's frames were, by name;
     // `notes`: what the reader must know of the input (a "notes" array
     // when there are any).
+    // `live`: a live capture, whose `kernel_drops` the totals then give,
+    // with "reliable": false when any.
     void finish(const Correlator& c, const std::vector<std::pair<std::string_view, uint64_t>>& frames,
-                const std::vector<std::string>& notes = {});
+                const std::vector<std::string>& notes = {}, bool live = false, uint64_t kernel_drops = 0);
     // Hands what is buffered to the stream (a live capture's lines should
     // not wait for 64 KiB).
     void flush();

@@ -182,7 +182,8 @@ public:
             << ", \"hidden_handshakes\": " << t.hidden_handshakes
             << ", \"read_filtered_frames\": " << t.read_filtered_frames;
         if (!t.probe.empty()) out << ", \"against_probe\": " << t.against_probe;
-        out << ", \"reliable\": " << (t.unreliable() ? "false" : "true") << "},\n";
+        if (request_.live) out << ", \"kernel_drops\": " << t.kernel_drops;
+        out << ", \"reliable\": " << (t.reliable() ? "true" : "false") << "},\n";
         const std::vector<std::string> notes = report_notes(t, request_);
         out << "  \"notes\": [";
         for (size_t i = 0; i < notes.size(); ++i) out << (i ? ",\n    " : "\n    ") << json_string(notes[i]);

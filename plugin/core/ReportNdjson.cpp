@@ -76,7 +76,7 @@ void NdjsonWriter::count(const Correlator& c, uint32_t index) {
 }
 
 void NdjsonWriter::finish(const Correlator& c, const std::vector<std::pair<std::string_view, uint64_t>>& frames,
-                          const std::vector<std::string>& notes) {
+                          const std::vector<std::string>& notes, bool live, uint64_t kernel_drops) {
     const StudyCounts& n = counts_;
     TextBuffer& s = buf_;
     s += "{\"totals\": {\"handshakes\": ";
@@ -99,6 +99,12 @@ void NdjsonWriter::finish(const Correlator& c, const std::vector<std::pair<std::
     if (c.probe() != nullptr) {
         s += ", \"against_probe\": ";
         put_uint(s, n.against_probe);
+    }
+    if (live) {
+        s += ", \"kernel_drops\": ";
+        put_uint(s, kernel_drops);
+        s += ", \"reliable\": ";
+        put_bool(s, kernel_drops == 0);
     }
     s += "}, \"frames\": ";
     put_counts(s, frames);

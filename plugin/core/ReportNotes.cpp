@@ -7,6 +7,12 @@ namespace middlebox {
 std::vector<std::string> report_notes(const Totals& t, const ReportRequest& r) {
     std::vector<std::string> notes;
     const std::string filter = r.has_filter ? "the report filter \"" + r.filter + "\"" : std::string();
+    if (t.kernel_drops > 0) {
+        notes.push_back("WARNING: the live capture lost " + plural(t.kernel_drops, "frame", "frames") +
+                        " in the kernel before the analysis saw them: a lost SYN+ACK turns an echo into no-answer, so "
+                        "these counts are not reliable. Give the capture a larger buffer (-B) or capture to a file "
+                        "first.");
+    }
     if (t.unreliable()) {
         std::string why;
         if (t.out_of_order_frames > 0)

@@ -14,6 +14,7 @@ void write_report(std::ostream& out, const Correlator& c, const Registry& seen, 
         if (writer && in_scope(r.scope, row)) writer->row(row);
     });
     Registry::finish_totals(&totals, c, seen);
+    totals.kernel_drops = r.kernel_drops;
     if (r.path) {  // per probed target, not per server
         const std::vector<PathSweep> sweeps = path_sweeps(c, seen);
         if (r.form == ReportForm::Json)

@@ -139,6 +139,7 @@ public:
             out << "  SYN+ACKs without their SYN, compared against the probe template " << t.probe << ": "
                 << t.against_probe << '\n';
         out << "  Pending SYNs dropped at the cap: " << t.evictions << '\n';
+        if (r.live) out << "  Frames the kernel dropped (live capture): " << t.kernel_drops << '\n';
         out << "  Handshake frames hidden from the report: " << t.hidden_frames << " (handshakes wholly hidden: "
             << t.hidden_handshakes << ")\n";
         for (const std::string& n : report_notes(t, r)) out << "Note: " << n << '\n';
