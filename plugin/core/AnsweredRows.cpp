@@ -2,6 +2,7 @@
 #include "middlebox/AnsweredRows.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "ServerOrder.h"
 
@@ -13,6 +14,14 @@ AnsweredRows::Key AnsweredRows::key_of(const Correlator& c, uint32_t index) {
     return Key{k.hi, k.lo, k.tail};
 }
 
+uint64_t AnsweredRows::filter_hash(const FlowTuple& t) {
+    uint64_t w[2];
+    std::memcpy(w, t.dst.bytes, 16);
+    uint64_t h = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ull) ^ (uint64_t{t.dst_port} << 8 | t.dst.family)) *
+                 0xc2b2ae3d27d4eb4full;
+    return h >> (64 - kFilterBits);
+}
+
 void AnsweredRows::answered(const Correlator& c, uint32_t index) {
     const Handshake& hs = c.handshake(index);
     if (hs.answer_role != Role::SynAck || hs.pair == kNone) return;
@@ -21,6 +30,8 @@ void AnsweredRows::answered(const Correlator& c, uint32_t index) {
         return;
     }
     const FlowTuple& t = c.endpoints(index);
+    const uint64_t bit = filter_hash(t);
+    filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
     auto [it, made] = rows_.try_emplace(key_of(c, index));
     ServerSummary& row = it->second;
     if (made) {
@@ -34,7 +45,8 @@ void AnsweredRows::retired(const Correlator& c, uint32_t index) {
     const Handshake& hs = c.handshake(index);
     count_handshake(&counts_, hs);
     if (hs.syn_proxy()) ++syn_proxies_;
-    if (rows_.empty()) return;
+    const uint64_t bit = filter_hash(c.endpoints(index));
+    if (!(filter_[bit >> 6] & (uint64_t{1} << (bit & 63)))) return;  // its server has no row
     const auto it = rows_.find(key_of(c, index));
     if (it != rows_.end()) detail::add_item(it->second, detail::item_of(c, index, 0));
 }
@@ -45,6 +57,7 @@ void AnsweredRows::write(std::ostream& out, const Correlator& c, uint64_t expire
     t.syn_proxies = syn_proxies_;
     t.evictions = c.evictions();
     t.expired = expired_early;
+    t.kernel_drops = request_.kernel_drops;
     t.out_of_order_frames = c.out_of_order();
     if (c.probe() != nullptr) t.probe = c.probe()->text();
     t.servers = static_cast<uint32_t>(rows_.size());  // not written under a scope
