@@ -16,11 +16,23 @@ after a random round-trip time and are mixed:
 
 The same seed gives the same bytes. A ground-truth summary (how many of each
 verdict the plugin must find, docs/verdicts.md) is written beside the
-capture as <out>.truth.json.
+capture as <out>.truth.json (with --out -, the capture goes to stdout and
+the summary to stderr: a scan larger than the disk is piped straight into
+middlebox-scan).
+
+--mix real answers as the Internet does a port-80 SYN scan: about 3% SYN+ACK
+(2.7% plain, 0.1% genuine MPTCP, 0.2% echoing boxes), 10% RST, 87% nothing.
+--template gives every SYN the same options (zmap's tcp_synopt sends one
+block: MSS, SACK_PERM, TS, NOP, WS, MP_CAPABLE v0 with a fixed key, kind
+222); the summary names it as "probe": "hex:...", for middlebox-scan
+--probe. --answers-only leaves the scanner's own packets (SYNs, its RSTs)
+out: a capture of the answers only, as a filter on the scanner's ports
+makes.
 
   python3 bench/gen_scan.py --handshakes 1000000 --out /tmp/scan-1m.pcap
   python3 bench/gen_scan.py --handshakes 20000 --data 0.2 --out /tmp/s.pcap
   python3 bench/gen_scan.py --syn-flood --handshakes 5000000 --out flood.pcap   # SYNs only
+  python3 bench/gen_scan.py -n 10000000 --mix real --template --out - | middlebox-scan --only answered -
 """
 import argparse
 import heapq
@@ -34,13 +46,24 @@ ETH_TO_SERVER = bytes.fromhex("020000000002" "020000000001" "0800")
 ETH_TO_SCANNER = bytes.fromhex("020000000001" "020000000002" "0800")
 F_FIN, F_SYN, F_RST, F_PSH, F_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
-MIX = (  # (answer, share), in percent
-    ("none", 45.0),
-    ("rst", 20.0),
-    ("plain", 30.5),
-    ("genuine", 2.0),
-    ("echo", 2.5),
-)
+MIXES = {  # (answer, share), in percent
+    "bench": (
+        ("none", 45.0),
+        ("rst", 20.0),
+        ("plain", 30.5),
+        ("genuine", 2.0),
+        ("echo", 2.5),
+    ),
+    "real": (
+        ("none", 87.0),
+        ("rst", 10.0),
+        ("plain", 2.7),
+        ("genuine", 0.1),
+        ("echo", 0.2),
+    ),
+}
+TEMPLATE_KEY = 0x0123456789ABCDEF
+TEMPLATE_TSVAL = 0x2A2A2A2A
 
 
 def csum(data):
@@ -92,10 +115,10 @@ def server_address(i):
     return b
 
 
-def syn_options(rng, mpc, k222, tsval):
+def syn_options(rng, mpc, k222, tsval, key=None):
     o = b"\x02\x04\x05\xb4" + b"\x04\x02" + struct.pack("!BBII", 8, 10, tsval, 0) + b"\x01\x03\x03\x07"
     if mpc:
-        o += b"\x1e\x0c\x00\x81" + struct.pack("!Q", rng.getrandbits(64) | 1)
+        o += b"\x1e\x0c\x00\x81" + struct.pack("!Q", key if key is not None else rng.getrandbits(64) | 1)
     if k222:
         o += b"\xde\x04\xf9\x89"
     return o
@@ -112,14 +135,21 @@ def main():
     ap.add_argument("--kind222", type=float, default=0.2, help="share of SYNs carrying kind 222")
     ap.add_argument("--snaplen", type=int, default=262144)
     ap.add_argument("--syn-flood", action="store_true", help="SYNs only, no answers (state-cap test)")
+    ap.add_argument("--mix", choices=sorted(MIXES), default="bench",
+                    help="answers: bench (about half answered) or real (3%% SYN+ACK, 10%% RST, the rest silent)")
+    ap.add_argument("--template", action="store_true",
+                    help="every SYN carries the same options (MP_CAPABLE with a fixed key, kind 222), as zmap's "
+                         "tcp_synopt sends them")
+    ap.add_argument("--answers-only", action="store_true", help="leave the scanner's SYNs and RSTs out")
     args = ap.parse_args()
+    template = syn_options(None, True, True, TEMPLATE_TSVAL, TEMPLATE_KEY) if args.template else None
 
     rng = random.Random(args.seed)
     truth = {v: 0 for v in ("mptcp-genuine", "mptcp-echo", "mptcp-absent", "option-echo", "plain", "rst",
                             "no-answer")}
     cuts = []
     acc = 0.0
-    for name, share in MIX:
+    for name, share in MIXES[args.mix]:
         acc += share
         cuts.append((acc / 100.0, name))
 
@@ -128,8 +158,10 @@ def main():
     gap_us = 1e6 / args.rate
     t0 = 1700000000 * 1000000
 
-    with open(args.out, "wb") as f:
+    to_stdout = args.out == "-"
+    with (open(sys.stdout.fileno(), "wb", closefd=False) if to_stdout else open(args.out, "wb")) as f:
         w = Writer(f, args.snaplen)
+        answers_only = args.answers_only
 
         def emit_until(ts):
             while events and events[0][0] <= ts:
@@ -150,8 +182,12 @@ def main():
             tsval = rng.getrandbits(31) | 1
             mpc = rng.random() < args.mpc
             k222 = rng.random() < args.kind222
-            sopts = syn_options(rng, mpc, k222, tsval)
-            w.packet(ts, SCANNER, server, sport, 80, seq, 0, F_SYN, sopts)
+            if template is not None:
+                mpc, k222, tsval, sopts = True, True, TEMPLATE_TSVAL, template
+            else:
+                sopts = syn_options(rng, mpc, k222, tsval)
+            if not answers_only:
+                w.packet(ts, SCANNER, server, sport, 80, seq, 0, F_SYN, sopts)
             if args.syn_flood:
                 continue
             r = rng.random()
@@ -192,7 +228,10 @@ def main():
                 later(at, server, SCANNER, 80, sport, sseq, (seq + 1) & 0xFFFFFFFF, F_SYN | F_ACK, o, **back)
             cseq = (seq + 1) & 0xFFFFFFFF
             sack = (sseq + 1) & 0xFFFFFFFF
-            if kind == "plain" and rng.random() < args.data:
+            with_data = kind == "plain" and rng.random() < args.data
+            if answers_only:  # the same draws as with the SYNs: the same answers
+                continue
+            if with_data:
                 req = b"GET / HTTP/1.0\r\nHost: x\r\n\r\n"
                 later(at + 50, SCANNER, server, sport, 80, cseq, sack, F_ACK)
                 later(at + 60, SCANNER, server, sport, 80, cseq, sack, F_PSH | F_ACK, payload=req)
@@ -212,6 +251,14 @@ def main():
         truth["option-echo"] + truth["plain"]
     if args.syn_flood:
         truth = {"handshakes": args.handshakes, "packets": w.packets, "no-answer": args.handshakes}
+    if template is not None:
+        truth["probe"] = "hex:" + template.hex()
+    if answers_only:  # without SYNs every SYN+ACK is no-syn, unless set against the probe
+        truth["answers_only"] = True
+    if to_stdout:
+        json.dump(truth, sys.stderr, sort_keys=True)
+        print(file=sys.stderr)
+        return
     with open(args.out + ".truth.json", "w") as f:
         json.dump(truth, f, indent=1, sort_keys=True)
     json.dump(truth, sys.stdout, sort_keys=True)

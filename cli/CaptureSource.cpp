@@ -62,7 +62,7 @@ std::unique_ptr<CaptureSource> CaptureSource::open_file(const std::string& path,
 }
 
 std::unique_ptr<CaptureSource> CaptureSource::open_live(const std::string& iface, const std::string& filter,
-                                                        int snaplen, std::string* error) {
+                                                        int snaplen, int buffer_mib, std::string* error) {
     char err[PCAP_ERRBUF_SIZE] = {};
     pcap_t* p = pcap_create(iface.c_str(), err);
     if (p == nullptr) {
@@ -79,7 +79,7 @@ std::unique_ptr<CaptureSource> CaptureSource::open_live(const std::string& iface
     // Frames are handed over within 100 ms, so a Ctrl-C or the progress
     // line never waits long on a quiet interface.
     pcap_set_timeout(p, 100);
-    pcap_set_buffer_size(p, 64 << 20);  // a scan's answers come in bursts
+    pcap_set_buffer_size(p, buffer_mib << 20);  // a scan's answers come in bursts
     const int status = pcap_activate(p);
     if (status < 0) return fail(pcap_statustostr(status) + std::string(": ") + pcap_geterr(p));
     if (!filter.empty()) {

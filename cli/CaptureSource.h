@@ -29,8 +29,9 @@ public:
     static std::unique_ptr<CaptureSource> open_file(const std::string& path, std::string* error);
     // A live interface, with a BPF filter (empty: none), capturing
     // `snaplen` bytes of each frame. Needs the privileges to capture.
+    // `buffer_mib`: the kernel's ring for it (frames beyond are dropped).
     static std::unique_ptr<CaptureSource> open_live(const std::string& iface, const std::string& filter, int snaplen,
-                                                    std::string* error);
+                                                    int buffer_mib, std::string* error);
     ~CaptureSource();
     CaptureSource(const CaptureSource&) = delete;
     CaptureSource& operator=(const CaptureSource&) = delete;

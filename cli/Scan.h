@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "middlebox/AnsweredRows.h"
 #include "middlebox/Correlator.h"
 #include "middlebox/FrameDecoder.h"
 #include "middlebox/Registry.h"
@@ -21,12 +22,15 @@
 namespace middlebox_scan {
 
 struct ScanSettings {
-    middlebox::ReportRequest request;  // the form, when not streaming
-    bool streaming = false;            // --format ndjson
+    middlebox::ReportRequest request;  // the form and scope (--only)
+    bool ndjson = false;               // --format ndjson
     size_t max_pending = 1000000;
     // A pending SYN (or answered handshake) ends after this much capture
     // time; 0: never (the report forms' default, as in tshark).
     int64_t timeout_us = 0;
+    // --probe: what every probe carried, for SYN+ACKs without their SYN.
+    bool has_probe = false;
+    middlebox::ProbeTemplate probe;
 };
 
 class Scan {
@@ -37,6 +41,18 @@ public:
     // It is decoded now and analysed kAhead - 1 frames later (or at flush()
     // or finish()).
     void frame(int linktype, const uint8_t* data, size_t caplen, int64_t time_us);
+    // A segment decoded elsewhere (a line of zmap's CSV), reported as frame
+    // `number` (its line: increasing, not necessarily by one); its options
+    // are copied.
+    void segment(const middlebox::Segment& seg, uint32_t number, int64_t time_us);
+    // Sentences about the input for the report's notes (what its frame
+    // numbers are, what could not be read), given before finish().
+    void add_input_note(const std::string& note) { settings_.request.input_notes.push_back(note); }
+    // A live capture's kernel drops, for the totals (before finish()).
+    void set_kernel_drops(uint64_t n) {
+        settings_.request.live = true;
+        settings_.request.kernel_drops = n;
+    }
     // The report (or the stream's last lines and totals).
     void finish();
 
@@ -65,16 +81,22 @@ private:
     // the correlator gets there (a power of two).
     static constexpr uint32_t kAhead = 16;
 
+    // The decoded frame `d` (the next slot of ahead_) joins the queue.
+    void queue(Decoded& d, int64_t time_us, uint32_t number);
     void analyse(Decoded& d);
     void drain_ahead();
     void expire(int64_t now_us);
     void retire_before(uint32_t end);
+    // Handshakes are retired and forgotten as the input goes (ndjson, or a
+    // report scoped by --only: what is kept is the answered servers' rows).
+    bool streaming() const { return stream_ || rows_; }
 
     ScanSettings settings_;
     std::ostream& out_;
     middlebox::Correlator correlator_;
     middlebox::Registry registry_;
     std::unique_ptr<middlebox::NdjsonWriter> stream_;
+    std::unique_ptr<middlebox::AnsweredRows> rows_;
     Decoded ahead_[kAhead];
     uint32_t analysed_ = 0;  // frames handed to the correlator, of frame_ decoded
     uint32_t frame_ = 0;

@@ -15,11 +15,14 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <zlib.h>
 
 #include "CaptureSource.h"
 #include "Privileges.h"
 #include "Progress.h"
 #include "Scan.h"
+#include "middlebox/Describe.h"
+#include "middlebox/ZmapCsv.h"
 
 namespace middlebox_scan {
 namespace {
@@ -42,10 +45,11 @@ void on_signal(int) {
 
 struct Options {
     std::vector<std::string> files;
-    std::string iface, filter, format = "text", output, user = "nobody";
+    std::string iface, filter, format = "text", output, user = "nobody", only, probe, zmap_csv;
     size_t max_pending = 1000000;
     double syn_timeout = -1;  // seconds; < 0: the form's default
     int snaplen = 512;
+    int buffer_mib = 64;
     uint64_t count = 0;
     bool quiet = false, no_progress = false;
 };
@@ -93,10 +97,89 @@ bool drain(CaptureSource& src, Scan& scan, Progress& progress, const Options& o,
     }
 }
 
+// zmap's CSV results (gzip'd or not, - for stdin): each usable line is
+// handed to the scan as the segment it was, numbered by its line. False on
+// a read error or a header that is not zmap's; unusable lines are counted.
+bool read_zmap_csv(const std::string& path, Scan& scan, Progress& progress, const Options& o, bool quiet) {
+    const std::string name = path == "-" ? "stdin" : path;
+    gzFile in = path == "-" ? gzdopen(dup(0), "rb") : gzopen(path.c_str(), "rb");
+    if (in == nullptr) {
+        std::fprintf(stderr, "middlebox-scan: %s: cannot read: %s\n", name.c_str(), std::strerror(errno));
+        return false;
+    }
+    gzbuffer(in, 1 << 18);
+    middlebox::ZmapCsv csv;
+    uint64_t counts[middlebox::kCsvOutcomeCount] = {};
+    std::string line, error;
+    std::vector<char> buf(1 << 16);
+    uint32_t number = 0;
+    bool ok = true, header = false;
+    uint8_t options[middlebox::kMaxOptionBytes];
+    while (!interrupted && (o.count == 0 || scan.frames() < o.count)) {
+        line.clear();
+        bool got = false;
+        while (gzgets(in, buf.data(), static_cast<int>(buf.size())) != nullptr) {
+            got = true;
+            line += buf.data();
+            if (!line.empty() && line.back() == '\n') break;
+        }
+        if (!got) break;
+        ++number;
+        if (!line.empty() && line.back() == '\n') line.pop_back();
+        if (!header) {
+            if (!csv.header(line, &error)) {
+                std::fprintf(stderr, "middlebox-scan: %s: line 1: %s\n", name.c_str(), error.c_str());
+                gzclose(in);
+                return false;
+            }
+            header = true;
+            continue;
+        }
+        if (line.empty()) continue;
+        middlebox::Segment seg;
+        int64_t time_us = 0;
+        const middlebox::CsvOutcome outcome = csv.line(line, &seg, options, &time_us);
+        ++counts[static_cast<int>(outcome)];
+        if (outcome != middlebox::CsvOutcome::Answer) continue;
+        scan.segment(seg, number, time_us);
+        progress.tick(scan);
+    }
+    int zerr = Z_OK;
+    const char* message = gzerror(in, &zerr);
+    if (zerr != Z_OK && zerr != Z_STREAM_END) {
+        std::fprintf(stderr, "middlebox-scan: %s: %s\n", name.c_str(), message);
+        ok = false;
+    }
+    gzclose(in);
+    if (!header) {
+        std::fprintf(stderr, "middlebox-scan: %s: empty: no header line\n", name.c_str());
+        return false;
+    }
+
+    const uint64_t lines = number > 0 ? number - 1 : 0;
+    std::string unused;
+    for (int i = 1; i < middlebox::kCsvOutcomeCount; ++i)
+        if (counts[i] > 0)
+            unused += (unused.empty() ? "" : ", ") + std::string(middlebox::csv_outcome_name(
+                                                         static_cast<middlebox::CsvOutcome>(i))) +
+                      " " + std::to_string(counts[i]);
+    scan.add_input_note("Frame numbers are line numbers of " + name +
+                        " (zmap's CSV results: line 1 is its header); it holds no SYN, so every answer was compared "
+                        "against the probe template.");
+    if (!unused.empty())
+        scan.add_input_note(middlebox::plural(lines - counts[0], "line", "lines") + " of " + name +
+                            " could not be used: " + unused + ".");
+    if (!quiet)
+        std::fprintf(stderr, "middlebox-scan: %s: %llu lines after the header: %llu answers%s%s\n", name.c_str(),
+                     static_cast<unsigned long long>(lines), static_cast<unsigned long long>(counts[0]),
+                     unused.empty() ? "" : "; not used: ", unused.c_str());
+    return ok;
+}
+
 int run(const Options& o) {
     ScanSettings settings;
     if (o.format == "ndjson") {
-        settings.streaming = true;
+        settings.ndjson = true;
     } else {
         std::string error;
         if (!middlebox::parse_report_request(std::string(middlebox::kReportCli) + "," + o.format, &settings.request,
@@ -105,10 +188,25 @@ int run(const Options& o) {
             return 1;
         }
     }
+    if (!o.only.empty()) {
+        if (settings.request.path) {
+            std::fprintf(stderr, "middlebox-scan: --only: the path report lists every probe: it takes no scope\n");
+            return 1;
+        }
+        middlebox::parse_report_scope(o.only, &settings.request.scope);  // checked by CLI11
+    }
+    if (!o.probe.empty()) {
+        std::string error;
+        if (!middlebox::parse_probe_template(o.probe, &settings.probe, &error)) {
+            std::fprintf(stderr, "middlebox-scan: --probe: %s\n", error.c_str());
+            return 2;
+        }
+        settings.has_probe = true;
+    }
     settings.max_pending = o.max_pending;
     // ndjson retires handshakes a minute of capture time after their SYN by
     // default; the report forms wait for the end of the input, as tshark does.
-    const double timeout = o.syn_timeout >= 0 ? o.syn_timeout : settings.streaming ? 60.0 : 0.0;
+    const double timeout = o.syn_timeout >= 0 ? o.syn_timeout : settings.ndjson ? 60.0 : 0.0;
     settings.timeout_us = static_cast<int64_t>(timeout * 1e6);
 
     // The output first (as root, where asked), then the capture, then
@@ -127,7 +225,8 @@ int run(const Options& o) {
     std::unique_ptr<CaptureSource> live;
     if (!o.iface.empty()) {
         std::string error;
-        live = CaptureSource::open_live(o.iface, o.filter.empty() ? kDefaultFilter : o.filter, o.snaplen, &error);
+        live = CaptureSource::open_live(o.iface, o.filter.empty() ? kDefaultFilter : o.filter, o.snaplen,
+                                        o.buffer_mib, &error);
         if (!live) {
             std::fprintf(stderr, "middlebox-scan: -i %s\n", error.c_str());
             return 2;
@@ -147,6 +246,8 @@ int run(const Options& o) {
         live_source = live.get();
         ok = drain(*live, scan, progress, o, o.iface, true);
         live_source = nullptr;
+    } else if (!o.zmap_csv.empty()) {
+        ok = read_zmap_csv(o.zmap_csv, scan, progress, o, o.quiet);
     } else {
         // Files in the order given, as one capture: frame numbers go on.
         for (const std::string& path : o.files) {
@@ -164,9 +265,10 @@ int run(const Options& o) {
         }
     }
     progress.done(scan);
+    if (live) scan.set_kernel_drops(live->dropped());
     scan.finish();
     out.flush();
-    if (!o.quiet) {
+    if (!o.quiet && o.zmap_csv.empty()) {
         print_outcomes(scan, "middlebox-scan");
         if (live && live->dropped() > 0)
             std::fprintf(stderr, "middlebox-scan: %llu frames dropped by the kernel\n",
@@ -200,6 +302,19 @@ int main(int argc, char** argv) {
                    "line per handshake as it is decided, then the totals)")
         ->check(CLI::IsMember({"text", "json", "csv", "pairs", "path", "path,json", "ndjson"}))
         ->capture_default_str();
+    app.add_option("--only", o.only,
+                   "List only the servers (ndjson, pairs: the handshakes) that answered with a SYN+ACK, or the "
+                   "suspects (an mptcp-echo or option-echo); the totals count everything, and memory follows what "
+                   "is listed")
+        ->check(CLI::IsMember({middlebox::report_scope_name(middlebox::ReportScope::Answered),
+                               middlebox::report_scope_name(middlebox::ReportScope::Suspects)}));
+    app.add_option("--probe", o.probe,
+                   "The options every probe carried, as zmap's --probe-args gives them (hex:020405b4..., or the "
+                   "bare hex): a SYN+ACK whose SYN is not in the capture is compared against them");
+    app.add_option("--zmap-csv", o.zmap_csv,
+                   "Read zmap's CSV results (gzip'd or not, - for stdin) instead of a capture: a header line naming "
+                   "saddr, sport, dport, optionshex (daddr, ttl, seqnum, acknum, classification when present); needs "
+                   "--probe. Frame numbers are then line numbers");
     app.add_option("-o,--output", o.output, "Write the report to FILE instead of stdout");
     app.add_option("--max-pending", o.max_pending, "At most N pending SYNs (and, with ndjson, live handshakes) are kept; "
                                                    "beyond it the oldest are dropped and counted")
@@ -213,13 +328,24 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("-s,--snaplen", o.snaplen, "With -i: bytes captured per frame")->check(CLI::Range(68, 262144))
         ->capture_default_str();
+    app.add_option("-B,--buffer-size", o.buffer_mib, "With -i: the kernel's capture buffer in MiB (frames beyond it "
+                                                     "are dropped, counted in the totals)")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
     app.add_option("-c,--count", o.count, "Stop after N frames");
     app.add_flag("-q,--quiet", o.quiet, "No summary of the frames read on stderr");
     app.add_flag("--no-progress", o.no_progress, "No progress line (shown on stderr when it is a terminal)");
     CLI11_PARSE(app, argc, argv);
-    if (o.iface.empty() == o.files.empty()) {
-        std::fprintf(stderr, "middlebox-scan: give capture files (-r FILE, or - for stdin) or one -i INTERFACE\n%s",
+    const int inputs = !o.iface.empty() + !o.files.empty() + !o.zmap_csv.empty();
+    if (inputs != 1) {
+        std::fprintf(stderr, "middlebox-scan: give capture files (-r FILE, or - for stdin), one -i INTERFACE or one "
+                             "--zmap-csv FILE\n%s",
                      app.help().c_str());
+        return 1;
+    }
+    if (!o.zmap_csv.empty() && o.probe.empty()) {
+        std::fprintf(stderr, "middlebox-scan: --zmap-csv needs --probe hex:OPTIONS (zmap's --probe-args): the CSV "
+                             "holds the answers, not the probes they answer\n");
         return 1;
     }
     return middlebox_scan::run(o);

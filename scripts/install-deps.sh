@@ -32,6 +32,7 @@ pkgs=(
   python3-scapy         # the lab corpus's checker re-derives every capture's facts with it
   util-linux            # setpriv: run tshark unprivileged so it loads personal plugins
   iproute2              # network namespaces for the live-capture tests
+  tcpreplay             # scanner.live: a scan replayed at the live capture (kernel drops, rates)
   file                  # CPack's DEB generator (the package test)
   time                  # /usr/bin/time -v: peak memory in the sanitizer and bench runs
   # GUI end-to-end test (imagemagick also joins the guide's figures side by side)
@@ -43,6 +44,9 @@ pkgs=(
 )
 if [ "$want_lab" -eq 1 ]; then
   pkgs+=(iptables tcpdump zmap mptcpd ethtool procps)
+  # current zmap built from its source (tcp_synopt; Debian's 2.1.1 lacks it):
+  # tests/lab/build-zmap.sh
+  pkgs+=(git libgmp-dev gengetopt flex byacc libjson-c-dev libunistring-dev libjudy-dev)
 fi
 
 missing=()

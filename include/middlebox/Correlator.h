@@ -22,6 +22,7 @@
 #include "middlebox/Copies.h"
 #include "middlebox/EchoEvidence.h"
 #include "middlebox/PendingTable.h"
+#include "middlebox/ProbeTemplate.h"
 #include "middlebox/Role.h"
 #include "middlebox/Segment.h"
 #include "middlebox/Verdict.h"
@@ -37,6 +38,7 @@ struct Pair {
     uint8_t synack_options[kMaxOptionBytes] = {};
     uint8_t syn_captured = 0, syn_declared = 0;
     uint8_t synack_captured = 0, synack_declared = 0;
+    // syn_options hold the SYN's (or the probe template's: Handshake::against_probe()).
     bool has_syn = false;
     // Bytes of the SYN's data (TCP Fast Open) the SYN+ACK acknowledges: 0
     // when the server took only the SYN.
@@ -55,6 +57,7 @@ enum HandshakeFlags : uint8_t {
     kEvictedBefore = 0x01,  // no-syn while pending SYNs had been dropped: its SYN may be one
     kAckMismatch = 0x02,    // a SYN was pending on the tuple but the ack did not match it
     kServerAtAnswerTtl = 0x04,  // a sampled server data segment had the SYN+ACK's TTL
+    kAgainstProbe = 0x08,  // no SYN in the capture: set against the probe template instead
 };
 
 // How many of the server's data segments are sampled for its distance.
@@ -104,6 +107,10 @@ struct Handshake {
     // answer_frame may be 0 on an answered handshake whose answer frame a
     // read filter dropped (tshark -2 -R): ask the role.
     bool answered() const { return answer_role != Role::Syn; }
+    // Its SYN+ACK had no SYN in the capture and was compared against the
+    // scan's probe template (ProbeTemplate.h): the verdict assumes the
+    // probe carried exactly those options.
+    bool against_probe() const { return (flags & kAgainstProbe) != 0; }
     // The SYN+ACK came from another distance than the server's data: at
     // least two of its data segments, and none at the SYN+ACK's TTL (so a
     // path whose TTL changes once during the connection is no mismatch).
@@ -232,6 +239,14 @@ public:
     // prefetch_entry() a few segments later. Hints only: nothing changes.
     void prefetch(uint64_t fingerprint) const { table_.prefetch(fingerprint); }
     void prefetch_entry(uint64_t fingerprint) const { table_.prefetch_entry(fingerprint); }
+    // The options every probe carried: a SYN+ACK whose SYN is not in the
+    // capture is then compared against them (Handshake::against_probe()).
+    // Set before the first frame.
+    void set_probe(const ProbeTemplate& t) {
+        probe_ = t;
+        has_probe_ = true;
+    }
+    const ProbeTemplate* probe() const { return has_probe_ ? &probe_ : nullptr; }
     // Sizes the pending table for `entries` at once (PendingTable::reserve).
     void reserve_pending(size_t entries) { table_.reserve(entries); }
 
@@ -278,6 +293,8 @@ private:
     uint64_t expired_ = 0;
     uint64_t out_of_order_ = 0;
     uint64_t filtered_out_ = 0;
+    ProbeTemplate probe_;
+    bool has_probe_ = false;
 };
 
 }  // namespace middlebox

@@ -10,6 +10,7 @@
 #include <bitset>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "middlebox/Correlator.h"
@@ -58,11 +59,23 @@ struct StudyCounts {
     uint32_t mp_capable_echoed = 0;
     uint32_t synacks_with_unknown_option = 0;  // SYN+ACKs carrying a kind no genuine server copies
     uint32_t unknown_option_echoed = 0;        // ... that is a byte-for-byte copy of the SYN's
+    uint32_t against_probe = 0;  // SYN+ACKs without their SYN, set against the probe template
 };
+
+// One handshake's verdict and SYN+ACK facts into the counts: for a view
+// that counts handshakes as a streaming correlator retires them, not rows.
+void count_handshake(StudyCounts* n, const Handshake& hs);
 
 // The counts at the end of a file, and what the report could not see.
 struct Totals : StudyCounts {
     uint64_t evictions = 0;                    // pending SYNs dropped at the cap
+    // Unanswered handshakes a streaming correlator retired before the end
+    // of the input (Correlator::expired() then, not after the last
+    // retirement); 0 for a whole-capture analysis.
+    uint64_t expired = 0;
+    // The probe template the SYN+ACKs without a SYN were set against
+    // (ProbeTemplate::text()); empty: none was given.
+    std::string probe;
     // SYN+ACKs a box nearer than the server sent (Handshake::syn_proxy()):
     // what they carry is the box's. Not in StudyCounts: a one-pass running
     // count cannot know it when the SYN+ACK comes, only after the data.
@@ -80,6 +93,10 @@ struct Totals : StudyCounts {
     uint64_t out_of_order_frames = 0;  // Correlator::out_of_order()
     uint64_t inconsistent_events = 0;  // Registry::inconsistent_events()
     bool unreliable() const { return out_of_order_frames != 0 || inconsistent_events != 0; }
+    // Frames a live capture lost before the analysis saw them (kernel
+    // drops): a lost SYN+ACK turns an echo into no-answer.
+    uint64_t kernel_drops = 0;
+    bool reliable() const { return !unreliable() && kernel_drops == 0; }
 };
 
 class Registry {

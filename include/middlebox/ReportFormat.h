@@ -42,8 +42,11 @@ public:
 };
 
 // A writer of `form` to `out` (`out` and `r` must outlive it); nullptr for
-// the pairs form, which is not per server.
-std::unique_ptr<ServerReportWriter> make_report_writer(ReportForm form, std::ostream& out, const ReportRequest& r);
+// the pairs form, which is not per server. `probe`: the probe template's
+// text (ProbeTemplate::text()) when one was given, which the JSON's head
+// names.
+std::unique_ptr<ServerReportWriter> make_report_writer(ReportForm form, std::ostream& out, const ReportRequest& r,
+                                                       const std::string& probe = std::string());
 
 // ---- the whole report ----
 
@@ -60,13 +63,20 @@ void write_report(std::ostream& out, const Correlator& c, const Registry& seen, 
 struct PairRow {
     uint32_t syn_frame = 0;     // the SYN copy the SYN+ACK answers; 0: no SYN in the capture
     uint32_t synack_frame = 0;  // the first SYN+ACK
+    bool against_probe = false; // no SYN: the probe template stood for it
     FlowTuple server_to_client;
     Verdict verdict = Verdict::None;
     std::string diff;           // option_diff() of the SYN+ACK against the SYN
 };
 
-// Every handshake the registry saw that a SYN+ACK answered, by SYN+ACK frame.
-std::vector<PairRow> pair_rows(const Correlator& c, const Registry& seen);
+// Every handshake the registry saw that a SYN+ACK answered (and `scope`
+// lists), by SYN+ACK frame.
+std::vector<PairRow> pair_rows(const Correlator& c, const Registry& seen, ReportScope scope = ReportScope::All);
+// The row of handshake `index`, answered by a SYN+ACK; its pair must still
+// be readable (a streaming correlator: right after the observe() that paired it).
+PairRow pair_row(const Correlator& c, uint32_t index);
+// Sorted by SYN+ACK frame.
+void sort_pairs(std::vector<PairRow>& rows);
 
 // A comment header, one tab-separated line per pair, the notes as comments.
 void write_pairs(std::ostream& out, const std::vector<PairRow>& pairs, const Totals& t, const ReportRequest& r);

@@ -15,24 +15,30 @@
 // "answer" is "synack", "rst" or null. The totals count every handshake
 // once it is retired (then what its server's data later said, a SYN proxy,
 // is known). They have no per-server counts: a set of a scan's servers
-// would grow with the scan.
+// would grow with the scan. With a scope (--only answered|suspects) only
+// the handshakes it lists get a line, and the totals line says
+// "only": "answered".
 #pragma once
 
 #include <cstdint>
 #include <ostream>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "middlebox/Correlator.h"
 #include "middlebox/Registry.h"
+#include "middlebox/ReportScope.h"
 #include "middlebox/TextBuffer.h"
 
 namespace middlebox {
 
 class NdjsonWriter {
 public:
-    explicit NdjsonWriter(std::ostream& out) : out_(out) {}
+    // `scope`: which handshakes get a line (ReportScope.h); the totals
+    // count every one.
+    explicit NdjsonWriter(std::ostream& out, ReportScope scope = ReportScope::All) : out_(out), scope_(scope) {}
     ~NdjsonWriter() { flush(); }
 
     // The line of handshake `index`, whose verdict is final: right after
@@ -41,8 +47,13 @@ public:
     void handshake(const Correlator& c, uint32_t index);
     // A retired handshake (expire_before()'s callback), into the totals.
     void count(const Correlator& c, uint32_t index);
-    // The totals line. `frames`: what the input's frames were, by name.
-    void finish(const Correlator& c, const std::vector<std::pair<std::string_view, uint64_t>>& frames);
+    // The totals line. `frames`: what the input's frames were, by name;
+    // `notes`: what the reader must know of the input (a "notes" array
+    // when there are any).
+    // `live`: a live capture, whose `kernel_drops` the totals then give,
+    // with "reliable": false when any.
+    void finish(const Correlator& c, const std::vector<std::pair<std::string_view, uint64_t>>& frames,
+                const std::vector<std::string>& notes = {}, bool live = false, uint64_t kernel_drops = 0);
     // Hands what is buffered to the stream (a live capture's lines should
     // not wait for 64 KiB).
     void flush();
@@ -51,6 +62,7 @@ public:
 
 private:
     std::ostream& out_;
+    ReportScope scope_;
     TextBuffer buf_;
     StudyCounts counts_;
     uint32_t syn_proxies_ = 0;

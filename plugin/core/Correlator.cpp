@@ -230,10 +230,20 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
             e->handshake = index;
             e->set_state(kAnswered);
         }
-        // The SYN+ACK's options alone: no copy can be proved without a SYN,
-        // but a malformed block is still reported.
-        p.evidence = compare_options(OptionBlock::parse(nullptr, 0, 0), synack);
-        p.evidence.unsolicited_mpc = false;  // without the SYN nobody knows what it offered
+        if (has_probe_) {
+            // A scan's probes all carry the template: it stands for the SYN.
+            p.has_syn = true;
+            p.syn_captured = p.syn_declared = probe_.length;
+            std::memcpy(p.syn_options, probe_.options, kMaxOptionBytes);
+            p.evidence = compare_options(p.syn_block(), synack);
+            handshakes_[index].verdict = classify(p.evidence, false);
+            handshakes_[index].flags |= kAgainstProbe;
+        } else {
+            // The SYN+ACK's options alone: no copy can be proved without a
+            // SYN, but a malformed block is still reported.
+            p.evidence = compare_options(OptionBlock::parse(nullptr, 0, 0), synack);
+            p.evidence.unsolicited_mpc = false;  // without the SYN nobody knows what it offered
+        }
     }
 
     Handshake& hs = handshakes_[index];
@@ -252,7 +262,7 @@ const Copy* Correlator::observe_synack_copy(const Segment& s, uint32_t handshake
     // The SYN as first seen: at the capture point nearest the client.
     const SeenSegment* first_syn = copies_.first_syn(handshake);
     SeenSegment paired_syn;
-    if (first_syn == nullptr && p.has_syn) {
+    if (first_syn == nullptr && p.has_syn && !hs.against_probe()) {
         paired_syn = SeenSegment::of(hs.syn_frame, hs.syn_ttl, p.syn_block());
         first_syn = &paired_syn;
     }
@@ -329,7 +339,8 @@ const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bo
     // The quoted SYN travels the SYN's direction with the SYN's sequence
     // number. An orphan SYN+ACK's entry (no-syn) holds no SYN to compare.
     if (const PendingSyn* e = table_.find(quoted.tuple.fingerprint());
-        e != nullptr && e->seq == quoted.seq && handshakes_[e->handshake].verdict != Verdict::NoSyn) {
+        e != nullptr && e->seq == quoted.seq && handshakes_[e->handshake].verdict != Verdict::NoSyn &&
+        !handshakes_[e->handshake].against_probe()) {
         q.handshake = e->handshake;
         Handshake& hs = handshakes_[e->handshake];
         q.syn_frame = hs.syn_frame;

@@ -63,6 +63,48 @@ std::vector<ServerSummary> Registry::summarize(const Correlator& c, bool with_ha
     return out;
 }
 
+namespace detail {
+
+Item item_of(const Correlator& c, uint32_t index, uint32_t position) {
+    const Handshake& hs = c.handshake(index);
+    const FlowTuple& t = c.endpoints(index);
+    const bool synack = hs.facts & kFactSynAck;
+    const uint8_t path = static_cast<uint8_t>((hs.hop_mismatch() ? Item::kHopMismatch : 0) |
+                                              (hs.syn_proxy() ? Item::kSynProxy : 0));
+    return Item(SortKey(t.dst, t.dst_port, position), synack ? hs.answer_frame : 0, static_cast<uint8_t>(hs.verdict),
+                synack ? estimated_hops(hs.answer_ttl) : 0, hs.facts, path);
+}
+
+void add_item(ServerSummary& row, const Item& it) {
+    ++row.handshakes;
+    ++row.verdicts[it.verdict];
+    if (!(it.facts & kFactSynAck)) return;
+    ++row.synacks;
+    if (row.first_synack_frame == 0 || it.answer_frame < row.first_synack_frame) row.first_synack_frame = it.answer_frame;
+    row.min_hops = std::min(row.min_hops, it.hops);
+    row.max_hops = std::max(row.max_hops, it.hops);
+    if (it.path & Item::kHopMismatch) ++row.hop_mismatches;
+    if (it.path & Item::kSynProxy) ++row.syn_proxies;
+}
+
+void add_evidence(ServerSummary& row, const EchoEvidence& ev, uint32_t answer_frame) {
+    if (row.first_evidence_frame == 0 || answer_frame < row.first_evidence_frame) row.first_evidence_frame = answer_frame;
+    for (uint8_t i = 0; i < ev.echoed_count; ++i) row.echoed_kinds.set(ev.echoed_kinds[i]);
+    if (!ev.mpc_echo) return;
+    if (!ev.synack_mpc.has_key) {
+        row.echoed_keyless = true;
+    } else if (std::find(row.echoed_keys.begin(), row.echoed_keys.end(), ev.synack_mpc.key) == row.echoed_keys.end()) {
+        row.echoed_keys.push_back(ev.synack_mpc.key);
+    }
+}
+
+void finish_row(ServerSummary& row) {
+    if (row.synacks == 0) row.min_hops = 0;
+    std::sort(row.echoed_keys.begin(), row.echoed_keys.end());
+}
+
+}  // namespace detail
+
 void Registry::visit(const Correlator& c, const std::function<void(const ServerSummary&)>& fn,
                      bool with_handshakes) const {
     settle();
@@ -71,21 +113,13 @@ void Registry::visit(const Correlator& c, const std::function<void(const ServerS
     for (uint32_t pos = 0; pos < order_.size(); ++pos) {
         const uint32_t index = order_[pos];
         if (index >= c.handshake_count()) continue;  // a registry from another file
-        const Handshake& hs = c.handshake(index);
-        const FlowTuple& t = c.endpoints(index);
-        const bool synack = hs.facts & kFactSynAck;
-        const uint8_t path = static_cast<uint8_t>((hs.hop_mismatch() ? Item::kHopMismatch : 0) |
-                                                  (hs.syn_proxy() ? Item::kSynProxy : 0));
-        items.emplace_back(SortKey(t.dst, t.dst_port, pos), synack ? hs.answer_frame : 0,
-                           static_cast<uint8_t>(hs.verdict), synack ? estimated_hops(hs.answer_ttl) : 0, hs.facts,
-                           path);
+        items.push_back(detail::item_of(c, index, pos));
     }
     detail::sort_items(items);  // items are in position order: equal endpoints stay so
 
     ServerSummary row;
     auto emit = [&] {
-        if (row.synacks == 0) row.min_hops = 0;
-        std::sort(row.echoed_keys.begin(), row.echoed_keys.end());
+        detail::finish_row(row);
         fn(row);
     };
     for (size_t k = 0; k < items.size(); ++k) {
@@ -97,31 +131,9 @@ void Registry::visit(const Correlator& c, const std::function<void(const ServerS
             row.port = it.key.port();
         }
         if (with_handshakes) row.handshake_indices.push_back(order_[it.key.position]);
-
-        ++row.handshakes;
-        ++row.verdicts[it.verdict];
-        if (!(it.facts & kFactSynAck)) continue;
-        ++row.synacks;
-        if (row.first_synack_frame == 0 || it.answer_frame < row.first_synack_frame)
-            row.first_synack_frame = it.answer_frame;
-        row.min_hops = std::min(row.min_hops, it.hops);
-        row.max_hops = std::max(row.max_hops, it.hops);
-        if (it.path & Item::kHopMismatch) ++row.hop_mismatches;
-        if (it.path & Item::kSynProxy) ++row.syn_proxies;
-        if (!(it.facts & kFactEvidence)) continue;
-        if (row.first_evidence_frame == 0 || it.answer_frame < row.first_evidence_frame)
-            row.first_evidence_frame = it.answer_frame;
-        const EchoEvidence& ev = c.pair(c.handshake(order_[it.key.position]).pair).evidence;
-        for (uint8_t i = 0; i < ev.echoed_count; ++i) row.echoed_kinds.set(ev.echoed_kinds[i]);
-        if (ev.mpc_echo) {
-            if (ev.synack_mpc.has_key) {
-                if (std::find(row.echoed_keys.begin(), row.echoed_keys.end(), ev.synack_mpc.key) ==
-                    row.echoed_keys.end())
-                    row.echoed_keys.push_back(ev.synack_mpc.key);
-            } else {
-                row.echoed_keyless = true;
-            }
-        }
+        detail::add_item(row, it);
+        if ((it.facts & kFactSynAck) && (it.facts & kFactEvidence))
+            detail::add_evidence(row, c.pair(c.handshake(order_[it.key.position]).pair).evidence, it.answer_frame);
     }
     if (!items.empty()) emit();
 }

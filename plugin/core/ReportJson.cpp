@@ -115,7 +115,7 @@ private:
 
 class JsonWriter final : public ServerReportWriter {
 public:
-    JsonWriter(std::ostream& out, const ReportRequest& r) : out_(out), request_(r) {
+    JsonWriter(std::ostream& out, const ReportRequest& r, const std::string& probe) : out_(out), request_(r) {
         // What goes before each value of a row, and after the last, made
         // once from the schema: a row is then a copy and a value per field.
         std::string_view open;  // the object the previous field is in
@@ -141,6 +141,8 @@ public:
         out << "  \"report\": \"middlebox\",\n";
         out << "  \"version\": 1,\n";
         out << "  \"filter\": " << (r.has_filter ? json_string(r.filter) : std::string("null")) << ",\n";
+        if (r.scope != ReportScope::All) out << "  \"only\": \"" << report_scope_name(r.scope) << "\",\n";
+        if (!probe.empty()) out << "  \"probe\": \"" << probe << "\",\n";
         out << "  \"servers\": [";
     }
 
@@ -159,7 +161,13 @@ public:
         std::ostream& out = out_;
         write_out(out, buf_);
         out << (rows_ == 0 ? "],\n" : "\n  ],\n");
-        out << "  \"totals\": {\"servers\": " << t.servers << ", \"suspect_servers\": " << t.suspect_servers
+        // Under a scope the servers that never answered are not counted.
+        out << "  \"totals\": {\"servers\": ";
+        if (request_.scope == ReportScope::All)
+            out << t.servers;
+        else
+            out << "null, \"servers_listed\": " << rows_;
+        out << ", \"suspect_servers\": " << t.suspect_servers
             << ", \"handshakes\": " << t.handshakes << ", \"synacks\": " << t.synacks << ", \"verdicts\": ";
         {
             TextBuffer v;
@@ -172,8 +180,10 @@ public:
             << ", \"echoed\": " << t.unknown_option_echoed << "}, \"syn_proxies\": " << t.syn_proxies << ",\n"
             << "             \"evictions\": " << t.evictions << ", \"hidden_frames\": " << t.hidden_frames
             << ", \"hidden_handshakes\": " << t.hidden_handshakes
-            << ", \"read_filtered_frames\": " << t.read_filtered_frames
-            << ", \"reliable\": " << (t.unreliable() ? "false" : "true") << "},\n";
+            << ", \"read_filtered_frames\": " << t.read_filtered_frames;
+        if (!t.probe.empty()) out << ", \"against_probe\": " << t.against_probe;
+        if (request_.live) out << ", \"kernel_drops\": " << t.kernel_drops;
+        out << ", \"reliable\": " << (t.reliable() ? "true" : "false") << "},\n";
         const std::vector<std::string> notes = report_notes(t, request_);
         out << "  \"notes\": [";
         for (size_t i = 0; i < notes.size(); ++i) out << (i ? ",\n    " : "\n    ") << json_string(notes[i]);
@@ -192,8 +202,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<ServerReportWriter> make_json_writer(std::ostream& out, const ReportRequest& r) {
-    return std::make_unique<JsonWriter>(out, r);
+std::unique_ptr<ServerReportWriter> make_json_writer(std::ostream& out, const ReportRequest& r,
+                                                     const std::string& probe) {
+    return std::make_unique<JsonWriter>(out, r, probe);
 }
 
 }  // namespace middlebox::report

@@ -6,6 +6,7 @@
 
 namespace middlebox {
 
+using report::put_bool;
 using report::put_null_or_uint;
 using report::put_verdicts;
 
@@ -33,6 +34,7 @@ void put_counts(TextBuffer& s, const std::vector<std::pair<std::string_view, uin
 
 void NdjsonWriter::handshake(const Correlator& c, uint32_t index) {
     const Handshake& hs = c.handshake(index);
+    if (!in_scope(scope_, hs)) return;
     const FlowTuple& t = c.endpoints(index);
     TextBuffer& s = buf_;
     s += "{\"syn_frame\": ";
@@ -59,25 +61,22 @@ void NdjsonWriter::handshake(const Correlator& c, uint32_t index) {
     } else {
         s += "null, \"echoed\": \"\"";
     }
+    if (c.probe() != nullptr) {
+        s += ", \"against_probe\": ";
+        put_bool(s, hs.against_probe());
+    }
     s += "}\n";
     report::flush_if_full(out_, s);
 }
 
 void NdjsonWriter::count(const Correlator& c, uint32_t index) {
     const Handshake& hs = c.handshake(index);
-    const uint8_t f = hs.facts;
-    ++counts_.handshakes;
-    ++counts_.verdicts[static_cast<int>(hs.verdict)];
-    if (f & kFactSynAck) ++counts_.synacks;
-    if (f & kFactMpc) ++counts_.synacks_with_mp_capable;
-    if (f & kFactMpcGenuine) ++counts_.mp_capable_genuine;
-    if (f & kFactMpcEcho) ++counts_.mp_capable_echoed;
-    if (f & kFactUnknown) ++counts_.synacks_with_unknown_option;
-    if (f & kFactUnknownEcho) ++counts_.unknown_option_echoed;
+    count_handshake(&counts_, hs);
     if (hs.syn_proxy()) ++syn_proxies_;
 }
 
-void NdjsonWriter::finish(const Correlator& c, const std::vector<std::pair<std::string_view, uint64_t>>& frames) {
+void NdjsonWriter::finish(const Correlator& c, const std::vector<std::pair<std::string_view, uint64_t>>& frames,
+                          const std::vector<std::string>& notes, bool live, uint64_t kernel_drops) {
     const StudyCounts& n = counts_;
     TextBuffer& s = buf_;
     s += "{\"totals\": {\"handshakes\": ";
@@ -97,8 +96,31 @@ void NdjsonWriter::finish(const Correlator& c, const std::vector<std::pair<std::
     put_uint(s, c.evictions());
     s += ", \"expired\": ";
     put_uint(s, c.expired());
+    if (c.probe() != nullptr) {
+        s += ", \"against_probe\": ";
+        put_uint(s, n.against_probe);
+    }
+    if (live) {
+        s += ", \"kernel_drops\": ";
+        put_uint(s, kernel_drops);
+        s += ", \"reliable\": ";
+        put_bool(s, kernel_drops == 0);
+    }
     s += "}, \"frames\": ";
     put_counts(s, frames);
+    if (scope_ != ReportScope::All) {
+        s += ", \"only\": \"";
+        s += report_scope_name(scope_);
+        s += '"';
+    }
+    if (!notes.empty()) {
+        s += ", \"notes\": [";
+        for (size_t i = 0; i < notes.size(); ++i) {
+            if (i > 0) s += ", ";
+            s += json_string(notes[i]);
+        }
+        s += ']';
+    }
     s += "}\n";
     flush();
 }

@@ -7,6 +7,12 @@ namespace middlebox {
 std::vector<std::string> report_notes(const Totals& t, const ReportRequest& r) {
     std::vector<std::string> notes;
     const std::string filter = r.has_filter ? "the report filter \"" + r.filter + "\"" : std::string();
+    if (t.kernel_drops > 0) {
+        notes.push_back("WARNING: the live capture lost " + plural(t.kernel_drops, "frame", "frames") +
+                        " in the kernel before the analysis saw them: a lost SYN+ACK turns an echo into no-answer, so "
+                        "these counts are not reliable. Give the capture a larger buffer (-B) or capture to a file "
+                        "first.");
+    }
     if (t.unreliable()) {
         std::string why;
         if (t.out_of_order_frames > 0)
@@ -46,6 +52,20 @@ std::vector<std::string> report_notes(const Totals& t, const ReportRequest& r) {
                         " dropped at the cap (preference middlebox.max_pending): such a SYN ends no-answer and a "
                         "SYN+ACK answering it no-syn.");
     }
+    const uint32_t no_syn = t.verdicts[static_cast<int>(Verdict::NoSyn)];
+    if (t.expired > 0 && no_syn > 0) {
+        notes.push_back(plural(t.expired, "unanswered handshake", "unanswered handshakes") +
+                        " ended their pending state before the end of the input (more than --max-pending handshakes "
+                        "after them, or --syn-timeout): an answer after that is no-syn, as " +
+                        plural(no_syn, "SYN+ACK", "SYN+ACKs") + " here may be.");
+    }
+    if (t.against_probe > 0) {
+        notes.push_back(plural(t.against_probe, "SYN+ACK", "SYN+ACKs") +
+                        " had no SYN in the capture and were compared against the probe template " + t.probe +
+                        " instead: their verdicts assume the probe carried exactly those options.");
+    }
+    if (r.scope != ReportScope::All) notes.push_back(scope_note(r.scope, r.form == ReportForm::Pairs));
+    notes.insert(notes.end(), r.input_notes.begin(), r.input_notes.end());
     return notes;
 }
 

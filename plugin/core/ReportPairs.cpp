@@ -7,34 +7,50 @@
 
 namespace middlebox {
 
-std::vector<PairRow> pair_rows(const Correlator& c, const Registry& seen) {
+PairRow pair_row(const Correlator& c, uint32_t index) {
+    const Handshake& hs = c.handshake(index);
+    const Pair& p = c.pair(hs.pair);
+    PairRow row;
+    row.syn_frame = p.has_syn ? hs.syn_frame : 0;
+    row.against_probe = hs.against_probe();
+    row.synack_frame = hs.answer_frame;
+    row.server_to_client = c.endpoints(index).reversed();
+    row.verdict = hs.verdict;
+    const OptionBlock syn = p.syn_block();
+    row.diff = option_diff(p.has_syn ? &syn : nullptr, p.synack_block());
+    return row;
+}
+
+void sort_pairs(std::vector<PairRow>& rows) {
+    std::sort(rows.begin(), rows.end(),
+              [](const PairRow& a, const PairRow& b) { return a.synack_frame < b.synack_frame; });
+}
+
+std::vector<PairRow> pair_rows(const Correlator& c, const Registry& seen, ReportScope scope) {
     std::vector<PairRow> rows;
     for (uint32_t index : seen.handshakes()) {
         if (index >= c.handshake_count()) continue;
         const Handshake& hs = c.handshake(index);
-        if (hs.pair == kNone || hs.pair >= c.pair_count()) continue;
-        const Pair& p = c.pair(hs.pair);
-        PairRow row;
-        row.syn_frame = p.has_syn ? hs.syn_frame : 0;
-        row.synack_frame = hs.answer_frame;
-        row.server_to_client = c.endpoints(index).reversed();
-        row.verdict = hs.verdict;
-        const OptionBlock syn = p.syn_block();
-        row.diff = option_diff(p.has_syn ? &syn : nullptr, p.synack_block());
-        rows.push_back(std::move(row));
+        if (hs.pair == kNone || hs.pair >= c.pair_count() || !in_scope(scope, hs)) continue;
+        rows.push_back(pair_row(c, index));
     }
-    std::sort(rows.begin(), rows.end(),
-              [](const PairRow& a, const PairRow& b) { return a.synack_frame < b.synack_frame; });
+    sort_pairs(rows);
     return rows;
 }
 
 void write_pairs(std::ostream& out, const std::vector<PairRow>& pairs, const Totals& t, const ReportRequest& r) {
     out << "# middlebox pairs: one line per SYN+ACK and the SYN it answers; filter: "
-        << (r.has_filter ? r.filter : std::string("none")) << '\n';
+        << (r.has_filter ? r.filter : std::string("none"));
+    if (r.scope != ReportScope::All) out << "; only: " << report_scope_name(r.scope);
+    out << '\n';
     out << "# diff: the SYN+ACK's options against the SYN's: +added ~changed =returned byte for byte -not returned\n";
+    if (!t.probe.empty())
+        out << "# syn_frame \"probe\": no SYN in the capture, the SYN+ACK was compared against the probe template "
+            << t.probe << '\n';
     out << "# syn_frame\tsynack_frame\tclient\tserver\tverdict\tdiff\n";
     for (const PairRow& p : pairs) {
-        out << (p.syn_frame ? std::to_string(p.syn_frame) : "-") << '\t' << p.synack_frame << '\t'
+        out << (p.syn_frame ? std::to_string(p.syn_frame) : p.against_probe ? "probe" : "-") << '\t' << p.synack_frame
+            << '\t'
             << endpoint_text(p.server_to_client.dst, p.server_to_client.dst_port) << '\t'
             << endpoint_text(p.server_to_client.src, p.server_to_client.src_port) << '\t' << verdict_name(p.verdict)
             << '\t' << p.diff << '\n';

@@ -13,6 +13,25 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+// What follows the argument that ends at `comma` of `rest`, if anything, is
+// the filter; `given` is what came before it, for the error.
+bool take_filter(std::string_view rest, size_t comma, const std::string& given, ReportRequest* out,
+                 std::string* error) {
+    if (comma == std::string_view::npos) return true;
+    const std::string_view filter = rest.substr(comma + 1);
+    if (trim(filter).empty()) {
+        *error = "empty filter after \"" + given + ",\"";
+        return false;
+    }
+    out->has_filter = true;
+    out->filter = std::string(filter);
+    return true;
+}
+
+std::string no_scope_for_path(ReportScope s) {
+    return std::string("the path report lists every probe: it takes no scope (") + report_scope_name(s) + ")";
+}
+
 }  // namespace
 
 const char* report_form_name(ReportForm f) {
@@ -54,6 +73,11 @@ bool parse_report_request(std::string_view arg, ReportRequest* out, std::string*
             *error = "the path report is text or json, not " + std::string(first);
             return false;
         }
+        ReportScope scope;
+        if (parse_report_scope(first, &scope)) {
+            *error = no_scope_for_path(scope);
+            return false;
+        }
         if (first != "text" && first != "json") {
             if (trim(rest).empty()) {
                 *error = "empty filter after \"" + given + ",\"";
@@ -64,19 +88,33 @@ bool parse_report_request(std::string_view arg, ReportRequest* out, std::string*
             return true;
         }
     }
+    if (parse_report_scope(first, &out->scope)) {
+        // The text form's scope: "middlebox,answered[,FILTER]".
+        out->form_given = true;
+        return take_filter(rest, comma, given + "," + std::string(first), out, error);
+    }
     for (ReportForm f : kForms) {
         if (first != report_form_name(f)) continue;
         out->form = f;
         out->form_given = true;
-        if (comma == std::string_view::npos) return true;
-        const std::string_view filter = rest.substr(comma + 1);
-        if (trim(filter).empty()) {
-            *error = "empty filter after \"" + given + "," + report_form_name(f) + ",\"";
-            return false;
+        given += ",";
+        given += report_form_name(f);
+        if (comma != std::string_view::npos) {
+            // An optional scope after the form.
+            const std::string_view next = rest.substr(comma + 1);
+            const size_t next_comma = next.find(',');
+            if (parse_report_scope(trim(next.substr(0, next_comma)), &out->scope)) {
+                if (out->path) {
+                    *error = no_scope_for_path(out->scope);
+                    return false;
+                }
+                given += ",";
+                given += report_scope_name(out->scope);
+                rest = next;
+                comma = next_comma;
+            }
         }
-        out->has_filter = true;
-        out->filter = std::string(filter);
-        return true;
+        return take_filter(rest, comma, given, out, error);
     }
     // Not a form: the whole rest is the filter ("middlebox,tcp.port==80").
     out->has_filter = true;
@@ -91,6 +129,10 @@ std::string report_usage() {
            "  -z middlebox,json[,FILTER]      one JSON document on stdout (run tshark with -q)\n"
            "  -z middlebox,csv[,FILTER]       one CSV line per server, after a header line\n"
            "  -z middlebox,pairs[,FILTER]     one line per SYN/SYN+ACK pair with its option diff\n"
+           "  -z middlebox,FORM,answered[,FILTER]  only the servers that answered with a SYN+ACK (pairs:\n"
+           "                                  the pairs); the totals still count everything\n"
+           "  -z middlebox,FORM,suspects[,FILTER]  only the suspects (pairs: the echoes)\n"
+           "  -z middlebox,answered|suspects  the text report so scoped\n"
            "  -z middlebox,path[,text|json][,FILTER]\n"
            "                                  per probed target, its probes hop by hop (tracebox's view)\n"
            "  -z middlebox,FILTER             the text report over the handshake frames matching FILTER\n"

@@ -96,7 +96,11 @@ public:
         out << "Filter: " << (r.has_filter ? r.filter : std::string("none")) << '\n';
         rule(out, rule_width, '-');
         if (index_.empty()) {
-            out << "No SYN, SYN+ACK or RST of a TCP handshake reached the report.\n";
+            if (r.scope != ReportScope::All && t.handshakes > 0)
+                out << (r.scope == ReportScope::Answered ? "No server answered with a SYN+ACK" : "No server is a suspect")
+                    << " (only " << report_scope_name(r.scope) << ").\n";
+            else
+                out << "No SYN, SYN+ACK or RST of a TCP handshake reached the report.\n";
         } else {
             line([&](size_t c) { return kTextColumns[c].heading; });
             for (const RowCells& rc : index_) line([&](size_t c) { return cell(rc, c); });
@@ -104,7 +108,12 @@ public:
         }
         rule(out, rule_width, '-');
         out << "Totals\n";
-        out << "  Servers: " << t.servers << ", suspected of echoing: " << t.suspect_servers
+        out << "  Servers: ";
+        if (r.scope == ReportScope::All)
+            out << t.servers;
+        else  // the servers that never answered are not counted
+            out << index_.size() << " listed (only " << report_scope_name(r.scope) << ")";
+        out << ", suspected of echoing: " << t.suspect_servers
             << " (at least one mptcp-echo or option-echo handshake)\n";
         out << "  Handshakes: " << t.handshakes << ", answered by a SYN+ACK: " << t.synacks << '\n';
         const std::string verdicts = verdict_list(t.verdicts);
@@ -126,7 +135,11 @@ public:
             << " echoed it byte for byte from the SYN\n";
         out << "  SYN+ACKs sent by a box nearer than the server (SYN proxy): " << t.syn_proxies
             << "; their options are the box's, what the server supports is unknown\n";
+        if (!t.probe.empty())
+            out << "  SYN+ACKs without their SYN, compared against the probe template " << t.probe << ": "
+                << t.against_probe << '\n';
         out << "  Pending SYNs dropped at the cap: " << t.evictions << '\n';
+        if (r.live) out << "  Frames the kernel dropped (live capture): " << t.kernel_drops << '\n';
         out << "  Handshake frames hidden from the report: " << t.hidden_frames << " (handshakes wholly hidden: "
             << t.hidden_handshakes << ")\n";
         for (const std::string& n : report_notes(t, r)) out << "Note: " << n << '\n';

@@ -13,7 +13,8 @@
 namespace middlebox::report {
 
 std::unique_ptr<ServerReportWriter> make_text_writer(std::ostream& out, const ReportRequest& r);
-std::unique_ptr<ServerReportWriter> make_json_writer(std::ostream& out, const ReportRequest& r);
+std::unique_ptr<ServerReportWriter> make_json_writer(std::ostream& out, const ReportRequest& r,
+                                                     const std::string& probe);
 std::unique_ptr<ServerReportWriter> make_csv_writer(std::ostream& out);
 
 // JSON values the JSON form and the NDJSON stream both write: a number or

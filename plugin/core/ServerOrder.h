@@ -7,6 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "middlebox/Correlator.h"
+#include "middlebox/Registry.h"
 #include "middlebox/Segment.h"
 
 namespace middlebox::detail {
@@ -66,5 +68,16 @@ static_assert(sizeof(Item) == 32, "two items per cache line");
 
 // Sorts items by key, keeping equal endpoints in position order.
 void sort_items(std::vector<Item>& items);
+
+// What a row needs of handshake `index` (`position`: its first-seen rank).
+Item item_of(const Correlator& c, uint32_t index, uint32_t position);
+// One handshake's counts, hops and frames folded into its server's row;
+// what its SYN+ACK copied goes in with add_evidence().
+void add_item(ServerSummary& row, const Item& it);
+// What a SYN+ACK answering in frame `answer_frame` copied (the handshake
+// has kFactEvidence).
+void add_evidence(ServerSummary& row, const EchoEvidence& ev, uint32_t answer_frame);
+// The row as written: keys sorted, no hops without a SYN+ACK.
+void finish_row(ServerSummary& row);
 
 }  // namespace middlebox::detail

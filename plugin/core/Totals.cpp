@@ -5,6 +5,19 @@
 
 namespace middlebox {
 
+void count_handshake(StudyCounts* n, const Handshake& hs) {
+    const uint8_t f = hs.facts;
+    ++n->handshakes;
+    ++n->verdicts[static_cast<int>(hs.verdict)];
+    if (f & kFactSynAck) ++n->synacks;
+    if (f & kFactMpc) ++n->synacks_with_mp_capable;
+    if (f & kFactMpcGenuine) ++n->mp_capable_genuine;
+    if (f & kFactMpcEcho) ++n->mp_capable_echoed;
+    if (f & kFactUnknown) ++n->synacks_with_unknown_option;
+    if (f & kFactUnknownEcho) ++n->unknown_option_echoed;
+    if (hs.against_probe()) ++n->against_probe;
+}
+
 Totals Registry::totals(const Correlator& c, const std::vector<ServerSummary>& rows, const Registry& seen) {
     Totals t;
     for (const ServerSummary& r : rows) add_row(&t, r);
@@ -27,6 +40,7 @@ void Registry::finish_totals(Totals* out, const Correlator& c, const Registry& s
     t.out_of_order_frames = c.out_of_order();
     t.read_filtered_frames = c.filtered_out();
     t.inconsistent_events = seen.inconsistent_events();
+    if (c.probe() != nullptr) t.probe = c.probe()->text();
     // The handshakes in the rows are those the listener saw a frame of; their
     // facts are read in index order, i.e. in memory order.
     std::vector<bool> counted(c.handshake_count(), false);
@@ -34,7 +48,9 @@ void Registry::finish_totals(Totals* out, const Correlator& c, const Registry& s
         if (index < counted.size()) counted[index] = true;
     for (uint32_t index = 0; index < counted.size(); ++index) {
         if (!counted[index]) continue;
-        const uint8_t f = c.handshake(index).facts;
+        const Handshake& hs = c.handshake(index);
+        const uint8_t f = hs.facts;
+        if (hs.against_probe()) ++t.against_probe;
         if (f & kFactMpc) {
             ++t.synacks_with_mp_capable;
             if (f & kFactMpcGenuine) ++t.mp_capable_genuine;

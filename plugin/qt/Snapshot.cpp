@@ -97,6 +97,7 @@ PairRow build_pair(const middlebox::Correlator& c, uint32_t index) {
     p.answer_frame = hs.answer_frame;
     p.answer_is_synack = hs.answer_role == middlebox::Role::SynAck;
     p.syn_copies = hs.syn_copies;
+    p.against_probe = hs.against_probe();
     if (p.answer_is_synack) {
         p.ttl = hs.answer_ttl;
         p.hops = middlebox::estimated_hops(hs.answer_ttl);

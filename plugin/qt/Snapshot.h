@@ -32,6 +32,9 @@ struct PairRow {
     bool hop_mismatch = false;
     bool syn_proxy = false;  // the SYN+ACK came from a box nearer than the server
     uint16_t syn_copies = 0;
+    // No SYN in the capture: compared against the probe template instead
+    // (syn_options then hold the template's options).
+    bool against_probe = false;
     std::string echoed;          // what this SYN+ACK copied: "MP_CAPABLE key 0x..; kind 30" (middlebox::echoed_text)
     std::string diff;            // options against the SYN (+added -removed ~changed =returned)
     std::string syn_options;     // the SYN's options in words

@@ -349,7 +349,11 @@ QVariant SuspectModel::pairData(const ServerRow&, const PairRow& p, int column, 
     }
     if (role == Qt::ToolTipRole) {
         QString tip = tr("Handshake %1: %2").arg(p.handshake).arg(middlebox::verdict_name(p.verdict));
-        if (!p.syn_options.empty()) tip += tr("\nSYN options (frame %1): %2").arg(p.syn_frame).arg(qs(p.syn_options));
+        if (p.against_probe)
+            tip += tr("\nNo SYN in the capture: compared against the probe template (preference "
+                      "middlebox.probe_options): %1").arg(qs(p.syn_options));
+        else if (!p.syn_options.empty())
+            tip += tr("\nSYN options (frame %1): %2").arg(p.syn_frame).arg(qs(p.syn_options));
         if (!p.synack_options.empty())
             tip += tr("\nSYN+ACK options (frame %1): %2").arg(p.answer_frame).arg(qs(p.synack_options));
         if (!p.diff.empty()) tip += tr("\nAgainst the SYN: %1").arg(qs(p.diff));
@@ -370,7 +374,7 @@ QVariant SuspectModel::pairData(const ServerRow&, const PairRow& p, int column, 
         case ColHops:
             if (p.hops < 0) return QVariant();
             return QString::number(p.hops) + (p.hop_mismatch ? QStringLiteral(" *") : QString());
-        case ColSyn: return frameText(p.syn_frame);
+        case ColSyn: return p.against_probe ? QVariant(tr("probe")) : frameText(p.syn_frame);
         case ColSynAck:
             if (p.answer_frame == 0) return QVariant();
             return p.answer_is_synack ? QString::number(p.answer_frame) : tr("RST %1").arg(p.answer_frame);

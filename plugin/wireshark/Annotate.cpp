@@ -240,6 +240,11 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
             break;
         case Role::SynAck:
             if (hs.syn_frame != 0) add_uint(mt, f.syn_frame, tvb, hs.syn_frame);
+            if (hs.against_probe() && c.probe() != nullptr)
+                expert_add_info_format(pinfo, add_bool(mt, f.against_probe, tvb, true), &f.ei_against_probe,
+                                       "No SYN in the capture: compared against the probe template %s (preference "
+                                       "middlebox.probe_options)",
+                                       c.probe()->text().c_str());
             add_bool(mt, f.synack_retransmission, tvb, (r.flags & kRetransmission) != 0);
             add_uint(mt, f.ttl, tvb, ttl);
             if (hs.syn_frame == 0 && (hs.flags & kEvictedBefore)) {

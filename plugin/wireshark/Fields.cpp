@@ -91,6 +91,12 @@ void register_fields() {
                         "The SYN+ACK came from fewer hops than the server's data: a box (SYN proxy) answered for the "
                         "server, so the SYN+ACK's options are the box's (present only when true)",
                         HFILL}},
+        {&f.against_probe, {"Compared against the probe template", "middlebox.against_probe", FT_BOOLEAN, BASE_NONE,
+                            nullptr, 0x0,
+                            "This SYN+ACK's SYN is not in the capture: its options were compared against the scan's "
+                            "probe template (preference middlebox.probe_options) as if it were the SYN (present only "
+                            "when true)",
+                            HFILL}},
         {&f.icmp_frame, {"ICMP error in frame", "middlebox.icmp_frame", FT_FRAMENUM, BASE_NONE,
                          FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, "An ICMP/ICMPv6 error that quotes this SYN", HFILL}},
         {&f.syn_retransmission, {"SYN retransmission", "middlebox.syn_retransmission", FT_BOOLEAN, BASE_NONE,
@@ -151,6 +157,8 @@ void register_fields() {
         {&f.ei_syn_proxy, {"middlebox.syn_proxy", PI_SEQUENCE, PI_WARN,
                            "A box nearer than the server answered the SYN (SYN proxy): its options are the box's",
                            EXPFILL}},
+        {&f.ei_against_probe, {"middlebox.against_probe", PI_SEQUENCE, PI_NOTE,
+                               "No SYN in the capture: compared against the probe template", EXPFILL}},
         {&f.ei_tsval_equal, {"middlebox.tsval_equal", PI_SEQUENCE, PI_CHAT,
                              "TSval equals the SYN's: same clock or a TS-aware proxy, not an echo", EXPFILL}},
         {&f.ei_truncated, {"middlebox.options_truncated", PI_MALFORMED, PI_WARN,

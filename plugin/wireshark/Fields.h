@@ -39,6 +39,7 @@ struct Fields {
     int server_hops = -1;
     int hop_mismatch = -1;
     int syn_proxy = -1;
+    int against_probe = -1;
     int icmp_frame = -1;
     int syn_retransmission = -1;
     int synack_retransmission = -1;
@@ -69,6 +70,7 @@ struct Fields {
     expert_field ei_mptcp_absent = EI_INIT;
     expert_field ei_hop_mismatch = EI_INIT;
     expert_field ei_syn_proxy = EI_INIT;
+    expert_field ei_against_probe = EI_INIT;
     expert_field ei_tsval_equal = EI_INIT;
     expert_field ei_truncated = EI_INIT;
     expert_field ei_malformed = EI_INIT;

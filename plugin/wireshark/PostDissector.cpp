@@ -3,6 +3,7 @@
 // what the correlator decided on every pass.
 #include <cerrno>  // program_invocation_short_name
 #include <cstring>
+#include <string>
 
 #include <epan/column-utils.h>
 #include <epan/packet.h>
@@ -69,8 +70,22 @@ tap_packet_status on_probe(void*, packet_info*, epan_dissect_t*, const void*, ta
     return TAP_PACKET_DONT_REDRAW;
 }
 
+bool probe_given() { return prefs.probe_options != nullptr && prefs.probe_options[0] != '\0'; }
+
+// A template that is not an option list is refused where preferences say
+// what is wrong (tshark: on stderr; Wireshark: a dialog), and not used.
+void apply_preferences() {
+    middlebox::ProbeTemplate probe;
+    std::string error;
+    if (probe_given() && !middlebox::parse_probe_template(prefs.probe_options, &probe, &error))
+        report_failure("Middlebox preference \"probe_options\": %s; no probe template is used", error.c_str());
+}
+
 void init_routine() {
     state = std::make_unique<middlebox::Correlator>(prefs.max_pending == 0 ? 1 : prefs.max_pending);
+    middlebox::ProbeTemplate probe;
+    std::string error;  // said once, when the preference was applied
+    if (probe_given() && middlebox::parse_probe_template(prefs.probe_options, &probe, &error)) state->set_probe(probe);
     in_gui = running_in_gui();
     tapped_pass = false;
     expert_tap = find_tap_id("expert");  // registered after our handoff
@@ -219,7 +234,7 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
 middlebox::Correlator* correlator() { return state.get(); }
 
 void register_post_dissector(int proto) {
-    module_t* m = prefs_register_protocol(proto, nullptr);
+    module_t* m = prefs_register_protocol(proto, apply_preferences);
     prefs_register_uint_preference(
         m, "max_pending", "Pending handshakes kept",
         "At most this many unanswered SYNs are remembered (at most 64 bytes each). When the cap is reached the oldest are "
@@ -231,6 +246,13 @@ void register_post_dissector(int proto) {
         "([MP_CAPABLE echoed: middlebox], [Option 222 echoed]), that carries a genuine MPTCP key ([MPTCP server key]) "
         "or that a SYN proxy sent",
         &prefs.info_column);
+    prefs_register_string_preference(
+        m, "probe_options", "Probe template (TCP options of every probe)",
+        "The options every SYN of a scan carried, as zmap's --probe-args gives them (hex:020405b4..., or the bare hex). "
+        "A SYN+ACK whose SYN is not in the capture (a capture of the answers only) is then compared against them as "
+        "if they were its SYN (middlebox.against_probe); a SYN in the capture is always preferred. Empty: none. Takes "
+        "effect when a file is (re)loaded.",
+        &prefs.probe_options);
     // It once chose when to ask for a protocol tree; the plugin needs none now.
     prefs_register_obsolete_preference(m, "analyze_always");
 

@@ -88,8 +88,40 @@ r = json.load(open(sys.argv[1]))
 t = r["totals"]
 servers = sorted((s["address"], s["port"], s["verdicts"]) for s in r["servers"])
 want = [("10.231.0.2", 8080, {"plain": 1}), ("10.231.0.2", 8081, {"rst": 1})]
-if servers != want or t["handshakes"] != 2:
+if servers != want or t["handshakes"] != 2 or t.get("kernel_drops") != 0 or t.get("reliable") is not True:
     print("FAIL: live report", json.dumps(servers), json.dumps(t))
     sys.exit(1)
-print("ok   live capture in a namespace: one plain handshake, one RST, report on SIGINT, ran as nobody")
+print("ok   live capture in a namespace: one plain handshake, one RST, report on SIGINT, ran as nobody, "
+      "no kernel drops in the totals")
 PY
+
+# Kernel drops reach the totals: the scanner stopped (SIGSTOP) behind a
+# 1 MiB ring while a scan of 20000 SYNs is replayed at it.
+if command -v tcpreplay >/dev/null; then
+  python3 "$root/bench/gen_scan.py" -n 20000 --mix real --out "$work/burst.pcap" >/dev/null
+  ip netns exec "$cli" "$scan" -i "$tag-a" -B 1 --format ndjson --only answered -o "$work/drops.ndjson" \
+    --no-progress 2>"$work/drops.stderr" &
+  pid=$!
+  for _ in $(seq 100); do
+    [ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" = 65534 ] && break
+    sleep 0.1
+  done
+  kill -STOP "$pid"
+  ip netns exec "$srv" tcpreplay -q -i "$tag-b" --topspeed "$work/burst.pcap" >/dev/null 2>&1
+  kill -CONT "$pid"
+  sleep 0.5
+  kill -INT "$pid"
+  wait "$pid" || true
+  pid=""
+  python3 - "$work/drops.ndjson" <<'PY'
+import json, sys
+t = json.loads(open(sys.argv[1]).read().splitlines()[-1])["totals"]
+if not (t.get("kernel_drops", 0) > 0 and t.get("reliable") is False):
+    print("FAIL: kernel drops not in the totals:", json.dumps(t))
+    sys.exit(1)
+print("ok   kernel drops of -i in the ndjson totals (%d), \"reliable\": false" % t["kernel_drops"])
+PY
+else
+  echo "FAIL: tcpreplay missing (scripts/install-deps.sh --lab)"
+  exit 1
+fi

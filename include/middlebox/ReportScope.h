@@ -1,0 +1,35 @@
+// Which servers (and, in the per-handshake forms, which handshakes) a
+// report lists: everything, the servers that answered with a SYN+ACK, or
+// the suspects. One definition for every front end: middlebox-scan's
+// `--only answered|suspects`, tshark's `-z middlebox,FORM,answered|suspects`.
+// The totals always count everything; only the rows are chosen.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace middlebox {
+
+struct Handshake;
+struct ServerSummary;
+
+enum class ReportScope : uint8_t { All, Answered, Suspects };
+
+// "answered", "suspects" ("all" for All: never written, the default).
+const char* report_scope_name(ReportScope s);
+// The word as people give it; false for anything else.
+bool parse_report_scope(std::string_view word, ReportScope* out);
+
+// A server's row is listed: answered = at least one SYN+ACK; suspects = at
+// least one mptcp-echo or option-echo handshake (ServerSummary::suspect()).
+bool in_scope(ReportScope s, const ServerSummary& row);
+// A handshake's line is listed (ndjson, pairs): answered = a SYN+ACK
+// answered it; suspects = its verdict is an echo.
+bool in_scope(ReportScope s, const Handshake& hs);
+
+// What the rows hold, for the note under a scoped report; `per_handshake`:
+// the lines are handshakes (pairs, ndjson), not servers.
+std::string scope_note(ReportScope s, bool per_handshake);
+
+}  // namespace middlebox
