@@ -113,6 +113,7 @@ void Registry::visit(const Correlator& c, const std::function<void(const ServerS
             row.first_evidence_frame = it.answer_frame;
         const EchoEvidence& ev = c.pair(c.handshake(order_[it.key.position]).pair).evidence;
         for (uint8_t i = 0; i < ev.echoed_count; ++i) row.echoed_kinds.set(ev.echoed_kinds[i]);
+        if (it.facts & kFactFlagEcho) row.echoed_flags = true;
         if (ev.mpc_echo) {
             if (ev.synack_mpc.has_key) {
                 if (std::find(row.echoed_keys.begin(), row.echoed_keys.end(), ev.synack_mpc.key) ==

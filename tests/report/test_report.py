@@ -47,7 +47,7 @@ PATH_GOLDEN_LAB = ("tracebox-v4", "tracebox-v6", "tracebox-path", "router-copies
 PATH_FORMS = ("path,text", "path,json")
 FORMS = ("text", "json", "csv", "pairs")
 VERDICTS = ("mptcp-genuine", "mptcp-echo", "mptcp-absent", "mptcp-join", "option-echo", "simultaneous-open",
-            "plain", "no-syn", "no-answer", "rst", "truncated", "icmp-error")
+            "plain", "no-syn", "no-answer", "rst", "truncated", "icmp-error", "flag-echo")
 
 
 class Failure(Exception):
@@ -214,7 +214,7 @@ def table_totals(table):
     return {
         "verdicts": {v: table[v] for v in VERDICTS if table.get(v)},
         "servers": table["Servers (address, port)"],
-        "suspect_servers": table["Servers suspected of echoing (mptcp-echo or option-echo)"],
+        "suspect_servers": table["Servers suspected of echoing (mptcp-echo, option-echo or flag-echo)"],
         "handshakes": table["Handshakes"],
         "synacks": table["Handshakes answered by a SYN+ACK"],
         "mp_capable": {"synacks": table["SYN+ACKs with MP_CAPABLE"],
@@ -261,7 +261,7 @@ def check_capture(capture, update):
         check(s["synacks"] == answered[key], f"{key}: synacks {s['synacks']} vs {answered[key]}")
         check(all(n > 0 for n in s["verdicts"].values()), f"{key}: zero counts listed")
         check(set(s["verdicts"]) <= set(VERDICTS), f"{key}: unknown verdict name")
-        check(s["suspect"] == bool(want.get("mptcp-echo") or want.get("option-echo")), f"{key}: suspect")
+        check(s["suspect"] == bool(want.get("mptcp-echo") or want.get("option-echo") or want.get("flag-echo")), f"{key}: suspect")
         total.update(want)
     check(doc["totals"]["verdicts"] == dict(total), f"totals {doc['totals']['verdicts']} vs {dict(total)}")
     check(doc["totals"]["handshakes"] == len(handshakes), "total handshakes")
