@@ -24,7 +24,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 PY=/usr/bin/python3          # Debian's python3, the one with python3-scapy
-PFX=mblab-
+PFX="${MBLAB_PREFIX:-mblab-}"   # another prefix keeps concurrent runs apart
 NSS=(client r1 r2 mb server host)
 OUT="$REPO/test_captures/lab"
 ONLY=""
