@@ -267,7 +267,9 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
     // A SYN's fate is decided by later frames: on first sight (the only pass
     // of a one-pass tshark) it has no verdict yet, rather than a guessed one.
     if (r.role != Role::Syn || !first_sight) {
-        const char* verdict = verdict_name(hs.verdict);
+        // An RST stays rst when a SYN+ACK answered the SYN after it: one
+        // pass shows the same as two.
+        const char* verdict = verdict_name(r.role == Role::Rst ? Verdict::Rst : hs.verdict);
         proto_item_append_text(ti, ": %s", verdict);
         vi = proto_tree_add_string(mt, f.verdict, tvb, 0, 0, verdict);
         proto_item_set_generated(vi);

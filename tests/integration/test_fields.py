@@ -405,7 +405,7 @@ class OrdinaryStacks(unittest.TestCase):
                       display_filter="middlebox.verdict")
         by = {r[0]: r[1:] for r in rows}
         self.assertEqual(by["1"], ["option-echo", "", "3", "2", ""])
-        self.assertEqual(by["2"], ["option-echo", "1", "", "", ""])
+        self.assertEqual(by["2"], ["rst", "1", "", "", ""])  # the RST keeps its own verdict
         self.assertEqual(by["3"][:4], ["option-echo", "1", "", "2"])
         self.assertTrue(by["3"][4].startswith("1"))
         self.assertEqual(by["4"][0], "rst")  # a new SYN ends the old one's pairing

@@ -1250,7 +1250,7 @@ def sc_rst_then_echo():
     copy pairs with the SYN (docs/verdicts.md, "RST answering a SYN")."""
     c = Capture("rst-then-echo", """
 (a) A box resets the client (RST+ACK, TTL 60) and a SYN+ACK that is the SYN turned round (kind 222, the
-SYN's IP ID and window) follows: all three frames option-echo, the SYN+ACK linked to the SYN, with
+SYN's IP ID and window) follows: SYN and SYN+ACK option-echo, the RST rst, the SYN+ACK linked to the SYN, with
 middlebox.rst_frame.  (b) The same tuple's next SYN (another sequence number) and an RST: rst.
 """)
     srv, sport = "198.51.100.90", 50090
@@ -1264,7 +1264,7 @@ middlebox.rst_frame.  (b) The same tuple's next SYN (another sequence number) an
                  "(a) SYN+ACK acknowledging the same SYN: the SYN turned round (kind 222, IP ID, window, TS with "
                  "TSecr 0): an echo, found although the RST came first.", dt=0.005)
     c.expect(f_syn, "option-echo", f_sa)
-    c.expect(f_rst, "option-echo", f_syn)
+    c.expect(f_rst, "rst", f_syn)  # the RST frame keeps its own verdict
     c.expect(f_sa, "option-echo", f_syn)
     f_syn2 = c.add(l2(True) / ip4(CLIENT4, srv, 64, 0x6a70) /
                    tcp(sport, 80, 0x28000000, 0, "S", 64240, linux_syn_opts(1460, 0x999)),
