@@ -82,7 +82,8 @@ void Scan::analyse(Decoded& d) {
         if (const FrameRecord* r = correlator_.observe(seg, d.fingerprint)) {
             const uint32_t index = r->handshake;
             const bool answer = r->role != Role::Syn && !r->repeated();
-            if (stream_ && answer) stream_->handshake(correlator_, index);
+            // An RST's verdict is final only at retirement: a SYN+ACK may still pair.
+            if (stream_ && answer && r->role == Role::SynAck) stream_->handshake(correlator_, index);
             if (rows_ && answer) rows_->answered(correlator_, index);
             if (!streaming()) registry_.add(index, seg.frame);
             if (answer && is_echo(correlator_.handshake(index).verdict)) ++suspects_;
@@ -100,7 +101,7 @@ void Scan::retire_before(uint32_t end) {
         correlator_.expire_before(end, [this](uint32_t index) { rows_->retired(correlator_, index); });
     } else if (stream_) {
         correlator_.expire_before(end, [this](uint32_t index) {
-            if (!correlator_.handshake(index).answered()) stream_->handshake(correlator_, index);
+            if (correlator_.handshake(index).answer_role != Role::SynAck) stream_->handshake(correlator_, index);
             stream_->count(correlator_, index);
         });
     } else {

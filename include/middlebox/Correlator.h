@@ -43,6 +43,11 @@ struct Pair {
     // Bytes of the SYN's data (TCP Fast Open) the SYN+ACK acknowledges: 0
     // when the server took only the SYN.
     uint16_t data_acked = 0;
+    // An RST that answered the SYN before this SYN+ACK did (0: none): its
+    // frame and TTL, shown beside the SYN+ACK's (whose it was, the box's
+    // or the server's, the bytes do not say).
+    uint32_t rst_frame = 0;
+    uint8_t rst_ttl = 0;
 
     OptionBlock syn_block() const { return OptionBlock::parse(syn_options, syn_captured, syn_declared); }
     OptionBlock synack_block() const {
@@ -56,14 +61,32 @@ uint8_t estimated_hops(uint8_t ttl);
 enum HandshakeFlags : uint8_t {
     kEvictedBefore = 0x01,  // no-syn while pending SYNs had been dropped: its SYN may be one
     kAckMismatch = 0x02,    // a SYN was pending on the tuple but the ack did not match it
-    kServerAtAnswerTtl = 0x04,  // a sampled server data segment had the SYN+ACK's TTL
-    kAgainstProbe = 0x08,  // no SYN in the capture: set against the probe template instead
+    kServerAtAnswerTtl = 0x04,  // a server segment that carries its distance had the SYN+ACK's TTL
+    kServerTtlSet = 0x08,   // a server segment arrived at TTL 1: a TTL its application set (eBGP)
+    kIpIdReturned = 0x10,   // the SYN+ACK's IPv4 identification is the SYN's (not 0)
+    kSynEcnFlags = 0xe0,    // the paired SYN copy's AE, CWR, ECE (kEcnFlags >> 1)
 };
 
-// How many of the server's data segments are sampled for its distance.
+// How many of the server's segments that carry its distance (data, FIN,
+// RST) are sampled for it.
 constexpr uint8_t kServerSamples = 8;
 // How many must agree, none at the SYN+ACK's TTL, for a hop mismatch.
 constexpr uint8_t kServerSamplesForMismatch = 2;
+// A segment that arrives with this TTL was sent to stay on the link (eBGP
+// sends at 1 by default, RFC 4271): its TTL is the application's choice,
+// not a distance.
+constexpr uint8_t kLinkLocalTtl = 1;
+
+// The SYN+ACK's distance set against the server's (docs/verdicts.md, "A
+// SYN proxy's own answer"), from what the bytes can tell.
+enum class Distance : uint8_t {
+    Unknown,          // no SYN+ACK, or fewer than two server segments that carry a distance
+    TtlSet,           // the SYN+ACK or the server's segments at TTL 1: set on purpose, no distance
+    Same,             // a server segment came with the SYN+ACK's TTL
+    OtherInitialTtl,  // other TTLs, the same estimated hops: two initial TTLs (two stacks) at one distance
+    SynAckNearer,     // the SYN+ACK from fewer hops than the server: a box nearer answered
+    SynAckFarther,    // from more hops: not a box nearer; a path of its own
+};
 
 // What a handshake's SYN+ACK shows, computed once when it is paired (its
 // verdict is final then) and kept on the record, so that every view (the
@@ -78,6 +101,7 @@ enum HandshakeFacts : uint8_t {
     kFactUnknown = 0x10,       // it carried a kind no genuine server copies (is_unknown_option)
     kFactUnknownEcho = 0x20,   // ... copied byte for byte from the SYN
     kFactEvidence = 0x40,      // it copied something that proves an echo
+    kFactFlagEcho = 0x80,      // it returned the SYN's ECN-setup flags (EchoEvidence::flags_echo)
 };
 // Crossed SYNs (simultaneous-open) each repeat their own options: no copy
 // fact is set for them.
@@ -93,34 +117,53 @@ struct Handshake {
     uint16_t syn_data = 0;  // payload of the SYN (TCP Fast Open), the largest of its copies
     Verdict verdict = Verdict::NoAnswer;
     Role answer_role = Role::Syn;  // Role::Syn while unanswered
+    uint16_t syn_ip_id = 0;  // the IPv4 identification of the copy the answer is paired with
     uint8_t syn_ttl = 0;
     uint8_t answer_ttl = 0;
-    // The server's distance, from its own data segments after the SYN+ACK
-    // (a SYN proxy's ACKs carry none): the TTL most of the first
-    // kServerSamples agree on (majority vote), and how many were seen.
-    uint8_t server_ttl = 0;  // 0: no data segment seen
-    uint8_t server_samples = 0;
-    uint8_t server_votes = 0;  // the majority vote's counter
+    // The server's distance, from its own segments after the SYN+ACK that
+    // carry one (data, FIN, RST; a SYN proxy's ACKs carry none): the TTL
+    // most of the first kServerSamples agree on (majority vote), how many
+    // were seen (low nibble) and the vote's counter (high nibble).
+    uint8_t server_ttl = 0;  // 0: no such segment seen
+    uint8_t server_tally = 0;
     uint8_t flags = 0;
     uint8_t facts = 0;  // HandshakeFacts
+
+    uint8_t server_samples() const { return server_tally & 0x0f; }
+    uint16_t syn_ecn_flags() const { return static_cast<uint16_t>((flags & kSynEcnFlags) << 1); }
+    void set_syn_ecn_flags(uint16_t tcp_flags) {
+        flags = static_cast<uint8_t>((flags & ~kSynEcnFlags) | ((tcp_flags & kEcnFlags) >> 1));
+    }
+    uint8_t server_votes() const { return static_cast<uint8_t>(server_tally >> 4); }
+    // One more server segment at `ttl` (at most kServerSamples are taken).
+    void sample_server(uint8_t ttl);
 
     // answer_frame may be 0 on an answered handshake whose answer frame a
     // read filter dropped (tshark -2 -R): ask the role.
     bool answered() const { return answer_role != Role::Syn; }
     // Its SYN+ACK had no SYN in the capture and was compared against the
     // scan's probe template (ProbeTemplate.h): the verdict assumes the
-    // probe carried exactly those options.
-    bool against_probe() const { return (flags & kAgainstProbe) != 0; }
-    // The SYN+ACK came from another distance than the server's data: at
-    // least two of its data segments, and none at the SYN+ACK's TTL (so a
-    // path whose TTL changes once during the connection is no mismatch).
-    bool hop_mismatch() const {
-        return answer_role == Role::SynAck && server_samples >= kServerSamplesForMismatch &&
-               !(flags & kServerAtAnswerTtl);
+    // probe carried exactly those options. Without a template such an
+    // answer stays no-syn.
+    bool against_probe() const {
+        return first_syn_frame == 0 && answer_role == Role::SynAck && verdict != Verdict::NoSyn;
     }
-    // ... and from nearer than the server: a box on the way (a SYN proxy)
-    // answered for it, so the SYN+ACK's options are the box's.
-    bool syn_proxy() const { return hop_mismatch() && estimated_hops(answer_ttl) < estimated_hops(server_ttl); }
+    Distance distance() const;
+    // The SYN+ACK came from another distance than the server's segments:
+    // at least two of them, none at the SYN+ACK's TTL (so a path whose TTL
+    // changes once during the connection is no mismatch), and other
+    // estimated hops.
+    bool hop_mismatch() const {
+        const Distance d = distance();
+        return d == Distance::SynAckNearer || d == Distance::SynAckFarther;
+    }
+    // A box answered the SYN for the server, so the SYN+ACK's options are
+    // the box's: it came from nearer than the server (a SYN proxy), or
+    // from another distance with the SYN's IP ID (built from the SYN).
+    bool syn_proxy() const {
+        const Distance d = distance();
+        return d == Distance::SynAckNearer || (d == Distance::SynAckFarther && (flags & kIpIdReturned));
+    }
     // Whether `ack` acknowledges a SYN of sequence number `seq`: the SYN
     // alone, or with some or all of its data (RFC 7413: a server that
     // accepts a TFO SYN's data acknowledges it in the SYN+ACK).

@@ -30,6 +30,7 @@
 namespace middlebox {
 
 struct EchoEvidence;   // EchoEvidence.h
+enum class Distance : uint8_t;  // Correlator.h
 struct ServerSummary;  // Registry.h, which includes this header
 
 // ---- addresses ----
@@ -62,6 +63,11 @@ void put_verdict_list(TextBuffer& s, const uint32_t (&counts)[kVerdictCount]);
 // Estimated hops: "7", or "5-7" when they differ.
 std::string hops_text(unsigned min, unsigned max);
 void put_hops(TextBuffer& s, unsigned min, unsigned max);
+
+// The SYN+ACK's distance against the server's (middlebox.distance):
+// "same", "ttl-set", "other-initial-ttl", "synack-nearer",
+// "synack-farther"; nullptr when unknown.
+const char* distance_name(Distance d);
 
 // ---- what SYN+ACKs copied from their SYNs ----
 

@@ -36,6 +36,9 @@ struct EchoEvidence {
     bool ts_echo = false;
     bool tfo_request_echo = false;  // the SYN's TFO cookie request returned unchanged
     bool all_options = false;   // the whole block is the SYN's, and it holds evidence
+    // The SYN's ECN-setup flags returned (compare_flags): AE, CWR and ECE
+    // as the SYN had them, which no correct stack answers.
+    bool flags_echo = false;
     bool unsolicited_mpc = false;  // MP_CAPABLE on a SYN+ACK to a SYN that offered none
 
     // A weak sign, never evidence: the SYN+ACK's TSval is the SYN's, but not
@@ -52,9 +55,19 @@ struct EchoEvidence {
     uint8_t echoed_count = 0;
 
     bool any_echo() const {
-        return mpc_echo || join_echo || unknown_echo || ts_echo || tfo_request_echo || all_options;
+        return mpc_echo || join_echo || unknown_echo || ts_echo || tfo_request_echo || all_options || flags_echo;
     }
 };
+
+// The ECN flags of a SYN (AE, CWR, ECE; Segment.h's kAe, kCwr, kEce).
+constexpr uint16_t kEcnFlags = 0x1c0;
+// Whether a SYN+ACK with `synack_flags` returns the ECN setup of a SYN with
+// `syn_flags`: the SYN asked for ECN (ECE and CWR, RFC 3168 6.1.1; AE too
+// for AccECN, RFC 9768 3.1.1) and the SYN+ACK's AE, CWR and ECE are the
+// SYN's. RFC 3168 has an ECN-setup SYN+ACK set ECE alone so that a
+// reflection is never taken for one; RFC 9768 lists (1,1,1) answering
+// (1,1,1) as a broken host's reflection, and its valid answers all differ.
+bool flags_reflected(uint16_t syn_flags, uint16_t synack_flags);
 
 // Compares the options of a SYN+ACK with those of the SYN it answers.
 EchoEvidence compare_options(const OptionBlock& syn, const OptionBlock& synack);

@@ -20,7 +20,7 @@ constexpr uint8_t kIpProtoIcmp = 1, kIpProtoIpIp = 4, kIpProtoTcp = 6, kIpProtoU
                   kIpProtoGre = 47, kIpProtoIcmpv6 = 58;
 
 // From the fixed part of the IPv4 (`v6` false) or IPv6 header at `h`: the
-// TTL (hop limit) and both addresses into `s`, and the source address alone
+// TTL (hop limit), the IPv4 identification and both addresses into `s`, and the source address alone
 // (an ICMP error's: the router that sent it). One place for the offsets.
 void read_ip_endpoints(const uint8_t* h, bool v6, Segment* s);
 Address ip_source(const uint8_t* h, bool v6);

@@ -46,29 +46,35 @@ enum PendingState : uint8_t {
     kAnswered = 0x01,      // a SYN+ACK or RST answered it
     kSimultaneous = 0x02,  // a SYN crossed it in the other direction
     kServerSeen = 0x04,    // the server's data segments were sampled (Handshake::kServerSamples)
+    kRstAnswered = 0x08,   // ... an RST: a SYN+ACK that acknowledges the SYN still pairs with it
 };
 
 // Packed to 2-byte alignment so that an entry is 58 bytes, not 64: never take
 // the address of (or bind a reference to) `tuple`, `seq` or `handshake`.
 #pragma pack(push, 2)
 struct PendingSyn {
+    static constexpr unsigned kStateMask = 0xfu;
+
     uint64_t tuple = 0;      // FlowTuple::fingerprint() of the SYN
     uint32_t seq = 0;        // the SYN's sequence number
     uint32_t handshake = 0;  // index of its Handshake record (frame and TTL are there)
-    uint16_t bits = 0;       // state (3 bits) | options captured << 3 | declared << 9
+    uint16_t bits = 0;       // state (4 bits) | options captured << 4 | declared << 10
     uint8_t options[kMaxOptionBytes] = {};
 
-    uint8_t state() const { return static_cast<uint8_t>(bits & 0x7u); }
-    bool has(uint8_t state_bits) const { return (bits & state_bits & 0x7u) != 0; }
-    void set_state(uint8_t state_bits) { bits = static_cast<uint16_t>((bits & ~0x7u) | (state_bits & 0x7u)); }
-    void add_state(uint8_t state_bits) { bits = static_cast<uint16_t>(bits | (state_bits & 0x7u)); }
-    uint8_t options_captured() const { return static_cast<uint8_t>((bits >> 3) & 0x3fu); }
-    uint8_t options_declared() const { return static_cast<uint8_t>((bits >> 9) & 0x3fu); }
+    uint8_t state() const { return static_cast<uint8_t>(bits & kStateMask); }
+    bool has(uint8_t state_bits) const { return (bits & state_bits & kStateMask) != 0; }
+    void set_state(uint8_t state_bits) {
+        bits = static_cast<uint16_t>((bits & ~kStateMask) | (state_bits & kStateMask));
+    }
+    void add_state(uint8_t state_bits) { bits = static_cast<uint16_t>(bits | (state_bits & kStateMask)); }
+    void clear_state(uint8_t state_bits) { bits = static_cast<uint16_t>(bits & ~(state_bits & kStateMask)); }
+    uint8_t options_captured() const { return static_cast<uint8_t>((bits >> 4) & 0x3fu); }
+    uint8_t options_declared() const { return static_cast<uint8_t>((bits >> 10) & 0x3fu); }
     // Both at most kMaxOptionBytes (40), which 6 bits hold.
     void set_options_length(size_t captured, size_t declared) {
         if (declared > kMaxOptionBytes) declared = kMaxOptionBytes;
         if (captured > declared) captured = declared;
-        bits = static_cast<uint16_t>((bits & 0x7u) | (captured << 3) | (declared << 9));
+        bits = static_cast<uint16_t>((bits & kStateMask) | (captured << 4) | (declared << 10));
     }
 };
 #pragma pack(pop)

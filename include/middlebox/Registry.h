@@ -29,6 +29,7 @@ struct ServerSummary {
     std::vector<uint64_t> echoed_keys;  // distinct MP_CAPABLE keys returned to their sender
     bool echoed_keyless = false;        // a keyless (v1 SYN form) MP_CAPABLE returned
     std::bitset<256> echoed_kinds;      // option kinds copied byte for byte (evidence)
+    bool echoed_flags = false;          // the SYN's ECN-setup flags returned (flag reflection)
     uint8_t min_hops = 0xff, max_hops = 0;  // estimated hops of its SYN+ACKs
     uint32_t hop_mismatches = 0;        // SYN+ACKs from another distance than the server's data
     uint32_t syn_proxies = 0;           // ... from nearer: a box answered for the server (SYN proxy)
@@ -40,7 +41,8 @@ struct ServerSummary {
     // whose SYN+ACKs repeat their own side's options, never count.
 
     uint32_t echoes() const {
-        return verdicts[static_cast<int>(Verdict::MptcpEcho)] + verdicts[static_cast<int>(Verdict::OptionEcho)];
+        return verdicts[static_cast<int>(Verdict::MptcpEcho)] + verdicts[static_cast<int>(Verdict::OptionEcho)] +
+               verdicts[static_cast<int>(Verdict::FlagEcho)];
     }
     bool suspect() const { return echoes() > 0; }
 };

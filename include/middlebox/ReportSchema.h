@@ -25,6 +25,7 @@ enum class ServerField : uint8_t {
     EchoedKeys,
     EchoedKeyless,
     EchoedKinds,
+    EchoedFlags,
     HopsMin,
     HopsMax,
     HopMismatches,
@@ -41,9 +42,10 @@ struct ServerFieldSpec {
     // The CSV column; empty: none. Verdicts spans one column per verdict,
     // each named by its verdict.
     std::string_view csv;
-    // Added after the CSV was published: its column goes after all the
-    // others (scripts read CSV columns by position, so none ever moves).
-    bool csv_appended = false;
+    // Added after the CSV was published: the how-manieth addition (0: in
+    // the first CSV). Its column goes after all the older ones (scripts
+    // read CSV columns by position, so none ever moves).
+    uint8_t csv_added = 0;
 };
 
 inline constexpr ServerFieldSpec kServerFields[] = {
@@ -57,10 +59,11 @@ inline constexpr ServerFieldSpec kServerFields[] = {
     {ServerField::EchoedKeys, "echoed.mp_capable_keys", "echoed_mp_capable_keys"},
     {ServerField::EchoedKeyless, "echoed.keyless", "echoed_keyless"},
     {ServerField::EchoedKinds, "echoed.kinds", "echoed_kinds"},
+    {ServerField::EchoedFlags, "echoed.flags", "echoed_flags", 2},
     {ServerField::HopsMin, "hops.min", "hops_min"},
     {ServerField::HopsMax, "hops.max", "hops_max"},
     {ServerField::HopMismatches, "hop_mismatches", "hop_mismatches"},
-    {ServerField::SynProxies, "syn_proxies", "syn_proxies", true},
+    {ServerField::SynProxies, "syn_proxies", "syn_proxies", 1},
     {ServerField::FirstEvidenceFrame, "first_evidence_frame", "first_evidence_frame"},
     {ServerField::FirstSynackFrame, "first_synack_frame", "first_synack_frame"},
 };
@@ -68,7 +71,9 @@ inline constexpr size_t kServerFieldCount = sizeof kServerFields / sizeof kServe
 
 constexpr const ServerFieldSpec& server_field(ServerField f) { return kServerFields[static_cast<size_t>(f)]; }
 
-// The CSV's fields in column order: the schema's, appended ones last.
+// The CSV's fields in column order: the schema's, then the added ones in the
+// order they were added. (Verdicts added later follow them all: ReportCsv.)
+constexpr uint8_t kCsvAdditions = 2;
 inline constexpr size_t kCsvFieldCount = [] {
     size_t n = 0;
     for (const ServerFieldSpec& f : kServerFields) n += f.csv.empty() ? 0 : 1;
@@ -77,9 +82,9 @@ inline constexpr size_t kCsvFieldCount = [] {
 inline constexpr std::array<ServerField, kCsvFieldCount> kCsvFields = [] {
     std::array<ServerField, kCsvFieldCount> out{};
     size_t n = 0;
-    for (bool appended : {false, true})
+    for (uint8_t added = 0; added <= kCsvAdditions; ++added)
         for (const ServerFieldSpec& f : kServerFields)
-            if (!f.csv.empty() && f.csv_appended == appended) out[n++] = f.field;
+            if (!f.csv.empty() && f.csv_added == added) out[n++] = f.field;
     return out;
 }();
 
@@ -95,7 +100,7 @@ inline constexpr TextColumn kTextColumns[] = {
     {"Handshakes", ServerField::Handshakes, ServerField::Handshakes, true},
     {"SYN+ACKs", ServerField::Synacks, ServerField::Synacks, true},
     {"Verdicts", ServerField::Verdicts, ServerField::Verdicts, false},
-    {"Echoed", ServerField::EchoedKeys, ServerField::EchoedKinds, false},
+    {"Echoed", ServerField::EchoedKeys, ServerField::EchoedFlags, false},
     {"Hops", ServerField::HopsMin, ServerField::HopsMax, true},
     {"Hop mismatches", ServerField::HopMismatches, ServerField::HopMismatches, true},
     {"First evidence", ServerField::FirstEvidenceFrame, ServerField::FirstEvidenceFrame, true},

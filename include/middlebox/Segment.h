@@ -51,6 +51,7 @@ enum TcpFlags : uint16_t {
     kUrg = 0x20,
     kEce = 0x40,
     kCwr = 0x80,
+    kAe = 0x100,  // RFC 9768 (AccECN): the former ECN-nonce bit
 };
 
 struct Segment {
@@ -60,6 +61,7 @@ struct Segment {
     uint32_t ack = 0;
     uint16_t flags = 0;
     uint8_t ttl = 0;  // IPv4 TTL or IPv6 hop limit
+    uint16_t ip_id = 0;  // IPv4 identification (0 for IPv6, which has none in its fixed header)
     // TCP payload bytes, from the IP header's length (0 when unknown): data
     // on a SYN (TCP Fast Open), and which server segments carry data.
     uint16_t payload = 0;

@@ -27,6 +27,9 @@ enum OptionKind : uint8_t {
     kTcpAo = 29,
     kMptcp = 30,
     kFastOpen = 34,
+    kEno = 69,       // TCP-ENO, RFC 8547
+    kAccEcn0 = 172,  // AccECN Order 0, RFC 9768
+    kAccEcn1 = 174,  // AccECN Order 1, RFC 9768
     kExperiment1 = 253,
     kExperiment2 = 254,
 };
@@ -101,12 +104,13 @@ private:
 
 // Short name used in reports and the diff notation: "MSS", "WS", "SACK_PERM",
 // "TS", "MP_CAPABLE", "MP_JOIN", "TFO", "TFO_EXP" (kind 254, ExID 0xF989),
-// "KIND222".
+// "TCP_ENO", "ACCECN0", "ACCECN1", "KIND222".
 std::string option_name(uint8_t kind, const uint8_t* option = nullptr, size_t length = 0);
 
 // True for kinds a genuine server may legitimately return with the very bytes
-// the client sent (equal MSS, same window scale, SACK permitted, ...). Copies
-// of any other kind are evidence of an echo.
+// the client sent (equal MSS, same window scale, SACK permitted, a TCP-ENO
+// server choosing the one protocol offered, AccECN counters that start
+// alike on both sides, ...). Copies of any other kind are evidence of an echo.
 bool may_match_legitimately(uint8_t kind);
 
 // The 16-bit experiment ID of a kind 253/254 option (RFC 6994), or 0 when

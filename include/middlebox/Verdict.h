@@ -22,15 +22,18 @@ enum class Verdict : uint8_t {
     Rst,
     Truncated,
     IcmpError,  // added after the others: the numbers of the older ones never move
+    FlagEcho,
 };
 
-constexpr int kVerdictCount = static_cast<int>(Verdict::IcmpError) + 1;
+constexpr int kVerdictCount = static_cast<int>(Verdict::FlagEcho) + 1;
 
 // "mptcp-echo", ...; "" for None.
 const char* verdict_name(Verdict v);
 std::optional<Verdict> verdict_from_name(std::string_view name);
 
 // True for the verdicts that mean "a middlebox answered or rewrote this SYN+ACK".
-inline bool is_echo(Verdict v) { return v == Verdict::MptcpEcho || v == Verdict::OptionEcho; }
+inline bool is_echo(Verdict v) {
+    return v == Verdict::MptcpEcho || v == Verdict::OptionEcho || v == Verdict::FlagEcho;
+}
 
 }  // namespace middlebox

@@ -20,7 +20,33 @@ uint8_t handshake_facts(const EchoEvidence& e, Verdict v) {
                                 (mpc && e.mpc_echo && v == Verdict::MptcpEcho ? kFactMpcEcho : 0) |
                                 (e.synack_unknown ? kFactUnknown : 0) |
                                 (e.synack_unknown && e.unknown_echo && comparable ? kFactUnknownEcho : 0) |
-                                (e.any_echo() && comparable ? kFactEvidence : 0));
+                                (e.any_echo() && comparable ? kFactEvidence : 0) |
+                                (e.flags_echo && comparable ? kFactFlagEcho : 0));
+}
+
+void Handshake::sample_server(uint8_t ttl) {
+    if (ttl == answer_ttl) flags |= kServerAtAnswerTtl;
+    if (ttl == kLinkLocalTtl) {
+        flags |= kServerTtlSet;
+        return;
+    }
+    const uint8_t samples = server_samples();
+    if (samples >= kServerSamples) return;
+    // Majority vote: a few outliers do not move the server's TTL.
+    uint8_t votes = server_votes();
+    if (votes == 0) server_ttl = ttl;
+    votes = static_cast<uint8_t>(server_ttl == ttl ? votes + 1 : votes - 1);
+    server_tally = static_cast<uint8_t>((samples + 1) | (votes << 4));
+}
+
+Distance Handshake::distance() const {
+    if (answer_role != Role::SynAck) return Distance::Unknown;
+    if (flags & kServerAtAnswerTtl) return Distance::Same;
+    if (answer_ttl == kLinkLocalTtl || (flags & kServerTtlSet)) return Distance::TtlSet;
+    if (server_samples() < kServerSamplesForMismatch) return Distance::Unknown;
+    const uint8_t answer = estimated_hops(answer_ttl), server = estimated_hops(server_ttl);
+    if (answer == server) return Distance::OtherInitialTtl;
+    return answer < server ? Distance::SynAckNearer : Distance::SynAckFarther;
 }
 
 Correlator::Correlator(size_t max_pending, bool streaming) : table_(max_pending), streaming_(streaming) {}
@@ -143,6 +169,8 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
             keep_options(*e, s);
             hs.syn_frame = s.frame;
             hs.syn_ttl = s.ttl;
+            hs.syn_ip_id = s.ip_id;
+            hs.set_syn_ecn_flags(s.flags);  // Linux drops ECN setup from a retransmitted SYN
             // A TFO SYN retransmitted without its data may still be
             // answered for the data of the first copy.
             hs.syn_data = std::max(hs.syn_data, s.payload);
@@ -158,6 +186,8 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     hs.first_syn_frame = hs.syn_frame = s.frame;
     hs.syn_copies = 1;
     hs.syn_ttl = s.ttl;
+    hs.syn_ip_id = s.ip_id;
+    hs.set_syn_ecn_flags(s.flags);
     hs.syn_data = s.payload;
 
     const bool simultaneous = crossed != nullptr && !crossed->has(kAnswered);
@@ -187,7 +217,10 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
     const bool matches =
         e != nullptr && (s.ack == e->seq + 1 || handshakes_[e->handshake].acknowledges(e->seq, s.ack));
 
-    if (matches && e->has(kAnswered)) {
+    // A SYN an RST answered first (a box's, or the server's) still pairs
+    // with the SYN+ACK that acknowledges it: that SYN+ACK may be a copy.
+    const bool after_rst = matches && e->has(kRstAnswered);
+    if (matches && e->has(kAnswered) && !after_rst) {
         Handshake& hs = handshakes_[e->handshake];
         if (hs.answer_role == Role::SynAck) {
             if (hs.answer_copies < 0xffff) ++hs.answer_copies;
@@ -203,8 +236,14 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
     p.synack_declared = static_cast<uint8_t>(synack.declared_length());
 
     uint32_t index;
-    if (matches && !e->has(kAnswered)) {
+    if (matches && (!e->has(kAnswered) || after_rst)) {
         index = e->handshake;
+        if (after_rst) {
+            const Handshake& hs = handshakes_[index];
+            p.rst_frame = hs.answer_frame;
+            p.rst_ttl = hs.answer_ttl;
+            e->clear_state(kRstAnswered);
+        }
         p.has_syn = true;
         p.syn_captured = e->options_captured();
         p.syn_declared = e->options_declared();
@@ -212,7 +251,11 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
         p.evidence = compare_options(p.syn_block(), synack);  // synack: the same bytes, parsed once
         p.data_acked = static_cast<uint16_t>(s.ack - (e->seq + 1));
         Handshake& hs = handshakes_[index];
+        p.evidence.flags_echo = flags_reflected(hs.syn_ecn_flags(), s.flags);
         hs.verdict = classify(p.evidence, e->has(kSimultaneous));
+        // A stack numbers its own datagrams; a box that turns the SYN round
+        // keeps its identification. 0 is what many stacks send with DF set.
+        if (s.ip_id != 0 && s.ip_id == hs.syn_ip_id) hs.flags |= kIpIdReturned;
         e->add_state(kAnswered);
     } else {
         // Orphan SYN+ACK. Remember it as answered so that its retransmissions
@@ -237,7 +280,6 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
             std::memcpy(p.syn_options, probe_.options, kMaxOptionBytes);
             p.evidence = compare_options(p.syn_block(), synack);
             handshakes_[index].verdict = classify(p.evidence, false);
-            handshakes_[index].flags |= kAgainstProbe;
         } else {
             // The SYN+ACK's options alone: no copy can be proved without a
             // SYN, but a malformed block is still reported.
@@ -277,8 +319,10 @@ const FrameRecord* Correlator::on_rst(const Segment& s, uint64_t fp) {
     // the cap reclaims answered entries first.
     PendingSyn *own, *e;
     find_directions(s, fp, &own, &e);
-    if (own != nullptr || e == nullptr) return nullptr;
-    if (e->has(kAnswered)) {  // the server reset after its SYN+ACK
+    if (own != nullptr || e == nullptr || e->has(kRstAnswered)) return nullptr;
+    if (e->has(kAnswered)) {  // the server reset after its SYN+ACK: its distance too
+        Handshake& hs = handshakes_[e->handshake];
+        if (hs.answer_role == Role::SynAck) hs.sample_server(s.ttl);
         table_.erase(e);
         return nullptr;
     }
@@ -293,7 +337,9 @@ const FrameRecord* Correlator::on_rst(const Segment& s, uint64_t fp) {
     hs.answer_copies = 1;
     hs.answer_ttl = s.ttl;
     if (hs.verdict != Verdict::SimultaneousOpen) hs.verdict = Verdict::Rst;
-    table_.erase(e);
+    // The entry stays: a SYN+ACK may still come for this SYN (a box reset
+    // the client while the server, or another box, answered).
+    e->add_state(kAnswered | kRstAnswered);
     return add_record(s.frame, index, Role::Rst, 0);
 }
 
@@ -305,23 +351,26 @@ void Correlator::on_other(const Segment& s, uint64_t fp) {
     PendingSyn *own, *e;
     find_directions(s, fp, &own, &e);
     if (e != nullptr) {  // from the server
-        if (!e->has(kAnswered) || e->has(kServerSeen)) return;
-        if (s.payload > 0) {
-            Handshake& hs = handshakes_[e->handshake];
+        if (!e->has(kAnswered) || e->has(kRstAnswered)) return;
+        // Its first data segments and its FIN carry its distance (a pure
+        // ACK may be a SYN proxy's own); past the samples, only the FIN
+        // is read, which may still come at the SYN+ACK's TTL.
+        const bool fin = (s.flags & kFin) != 0;
+        if (fin || (s.payload > 0 && !e->has(kServerSeen))) {
             // (An answered entry still in the table is a SYN+ACK's: a RST erases it.)
-            if (++hs.server_samples >= kServerSamples) e->add_state(kServerSeen);
-            if (s.ttl == hs.answer_ttl) hs.flags |= kServerAtAnswerTtl;
-            // Majority vote: a few outliers do not move the server's TTL.
-            if (hs.server_votes == 0) hs.server_ttl = s.ttl;
-            hs.server_votes = static_cast<uint8_t>(hs.server_ttl == s.ttl ? hs.server_votes + 1 : hs.server_votes - 1);
+            Handshake& hs = handshakes_[e->handshake];
+            hs.sample_server(s.ttl);
+            if (hs.server_samples() >= kServerSamples) e->add_state(kServerSeen);
         }
-        if (s.flags & kFin) table_.erase(e);  // the server is done sending
+        if (fin) table_.erase(e);  // the server is done sending
         return;
     }
-    // A client FIN on an answered handshake: the connection is over, unless
-    // the server's data is still to come (a client that half-closes after
-    // its request) and has not been sampled yet.
-    if ((s.flags & kFin) && own != nullptr && own->has(kAnswered) && own->has(kServerSeen)) table_.erase(own);
+    // A client FIN on an answered handshake: the connection is over once
+    // the server's distance is settled: its data sampled and one segment
+    // at the SYN+ACK's TTL (else the server's own FIN is still to come).
+    if ((s.flags & kFin) && own != nullptr && own->has(kAnswered) && own->has(kServerSeen) &&
+        (handshakes_[own->handshake].flags & kServerAtAnswerTtl))
+        table_.erase(own);
 }
 
 const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bool options_visible,

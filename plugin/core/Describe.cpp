@@ -1,5 +1,6 @@
 #include "middlebox/Describe.h"
 
+#include "middlebox/Correlator.h"
 #include "middlebox/EchoEvidence.h"
 #include "middlebox/Registry.h"
 
@@ -29,7 +30,7 @@ std::string text_of(Put put) {
 
 // The one echoed text, from what a row (or a single handshake) copied.
 void put_echoed_parts(TextBuffer& s, const uint64_t* keys, size_t key_count, bool keyless,
-                      const std::bitset<256>& kinds) {
+                      const std::bitset<256>& kinds, bool flags) {
     const size_t start = s.size();
     constexpr size_t kShownKeys = 3;
     if (key_count > 0) {
@@ -50,6 +51,7 @@ void put_echoed_parts(TextBuffer& s, const uint64_t* keys, size_t key_count, boo
         s += kinds.count() == 1 ? "kind " : "kinds ";
         put_kind_list(s, kinds, ",");
     }
+    if (flags) s += s.size() != start ? "; ECN flags" : "ECN flags";
 }
 
 }  // namespace
@@ -167,7 +169,8 @@ void put_kind_list(TextBuffer& s, const std::bitset<256>& kinds, std::string_vie
 }
 
 void put_echoed(TextBuffer& s, const ServerSummary& row) {
-    put_echoed_parts(s, row.echoed_keys.data(), row.echoed_keys.size(), row.echoed_keyless, row.echoed_kinds);
+    put_echoed_parts(s, row.echoed_keys.data(), row.echoed_keys.size(), row.echoed_keyless, row.echoed_kinds,
+                     row.echoed_flags);
 }
 
 std::string echoed_text(const ServerSummary& row) {
@@ -180,8 +183,20 @@ std::string echoed_text(const EchoEvidence& e) {
     for (uint8_t i = 0; i < e.echoed_count; ++i) kinds.set(e.echoed_kinds[i]);
     const bool key = e.mpc_echo && e.synack_mpc.has_key;
     return text_of([&](TextBuffer& s) {
-        put_echoed_parts(s, &e.synack_mpc.key, key ? 1 : 0, e.mpc_echo && !e.synack_mpc.has_key, kinds);
+        put_echoed_parts(s, &e.synack_mpc.key, key ? 1 : 0, e.mpc_echo && !e.synack_mpc.has_key, kinds, e.flags_echo);
     });
+}
+
+const char* distance_name(Distance d) {
+    switch (d) {
+        case Distance::Same: return "same";
+        case Distance::TtlSet: return "ttl-set";
+        case Distance::OtherInitialTtl: return "other-initial-ttl";
+        case Distance::SynAckNearer: return "synack-nearer";
+        case Distance::SynAckFarther: return "synack-farther";
+        case Distance::Unknown: break;
+    }
+    return nullptr;
 }
 
 std::string info_note(Verdict v, const EchoEvidence& e, bool syn_proxy) {
@@ -200,6 +215,9 @@ std::string info_note(Verdict v, const EchoEvidence& e, bool syn_proxy) {
             note = kinds.none() ? "[Options echoed]" : (kinds.count() == 1 ? "[Option " : "[Options ") + list + " echoed]";
             break;
         }
+        case Verdict::FlagEcho:
+            note = "[ECN flags echoed: middlebox]";
+            break;
         case Verdict::MptcpGenuine:
             if (!syn_proxy) note = "[MPTCP server key]";
             break;

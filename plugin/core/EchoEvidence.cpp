@@ -4,6 +4,7 @@
 
 #include "ByteOrder.h"
 #include "middlebox/FastOpen.h"
+#include "middlebox/Segment.h"
 
 namespace middlebox {
 
@@ -103,6 +104,11 @@ EchoEvidence compare_options(const OptionBlock& syn, const OptionBlock& synack) 
     return e;
 }
 
+bool flags_reflected(uint16_t syn_flags, uint16_t synack_flags) {
+    constexpr uint16_t kSetup = kEce | kCwr;
+    return (syn_flags & kSetup) == kSetup && (synack_flags & kEcnFlags) == (syn_flags & kEcnFlags);
+}
+
 Verdict classify(const EchoEvidence& e, bool simultaneous_open) {
     if (simultaneous_open) return Verdict::SimultaneousOpen;
     if (e.unreadable) return Verdict::Truncated;
@@ -112,6 +118,7 @@ Verdict classify(const EchoEvidence& e, bool simultaneous_open) {
     }
     if (e.syn_join) return e.join_echo ? Verdict::MptcpEcho : Verdict::MptcpJoin;
     if (e.unknown_echo || e.ts_echo || e.tfo_request_echo || e.all_options) return Verdict::OptionEcho;
+    if (e.flags_echo) return Verdict::FlagEcho;
     return Verdict::Plain;
 }
 

@@ -83,6 +83,7 @@ uint16_t payload_length(const uint8_t* d, int ip, int tcp, const Segment& s, boo
 
 void read_ip_endpoints(const uint8_t* h, bool v6, Segment* s) {
     if (!v6) {
+        s->ip_id = static_cast<uint16_t>((h[4] << 8) | h[5]);
         s->ttl = h[8];
         s->tuple.src = Address::v4(h + 12);
         s->tuple.dst = Address::v4(h + 16);

@@ -85,6 +85,7 @@ void add_item(ServerSummary& row, const Item& it) {
     row.max_hops = std::max(row.max_hops, it.hops);
     if (it.path & Item::kHopMismatch) ++row.hop_mismatches;
     if (it.path & Item::kSynProxy) ++row.syn_proxies;
+    if (it.facts & kFactFlagEcho) row.echoed_flags = true;
 }
 
 void add_evidence(ServerSummary& row, const EchoEvidence& ev, uint32_t answer_frame) {

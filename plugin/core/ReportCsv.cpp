@@ -8,6 +8,10 @@ namespace middlebox::report {
 
 namespace {
 
+// Verdicts added after the CSV was published get their columns after all
+// the others, like appended fields: no published column ever moves.
+constexpr int kFirstAppendedVerdict = static_cast<int>(Verdict::FlagEcho);
+
 // One field's cells. Addresses, keys and kinds never hold a comma, quote or
 // line break: no cell needs quoting. Nothing to show is an empty cell.
 void put_cells(TextBuffer& s, ServerField f, const ServerSummary& r) {
@@ -18,7 +22,7 @@ void put_cells(TextBuffer& s, ServerField f, const ServerSummary& r) {
         case ServerField::Handshakes: put_uint(s, r.handshakes); break;
         case ServerField::Synacks: put_uint(s, r.synacks); break;
         case ServerField::Verdicts:
-            for (int v = 1; v < kVerdictCount; ++v) {
+            for (int v = 1; v < kFirstAppendedVerdict; ++v) {
                 if (v > 1) s += ',';
                 put_uint(s, r.verdicts[v]);
             }
@@ -32,6 +36,7 @@ void put_cells(TextBuffer& s, ServerField f, const ServerSummary& r) {
             break;
         case ServerField::EchoedKeyless: s += r.echoed_keyless ? '1' : '0'; break;
         case ServerField::EchoedKinds: put_kind_list(s, r.echoed_kinds, " "); break;
+        case ServerField::EchoedFlags: s += r.echoed_flags ? '1' : '0'; break;
         case ServerField::HopsMin:
             if (r.synacks > 0) put_uint(s, r.min_hops);
             break;
@@ -59,10 +64,14 @@ public:
                 head += server_field(kCsvFields[i]).csv;
                 continue;
             }
-            for (int v = 1; v < kVerdictCount; ++v) {
+            for (int v = 1; v < kFirstAppendedVerdict; ++v) {
                 if (v > 1) head += ',';
                 head += verdict_name(static_cast<Verdict>(v));
             }
+        }
+        for (int v = kFirstAppendedVerdict; v < kVerdictCount; ++v) {
+            head += ',';
+            head += verdict_name(static_cast<Verdict>(v));
         }
         head += '\n';
         write_out(out, head);
@@ -73,6 +82,10 @@ public:
         for (size_t i = 0; i < kCsvFields.size(); ++i) {
             if (i > 0) buf += ',';
             put_cells(buf, kCsvFields[i], s);
+        }
+        for (int v = kFirstAppendedVerdict; v < kVerdictCount; ++v) {
+            buf += ',';
+            put_uint(buf, s.verdicts[v]);
         }
         buf += '\n';
         flush_if_full(out_, buf);

@@ -68,6 +68,7 @@ void put_value(TextBuffer& s, ServerField f, const ServerSummary& r) {
             put_kind_list(s, r.echoed_kinds, ", ");
             s += ']';
             break;
+        case ServerField::EchoedFlags: put_bool(s, r.echoed_flags); break;
         case ServerField::HopsMin: put_null_or_uint(s, r.synacks > 0, r.min_hops); break;
         case ServerField::HopsMax: put_null_or_uint(s, r.synacks > 0, r.max_hops); break;
         case ServerField::HopMismatches: put_uint(s, r.hop_mismatches); break;

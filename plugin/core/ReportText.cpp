@@ -114,7 +114,7 @@ public:
         else  // the servers that never answered are not counted
             out << index_.size() << " listed (only " << report_scope_name(r.scope) << ")";
         out << ", suspected of echoing: " << t.suspect_servers
-            << " (at least one mptcp-echo or option-echo handshake)\n";
+            << " (at least one mptcp-echo, option-echo or flag-echo handshake)\n";
         out << "  Handshakes: " << t.handshakes << ", answered by a SYN+ACK: " << t.synacks << '\n';
         const std::string verdicts = verdict_list(t.verdicts);
         out << "  Verdicts: ";
@@ -133,7 +133,7 @@ public:
         out << "  Unknown options: of " << plural(t.synacks_with_unknown_option, "SYN+ACK", "SYN+ACKs")
             << " that carried an unknown option kind, " << t.unknown_option_echoed
             << " echoed it byte for byte from the SYN\n";
-        out << "  SYN+ACKs sent by a box nearer than the server (SYN proxy): " << t.syn_proxies
+        out << "  SYN+ACKs sent by a box that answered for the server (SYN proxy): " << t.syn_proxies
             << "; their options are the box's, what the server supports is unknown\n";
         if (!t.probe.empty())
             out << "  SYN+ACKs without their SYN, compared against the probe template " << t.probe << ": "

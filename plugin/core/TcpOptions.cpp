@@ -102,6 +102,12 @@ bool may_match_legitimately(uint8_t kind) {
         case kSack:
         case kUserTimeout:
         case kFastOpen:
+        // RFC 8547: a passive opener's TCP-ENO may be the one suboption the
+        // SYN offered. RFC 9768: both ends' AccECN counters start at the
+        // same values, so equal options are what a correct stack may send.
+        case kEno:
+        case kAccEcn0:
+        case kAccEcn1:
             return true;
         default:
             return false;
@@ -131,6 +137,9 @@ std::string option_name(uint8_t kind, const uint8_t* option, size_t length) {
         case kUserTimeout: return "UTO";
         case kTcpAo: return "TCP_AO";
         case kFastOpen: return "TFO";
+        case kEno: return "TCP_ENO";
+        case kAccEcn0: return "ACCECN0";
+        case kAccEcn1: return "ACCECN1";
         case kMptcp:
             if (option != nullptr) {
                 switch (mptcp_subtype(option, length)) {

@@ -17,6 +17,7 @@ constexpr const char* kNames[kVerdictCount] = {
     "rst",
     "truncated",
     "icmp-error",
+    "flag-echo",
 };
 }  // namespace
 

@@ -12,7 +12,7 @@ using middlebox::Address;
 namespace {
 
 // Wireshark 4.0 wants commas between string set members.
-const char* kEchoSet = "middlebox.verdict in {\"mptcp-echo\", \"option-echo\"}";
+const char* kEchoSet = "middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"}";
 
 void append(std::string& out, const std::string& item, const char* sep) {
     if (item.empty()) return;

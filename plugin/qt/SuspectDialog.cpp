@@ -64,7 +64,9 @@ QString whatItLooksFor() {
         "SYN may use (v1), or an MP_JOIN returned byte for byte;</li>"
         "<li><b>option-echo</b>: an option no genuine server copies (an unknown or experimental kind such as 222, "
         "253 or 254, MD5, TCP-AO) returned byte for byte, or the SYN's timestamp value returned as the "
-        "SYN+ACK's.</li>"
+        "SYN+ACK's;</li>"
+        "<li><b>flag-echo</b>: the SYN's ECN-setup flags (ECE and CWR, and AE for AccECN) returned as they were, "
+        "which RFC 3168 and RFC 9768 make no correct answer.</li>"
         "</ul>"
         "<p>Options two honest stacks may share (MSS, window scale, SACK permitted, ...) never count. A handshake "
         "counts only when both its SYN and its SYN+ACK are in the capture, with their options readable.</p>");
@@ -440,7 +442,8 @@ void SuspectDialog::updateWidgets() {
                    .arg(snap.suspects())
                    .arg(t.servers)
                    .arg(t.verdicts[static_cast<int>(middlebox::Verdict::MptcpEcho)] +
-                        t.verdicts[static_cast<int>(middlebox::Verdict::OptionEcho)])
+                        t.verdicts[static_cast<int>(middlebox::Verdict::OptionEcho)] +
+                        t.verdicts[static_cast<int>(middlebox::Verdict::FlagEcho)])
                    .arg(t.handshakes);
         if (static_cast<size_t>(proxy_->rowCount()) != snap.suspects() || !proxy_->suspectsOnly())
             hint += QLatin1Char(' ') + tr("Showing %n row(s).", nullptr, proxy_->rowCount());

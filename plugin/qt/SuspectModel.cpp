@@ -238,7 +238,7 @@ QVariant SuspectModel::headerData(int section, Qt::Orientation orientation, int 
             case ColAddress: return tr("Server address (the SYNs' destination); under it, each client");
             case ColPort: return tr("Server port; under it, each client's port");
             case ColHandshakes: return tr("Handshakes (distinct SYNs) towards this server");
-            case ColEchoes: return tr("Handshakes whose SYN+ACK echoed the SYN (mptcp-echo + option-echo)");
+            case ColEchoes: return tr("Handshakes whose SYN+ACK echoed the SYN (mptcp-echo + option-echo + flag-echo)");
             case ColVerdicts: return tr("Handshakes per verdict (middlebox.verdict)");
             case ColEchoed: return tr("What came back from the SYN: MP_CAPABLE keys and option kinds copied byte for byte");
             case ColHops: return tr("Estimated hops of the SYN+ACKs (from their TTL); * marks a TTL that differs from "
@@ -300,8 +300,8 @@ QVariant SuspectModel::serverData(size_t row, const ServerRow& s, int column, in
         if (s.hop_mismatches) tip += tr("\n%1 SYN+ACK(s) came from another distance than the server's data")
                                          .arg(s.hop_mismatches);
         if (s.syn_proxies)
-            tip += tr("\n%1 SYN+ACK(s) came from a box nearer than the server (a SYN proxy): their options are the "
-                      "box's, what the server supports is unknown")
+            tip += tr("\n%1 SYN+ACK(s) came from a box that answered for the server (a SYN proxy): their options "
+                      "are the box's, what the server supports is unknown")
                        .arg(s.syn_proxies);
         tip += tr("\nDouble-click: go to frame %1").arg(s.target_frame());
         return tip;
@@ -359,7 +359,8 @@ QVariant SuspectModel::pairData(const ServerRow&, const PairRow& p, int column, 
         if (!p.diff.empty()) tip += tr("\nAgainst the SYN: %1").arg(qs(p.diff));
         if (p.syn_copies > 1) tip += tr("\nThe SYN was sent %1 times").arg(p.syn_copies);
         if (p.syn_proxy)
-            tip += tr("\nThe SYN+ACK came from a box nearer than the server (a SYN proxy): its options are the box's");
+            tip += tr("\nThe SYN+ACK came from a box that answered for the server (a SYN proxy): its options are the "
+                      "box's");
         else if (p.hop_mismatch)
             tip += tr("\nThe SYN+ACK came from another distance than the server's data");
         if (p.target_frame()) tip += tr("\nDouble-click: go to frame %1").arg(p.target_frame());

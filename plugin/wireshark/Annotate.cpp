@@ -39,6 +39,63 @@ std::string kinds_text(const EchoEvidence& e) {
     return s;
 }
 
+// The SYN+ACK's distance against the server's, and what it can tell
+// (docs/verdicts.md). Expert info also without a tree (tshark -q -z
+// expert): the items may be null.
+void add_distance(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pt, const Handshake& hs) {
+    Fields& f = fields;
+    const Distance d = hs.distance();
+    if (const char* name = distance_name(d))
+        proto_item_set_generated(proto_tree_add_string(pt, f.distance, tvb, 0, 0, name));
+    proto_item* mismatch = add_bool(pt, f.hop_mismatch, tvb, hs.hop_mismatch());
+    proto_item* ipid = add_bool(pt, f.ipid_returned, tvb, (hs.flags & kIpIdReturned) != 0);
+    const unsigned answer_hops = estimated_hops(hs.answer_ttl), server_hops = estimated_hops(hs.server_ttl);
+    if (hs.syn_proxy() && d == Distance::SynAckNearer)
+        expert_add_info_format(pinfo, add_bool(pt, f.syn_proxy, tvb, true), &f.ei_syn_proxy,
+                               "SYN+ACK from about %u hops (TTL %u), the server's data from about %u (TTL %u), none "
+                               "at the SYN+ACK's TTL: a box nearer than the server answered the SYN (a SYN proxy); "
+                               "these options are the box's, not the server's",
+                               answer_hops, hs.answer_ttl, server_hops, hs.server_ttl);
+    else if (hs.syn_proxy())
+        expert_add_info_format(pinfo, add_bool(pt, f.syn_proxy, tvb, true), &f.ei_syn_proxy,
+                               "SYN+ACK with the SYN's IP ID (%u) and from another distance than the server's data "
+                               "(TTL %u against %u): a box built it from the SYN; these options are the box's, not "
+                               "the server's",
+                               hs.syn_ip_id, hs.answer_ttl, hs.server_ttl);
+    else if (hs.hop_mismatch())
+        expert_add_info_format(pinfo, mismatch, &f.ei_hop_mismatch,
+                               "SYN+ACK from about %u hops (TTL %u), farther than the server's data (about %u, TTL "
+                               "%u): no box nearer than the server answered; the SYN+ACK took a path of its own",
+                               answer_hops, hs.answer_ttl, server_hops, hs.server_ttl);
+    else if (hs.flags & kIpIdReturned)
+        expert_add_info_format(pinfo, ipid, &f.ei_ipid_returned,
+                               "SYN+ACK with the SYN's IP ID (%u): a box may have built it from the SYN (a stack "
+                               "numbers its own; 1 in 65536 by chance)",
+                               hs.syn_ip_id);
+    if (d == Distance::TtlSet)
+        expert_add_info_format(pinfo, mismatch, &f.ei_ttl_set,
+                               "The server %s at TTL 1, a TTL its application set (eBGP sends at 1, RFC 4271): not "
+                               "a distance, so nothing is concluded from the SYN+ACK's TTL %u",
+                               hs.answer_ttl == kLinkLocalTtl ? "answers" : "sends", hs.answer_ttl);
+    else if (d == Distance::OtherInitialTtl)
+        expert_add_info_format(pinfo, mismatch, &f.ei_other_initial_ttl,
+                               "SYN+ACK TTL %u and the server's data TTL %u: two initial TTLs at one distance (about "
+                               "%u hops): one host with two stacks, or a box beside the server",
+                               hs.answer_ttl, hs.server_ttl, answer_hops);
+}
+
+// An RST answered the SYN before this SYN+ACK: both distances shown, since
+// the bytes do not say whose the RST was (a box's, the server's).
+void add_rst_before(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, const Handshake& hs, const Pair& p) {
+    Fields& f = fields;
+    expert_add_info_format(pinfo, add_uint(mt, f.rst_frame, tvb, p.rst_frame), &f.ei_rst_before_synack,
+                           "The SYN (frame %u) was answered first by an RST (frame %u, TTL %u, about %u hops); this "
+                           "SYN+ACK comes with TTL %u (about %u hops)%s",
+                           hs.syn_frame, p.rst_frame, p.rst_ttl, estimated_hops(p.rst_ttl), hs.answer_ttl,
+                           estimated_hops(hs.answer_ttl),
+                           p.rst_ttl == hs.answer_ttl ? ", the same TTL" : ": another TTL, another sender or path");
+}
+
 // `seg` is this SYN+ACK frame: a retransmission carries options of its own
 // (a newer TSval) and its diff shows them; the evidence is the first's.
 void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_item* anchor, const Segment& seg,
@@ -55,6 +112,7 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
         add_bool(et, f.echo_tsval, tvb, e.ts_echo);
         add_bool(et, f.echo_tfo_request, tvb, e.tfo_request_echo);
         add_bool(et, f.echo_all_options, tvb, e.all_options);
+        add_bool(et, f.echo_flags, tvb, e.flags_echo);
         for (uint8_t i = 0; i < e.echoed_count; ++i) add_uint(et, f.echo_kind, tvb, e.echoed_kinds[i]);
     }
 
@@ -109,20 +167,7 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
         add_uint(pt, f.server_ttl, tvb, hs.server_ttl);
         add_uint(pt, f.server_hops, tvb, estimated_hops(hs.server_ttl));
     }
-    // Expert info also without a tree (tshark -q -z expert): the items may be null.
-    proto_item* mismatch = add_bool(pt, f.hop_mismatch, tvb, hs.hop_mismatch());
-    if (hs.syn_proxy())
-        expert_add_info_format(pinfo, add_bool(pt, f.syn_proxy, tvb, true), &f.ei_syn_proxy,
-                               "SYN+ACK from about %u hops (TTL %u), the server's data from about %u (TTL %u): a box "
-                               "nearer than the server answered the SYN (a SYN proxy); these options are the box's, "
-                               "not the server's",
-                               estimated_hops(hs.answer_ttl), hs.answer_ttl, estimated_hops(hs.server_ttl),
-                               hs.server_ttl);
-    else if (hs.hop_mismatch())
-        expert_add_info_format(pinfo, mismatch, &f.ei_hop_mismatch,
-                               "SYN+ACK TTL %u (about %u hops) but the server's data arrives with TTL %u: another box "
-                               "may have answered",
-                               hs.answer_ttl, estimated_hops(hs.answer_ttl), hs.server_ttl);
+    add_distance(tvb, pinfo, pt, hs);
 
     // Expert info naming what was echoed and where the SYN is.
     const unsigned syn_frame = hs.syn_frame;
@@ -190,6 +235,14 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
         default:
             break;
     }
+    if (e.flags_echo && hs.verdict != Verdict::SimultaneousOpen) {
+        const uint16_t fl = hs.syn_ecn_flags();
+        expert_add_info_format(pinfo, anchor, &f.ei_flag_echo,
+                               "ECN flags echoed from the SYN (frame %u): AE %u, CWR %u, ECE %u as the SYN set them; "
+                               "a correct stack answers ECE alone (RFC 3168) or an AccECN code (RFC 9768): a "
+                               "middlebox answered",
+                               syn_frame, (fl & kAe) ? 1u : 0u, (fl & kCwr) ? 1u : 0u, (fl & kEce) ? 1u : 0u);
+    }
     if (e.tsval_equal)
         expert_add_info_format(pinfo, add_bool(mt, f.tsval_equal, tvb, true), &f.ei_tsval_equal,
                                "TSval equals the SYN's (frame %u) and TSecr acknowledges it: the same clock on both "
@@ -214,7 +267,9 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
     // A SYN's fate is decided by later frames: on first sight (the only pass
     // of a one-pass tshark) it has no verdict yet, rather than a guessed one.
     if (r.role != Role::Syn || !first_sight) {
-        const char* verdict = verdict_name(hs.verdict);
+        // An RST stays rst when a SYN+ACK answered the SYN after it: one
+        // pass shows the same as two.
+        const char* verdict = verdict_name(r.role == Role::Rst ? Verdict::Rst : hs.verdict);
         proto_item_append_text(ti, ": %s", verdict);
         vi = proto_tree_add_string(mt, f.verdict, tvb, 0, 0, verdict);
         proto_item_set_generated(vi);
@@ -226,6 +281,7 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
         case Role::Syn:
             if (hs.answered() && hs.answer_frame != 0)
                 add_uint(mt, hs.answer_role == Role::Rst ? f.rst_frame : f.synack_frame, tvb, hs.answer_frame);
+            if (hs.pair != kNone && c.pair(hs.pair).rst_frame != 0) add_uint(mt, f.rst_frame, tvb, c.pair(hs.pair).rst_frame);
             // Later frames decide these: not on first sight.
             if (!first_sight)
                 for (uint32_t frame : c.quote_frames(r.handshake)) add_uint(mt, f.icmp_frame, tvb, frame);
@@ -255,7 +311,11 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
                                        "(Middlebox preference \"max_pending\"): this SYN+ACK's SYN may be one of them",
                                        c.evictions());
             }
-            if (hs.pair != kNone) add_pair_details(tvb, pinfo, mt, vi, seg, hs, c.pair(hs.pair));
+            if (hs.pair != kNone) {
+                const Pair& p = c.pair(hs.pair);
+                if (p.rst_frame != 0) add_rst_before(tvb, pinfo, mt, hs, p);
+                add_pair_details(tvb, pinfo, mt, vi, seg, hs, p);
+            }
             break;
     }
     if (r.flags & kCopy)

@@ -19,6 +19,7 @@ struct Fields {
     int echo_tsval = -1;
     int echo_tfo_request = -1;
     int echo_all_options = -1;
+    int echo_flags = -1;
     int echo_kind = -1;
     int mptcp_syn_version = -1;
     int mptcp_synack_version = -1;
@@ -40,6 +41,8 @@ struct Fields {
     int hop_mismatch = -1;
     int syn_proxy = -1;
     int against_probe = -1;
+    int distance = -1;
+    int ipid_returned = -1;
     int icmp_frame = -1;
     int syn_retransmission = -1;
     int synack_retransmission = -1;
@@ -66,11 +69,16 @@ struct Fields {
 
     expert_field ei_mptcp_echo = EI_INIT;
     expert_field ei_option_echo = EI_INIT;
+    expert_field ei_flag_echo = EI_INIT;
     expert_field ei_mptcp_genuine = EI_INIT;
     expert_field ei_mptcp_absent = EI_INIT;
     expert_field ei_hop_mismatch = EI_INIT;
     expert_field ei_syn_proxy = EI_INIT;
     expert_field ei_against_probe = EI_INIT;
+    expert_field ei_ttl_set = EI_INIT;
+    expert_field ei_other_initial_ttl = EI_INIT;
+    expert_field ei_ipid_returned = EI_INIT;
+    expert_field ei_rst_before_synack = EI_INIT;
     expert_field ei_tsval_equal = EI_INIT;
     expert_field ei_truncated = EI_INIT;
     expert_field ei_malformed = EI_INIT;

@@ -180,7 +180,7 @@ struct TotalsRow {
 // The GUI sorts the rows by label: each label names its whole subject.
 const TotalsRow totals_rows[] = {
     {"Servers (address, port)", &RunningTally::Counts::servers},
-    {"Servers suspected of echoing (mptcp-echo or option-echo)", &RunningTally::Counts::suspect_servers},
+    {"Servers suspected of echoing (mptcp-echo, option-echo or flag-echo)", &RunningTally::Counts::suspect_servers},
     {"Handshakes", &RunningTally::Counts::handshakes},
     {"Handshakes answered by a SYN+ACK", &RunningTally::Counts::synacks},
     {"SYN+ACKs with MP_CAPABLE", &RunningTally::Counts::synacks_with_mp_capable},

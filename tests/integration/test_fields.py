@@ -65,7 +65,7 @@ class Loading(unittest.TestCase):
                   "middlebox.mptcp.syn_key", "middlebox.mptcp.synack_key", "middlebox.mptcp.syn_version",
                   "middlebox.hops", "middlebox.hop_mismatch", "middlebox.diff", "middlebox.copy.first_frame",
                   "middlebox.copy.ttl_delta", "middlebox.copy.diff", "middlebox.copy.changed",
-                  "middlebox.rewritten_on_path"]:
+                  "middlebox.rewritten_on_path", "middlebox.distance", "middlebox.ipid_returned"]:
             self.assertIn(f, names)
 
     def test_protocol_named_middlebox(self):
@@ -383,6 +383,84 @@ class OrdinaryStacks(unittest.TestCase):
             got = fields(lab(name), "frame.number", "middlebox.hop_mismatch", two_pass=True,
                          display_filter="middlebox.hop_mismatch")
             self.assertEqual(got, [], name)
+
+    def test_ecn_in_every_linux_mode_is_no_flag_echo(self):
+        rows = fields(lab("ecn-modes"), "tcp.srcport", "tcp.dstport", "middlebox.verdict", "middlebox.echo.flags",
+                      two_pass=True, display_filter="tcp.flags.syn==1 && tcp.flags.ack==1")
+        got = {r[1]: (r[2], r[3].split(",")[0]) for r in rows}
+        for port in ("41421", "41422", "41423", "41424", "41425"):  # tcp_ecn 1/1, 1/2, 2/1, 2/2, 1/0
+            self.assertEqual(got[port], ("plain", ""), port)
+        self.assertEqual(got["41426"], ("option-echo", "1"))  # the box turns the whole SYN round
+        self.assertEqual(got["41427"], ("flag-echo", "1"))    # ... its own options, the SYN's flags
+        warn = tshark("-r", lab("ecn-modes"), "-2", "-q", "-z", "expert,warn").stdout
+        self.assertEqual(warn.count("ECN flags echoed from the SYN"), 2, warn)  # on the two SYN+ACKs
+        doc = json.loads(tshark("-r", lab("ecn-modes"), "-q", "-z", "middlebox,json").stdout)
+        self.assertEqual(doc["totals"]["verdicts"].get("flag-echo"), 1)
+        rows = {r["port"]: r for r in doc["servers"]}
+        self.assertTrue(rows[8093]["suspect"] and rows[8093]["echoed"]["flags"])
+        self.assertFalse(rows[80]["echoed"]["flags"])
+
+    def test_accecn_answers_from_the_rfc_table(self):
+        rows = fields(cap("accecn"), "tcp.dstport", "middlebox.verdict", "middlebox.echo.flags", "middlebox.diff",
+                      two_pass=True, display_filter="tcp.flags.syn==1 && tcp.flags.ack==1")
+        flagged = [r[0] for r in rows if r[1] == "flag-echo"]
+        self.assertEqual(flagged, ["50108"])  # (1,1,1) answering (1,1,1)
+        self.assertEqual(sum(1 for r in rows if r[1] == "plain"), 9)
+        self.assertIn("=ACCECN0 ", rows[-1][3])  # kind 172 named, equal bytes no echo
+
+    def test_echo_after_an_rst_is_found(self):
+        rows = fields(cap("rst-then-echo"), "frame.number", "middlebox.verdict", "middlebox.syn_frame",
+                      "middlebox.synack_frame", "middlebox.rst_frame", "middlebox.echo.unknown", two_pass=True,
+                      display_filter="middlebox.verdict")
+        by = {r[0]: r[1:] for r in rows}
+        self.assertEqual(by["1"], ["option-echo", "", "3", "2", ""])
+        self.assertEqual(by["2"], ["rst", "1", "", "", ""])  # the RST keeps its own verdict
+        self.assertEqual(by["3"][:4], ["option-echo", "1", "", "2"])
+        self.assertTrue(by["3"][4].startswith("1"))
+        self.assertEqual(by["4"][0], "rst")  # a new SYN ends the old one's pairing
+        note = tshark("-r", cap("rst-then-echo"), "-2", "-q", "-z", "expert,note").stdout
+        self.assertIn("answered first by an RST (frame 2, TTL 60, about 4 hops); this SYN+ACK comes with TTL 50", note)
+
+    def test_real_syn_proxy_found_at_each_distance(self):
+        # SYNPROXY 1, 2 and 3 hops before the server; the server's data and FIN from that much further.
+        rows = fields(lab("synproxy-distances"), "tcp.srcport", "middlebox.distance", "middlebox.syn_proxy",
+                      "middlebox.hops", "middlebox.server_hops", two_pass=True,
+                      display_filter="tcp.flags.syn==1 && tcp.flags.ack==1")
+        got = {r[0]: (r[1], r[2].split(",")[0], int(r[4]) - int(r[3])) for r in rows}
+        self.assertEqual(got, {"8090": ("synack-nearer", "1", 1), "80": ("synack-nearer", "1", 2),
+                               "8081": ("synack-nearer", "1", 3)})
+
+    def test_distances_say_only_what_the_ttls_can_tell(self):
+        # docs/verdicts.md, "Distances": one handshake per server (replica comments say which case).
+        rows = fields(cap("distance-signs"), "ip.src", "middlebox.verdict", "middlebox.distance",
+                      "middlebox.hop_mismatch", "middlebox.syn_proxy", "middlebox.ipid_returned", two_pass=True,
+                      display_filter="tcp.flags.syn==1 && tcp.flags.ack==1")
+        # An expert entry shares its field's name: "1,1" where both are there.
+        got = {r[0].rsplit(".", 1)[1]: [v.split(",")[0] for v in r[1:]] for r in rows}
+        self.assertEqual(got, {
+            "81": ["plain", "ttl-set", "", "", ""],             # eBGP: 255 answers, TTL 1 data
+            "82": ["plain", "other-initial-ttl", "", "", ""],   # GTSM: 64 and 255, 3 hops
+            "83": ["plain", "same", "", "", ""],                # SYN+ACK and FIN one lower than data
+            "84": ["plain", "synack-farther", "1", "", ""],     # ... the FIN not captured
+            "85": ["plain", "other-initial-ttl", "", "", ""],   # 255 and 64 at 5 hops
+            "86": ["plain", "synack-farther", "1", "1", "1"],   # built from the SYN: its IP ID
+            "87": ["plain", "synack-nearer", "1", "1", ""],     # a proxy 4 hops nearer
+            "88": ["plain", "synack-nearer", "1", "1", ""],     # a proxy starting at 255
+            "89": ["plain", "", "", "", "1"],                   # the IP ID alone
+        })
+        warn = tshark("-r", cap("distance-signs"), "-2", "-q", "-z", "expert,warn").stdout
+        self.assertEqual(warn.count("a box nearer than the server answered the SYN"), 2, warn)
+        self.assertEqual(warn.count("a box built it from the SYN"), 1, warn)
+        self.assertNotIn("198.51.100.84", warn)
+        note = tshark("-r", cap("distance-signs"), "-2", "-q", "-z", "expert,note").stdout
+        self.assertIn("farther than the server's data", note)
+        self.assertNotIn("answered the SYN", note.split("farther than the server's data")[0][-200:])
+        self.assertIn("a box may have built it from the SYN", note)
+        chat = tshark("-r", cap("distance-signs"), "-2", "-q", "-z", "expert,chat").stdout
+        self.assertIn("a TTL its application set", chat)
+        self.assertIn("two initial TTLs at one distance", chat)
+        doc = json.loads(tshark("-r", cap("distance-signs"), "-2", "-q", "-z", "middlebox,json").stdout)
+        self.assertEqual(doc["totals"]["syn_proxies"], 3)
 
     def test_syn_answered_only_by_icmp_links_each_error(self):
         syns = fields(lab("icmp-only"), "frame.number", "middlebox.verdict", "middlebox.icmp_frame", two_pass=True,

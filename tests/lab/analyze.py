@@ -415,11 +415,19 @@ def check_verdict(h, verdict):
             return None
         return ("the SYN+ACK repeats nothing that proves a copy (no unknown kind, no timestamp option with "
                 "the SYN's TSecr != TSval, no TFO cookie request)")
+    # RFC 3168 6.1.1, RFC 9768 3.1.1: the SYN's ECN-setup flags (AE, CWR, ECE) returned as they were
+    reflected = (syn.flags & 0xC0) == 0xC0 and (sa.flags & 0x1C0) == (syn.flags & 0x1C0)
+    if verdict == "flag-echo":
+        if s_mpc or s_join or evidence:
+            return "the SYN+ACK copies options or MPTCP (another verdict wins)"
+        return None if reflected else "the SYN+ACK does not return the SYN's ECN-setup flags"
     if verdict == "plain":
         if s_mpc or s_join:
             return "the SYN carries MPTCP"
         if evidence:
             return f"the SYN+ACK copies {', '.join(evidence)} from the SYN"
+        if reflected:
+            return "the SYN+ACK returns the SYN's ECN-setup flags"
         return None
     return f"{verdict} cannot be claimed for a paired handshake"
 

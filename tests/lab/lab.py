@@ -132,7 +132,7 @@ class Lab:
                     self.run(ns, tool, "-t", table, "-F", check=False)
             # the kernel defaults, which some scenarios change per namespace
             self.run(ns, "sysctl", "-qw", "net.ipv4.tcp_timestamps=1", "net.ipv4.tcp_syncookies=1",
-                     "net.ipv4.tcp_fastopen=1", check=False)
+                     "net.ipv4.tcp_fastopen=1", "net.ipv4.tcp_ecn=2", check=False)
             # (exists once a scenario has loaded conntrack in that namespace)
             self.run(ns, "sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=1", check=False)
             self.run(ns, "ip", "mptcp", "endpoint", "flush", check=False)
@@ -538,7 +538,7 @@ def mptcp_absent(lab):
                  [claim("mptcp-absent", why, sport=41011), claim("mptcp-absent", why, sport=41012)])]
 
 
-def start_echo_proxy(lab, match, name="echo"):
+def start_echo_proxy(lab, match, name="echo", extra=()):
     # the middlebox drops what the proxy answers: the real server never sees those SYNs
     for m in match:
         addr, port = m.rsplit(":", 1)
@@ -546,7 +546,7 @@ def start_echo_proxy(lab, match, name="echo"):
         tool = "ip6tables" if ":" in addr else "iptables"
         lab.run("mb", tool, "-A", "FORWARD", "-d", addr, "-p", "tcp", "--dport", port, "-j", "DROP")
     lab.bg("mb", [PY, ROLES, "echo-proxy", "--iface", "mb-r2", "--match", ",".join(match),
-                  "--ready", rdy(lab, name), "--log", os.path.join(lab.work, name + ".log")],
+                  "--ready", rdy(lab, name), "--log", os.path.join(lab.work, name + ".log"), *extra],
            ready=rdy(lab, name))
     time.sleep(0.3)
 
@@ -1537,6 +1537,103 @@ def synproxy(lab):
                         "answers plain TCP.", sport=41403),
                   claim("plain", swhy, sport=41404)],
                  [server_check], side="server", extra=server_notes)]
+
+
+@scenario
+def synproxy_distances(lab):
+    """netfilter SYNPROXY 1, 2 and 3 hops before the server (in mb, r2, r1): the SYN+ACK nearer by as much"""
+    boxes = (("mb", "mb-r2", 8090, 41411, 1), ("r2", "r2-r1", 80, 41412, 2), ("r1", "r1-c", 8081, 41413, 3))
+    for ns, iface, port, _, _ in boxes:
+        lab.run(ns, "iptables", "-t", "raw", "-A", "PREROUTING", "-i", iface, "-p", "tcp", "--syn", "--dport", port,
+                "-j", "CT", "--notrack")
+        lab.run(ns, "iptables", "-A", "FORWARD", "-i", iface, "-p", "tcp", "--dport", port, "-m", "conntrack",
+                "--ctstate", "INVALID,UNTRACKED", "-j", "SYNPROXY", "--sack-perm", "--timestamp", "--wscale", "7",
+                "--mss", "1460")
+        lab.run(ns, "iptables", "-A", "FORWARD", "-p", "tcp", "--dport", port, "-m", "conntrack", "--ctstate",
+                "INVALID", "-j", "DROP")
+        lab.run(ns, "sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=0")
+    with lab.capture("synproxy-distances", "client", "c-r1", bpf(*(b[2] for b in boxes))) as cap:
+        for _, _, port, sport, _ in boxes:
+            lab.role("client", "connect", "--src", C4, "--sport", sport, "--dst", S4, "--dport", port,
+                     "--data", 100, "--chunks", 3, "--pause", 0.15)
+
+    def server_segments(pkts, h):
+        a = h.synacks[0]
+        return [p for p in pkts if not p.icmp and p.sport is not None and p.tuple() == a.tuple()
+                and p.frame > a.frame and (p.tlen > 0 or p.flags & 0x05)]
+
+    def check(pkts, hss):
+        for h in hss:
+            a = h.synacks[0]
+            hops = {b[3]: b[4] for b in boxes}[h.syns[0].sport]
+            seen = {p.ttl for p in server_segments(pkts, h)}
+            if len(server_segments(pkts, h)) < 3 or seen != {a.ttl - hops}:
+                return (f"{h.label()}: SYN+ACK TTL {a.ttl}, the server's data/FIN/RST TTLs {sorted(seen)}: expected "
+                        f"all {hops} hop(s) further")
+
+    def notes(pkts, hss):
+        out = {}
+        for h in hss:
+            d = server_segments(pkts, h)
+            if d:
+                out[d[0].frame] = (f"The server's own segment, TTL {d[0].ttl}; the SYN+ACK of frame "
+                                   f"{h.synacks[0].frame} came with {h.synacks[0].ttl}: the box that answered sits "
+                                   f"{h.synacks[0].ttl - d[0].ttl} hop(s) nearer (middlebox.distance synack-nearer, "
+                                   "middlebox.syn_proxy).")
+        return out
+    why = ("SYNPROXY's SYN+ACK (iptables -j SYNPROXY in {}): a SYN cookie, options of the box; the server's data and "
+           "FIN come from {} hop(s) further.")
+    return [Spec("synproxy-distances", cap.path,
+                 "netfilter SYNPROXY in three places, 1 (mb), 2 (r2) and 3 (r1) hops before the server, one "
+                 "connection each: what the client sees",
+                 [claim("plain", why.format(ns, hops), sport=sport) for ns, _, _, sport, hops in boxes],
+                 [check], extra=notes)]
+
+
+@scenario
+def ecn_modes(lab):
+    """Linux tcp_ecn 1 and 2 on both sides (never a flag echo), and a box that returns the SYN's ECN flags"""
+    modes = ((1, 1, 41421), (1, 2, 41422), (2, 1, 41423), (2, 2, 41424), (1, 0, 41425))
+    start_echo_proxy(lab, [f"{S4}:8092"], name="echoflags", extra=["--copy-flags"])
+    start_echo_proxy(lab, [f"{S4}:8093"], name="echoflagsonly", extra=["--copy-flags", "--own-options"])
+    with lab.capture("ecn-modes", "client", "c-r1", bpf(80, 8092, 8093)) as cap:
+        for cm, sm, sport in modes:
+            lab.run("client", "sysctl", "-qw", f"net.ipv4.tcp_ecn={cm}")
+            lab.run("server", "sysctl", "-qw", f"net.ipv4.tcp_ecn={sm}")
+            lab.role("client", "connect", "--src", C4, "--sport", sport, "--dst", S4, "--dport", 80, "--data", 100)
+        lab.run("client", "sysctl", "-qw", "net.ipv4.tcp_ecn=1")
+        for port, sport in ((8092, 41426), (8093, 41427)):
+            lab.role("client", "connect", "--src", C4, "--sport", sport, "--dst", S4, "--dport", port,
+                     "--timeout", 1, check=False)
+    why = {1: "asks for ECN and accepts it", 2: "accepts ECN when asked, never asks", 0: "knows no ECN"}
+
+    def ecn(flags):
+        return (flags >> 6) & 3  # CWR, ECE
+
+    def check(pkts, hss):
+        for h in hss:
+            s_, a = h.syns[0], h.synacks[0]
+            sp = s_.sport
+            if sp in (41426, 41427):
+                if ecn(s_.flags) != 3 or ecn(a.flags) != 3:
+                    return f"{h.label()}: the box did not return the SYN's ECE and CWR"
+                continue
+            cm, sm = {m[2]: m[:2] for m in modes}[sp]
+            if ecn(s_.flags) != (3 if cm == 1 else 0):
+                return f"{h.label()}: tcp_ecn={cm} client, SYN ECE/CWR {ecn(s_.flags)}"
+            want = 1 if cm == 1 and sm in (1, 2) else 0
+            if ecn(a.flags) != want:
+                return f"{h.label()}: tcp_ecn={sm} server answered ECE/CWR {ecn(a.flags)}, expected {want}"
+    c = [claim("plain", f"Client tcp_ecn={cm} ({why[cm]}), server tcp_ecn={sm} ({why[sm]}): "
+               + ("an ECN-setup SYN answered by ECE alone (RFC 3168 6.1.1), never ECE and CWR."
+                  if cm == 1 and sm else "no ECN-setup SYN+ACK."), sport=sp) for cm, sm, sp in modes]
+    c.append(claim("option-echo", "The echo box turns the SYN round: its options (TS with TSecr 0) and its ECE and "
+                   "CWR come back.", sport=41426))
+    c.append(claim("flag-echo", "A box that writes its own options (MSS 1460) but returns the SYN's ECE and CWR: "
+                   "no correct stack answers an ECN-setup SYN so.", sport=41427))
+    c[-1]["echo_box"] = c[-2]["echo_box"] = True
+    return [Spec("ecn-modes", cap.path, "ECN negotiation between Linux stacks in each tcp_ecn mode, and two boxes "
+                 "that return the SYN's ECN-setup flags", c, [check], crafted=True)]
 
 
 @scenario

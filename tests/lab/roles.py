@@ -249,14 +249,17 @@ def cmd_echo_proxy(a):
         if (ip.dst, t.dport) not in matches and ("*", t.dport) not in matches:
             return
         raw_tcp = bytes(t)
-        opts = raw_tcp[20:t.dataofs * 4]
+        # --own-options: a box that writes its own (MSS 1460) but keeps the SYN's header flags
+        opts = bytes.fromhex("020405b4") if a.own_options else raw_tcp[20:t.dataofs * 4]
+        # --copy-flags: the SYN's ECN-setup flags (AE, CWR, ECE) come back too, as a box that turns the header round
+        flags = 0x12 | (int(t.flags) & 0x1C0) if a.copy_flags else "SA"
         isn = int.from_bytes(os.urandom(4), "big")
         if IP in p:
             l3 = IP(src=ip.dst, dst=ip.src, ttl=64)
         else:
             l3 = IPv6(src=ip.dst, dst=ip.src, hlim=64)
         reply = Ether(src=p[Ether].dst, dst=p[Ether].src) / l3 / \
-            tcp_segment(t.dport, t.sport, isn, (t.seq + 1) & 0xFFFFFFFF, "SA", opts, window=65535)
+            tcp_segment(t.dport, t.sport, isn, (t.seq + 1) & 0xFFFFFFFF, flags, opts, window=65535)
         sendp(reply, iface=a.iface, verbose=0)
         if log:
             log.write(json.dumps({"src": ip.src, "sport": t.sport, "dst": ip.dst, "dport": t.dport,
@@ -513,6 +516,8 @@ def main():
     p.add_argument("--ready", required=True)
     p.add_argument("--log", default="")
     p.add_argument("--lifetime", type=float, default=120)
+    p.add_argument("--copy-flags", action="store_true")
+    p.add_argument("--own-options", action="store_true")
     p.set_defaults(fn=cmd_echo_proxy)
     p = sub.add_parser("nfq")
     p.add_argument("--queue", type=int, required=True)

@@ -469,10 +469,10 @@ void DialogTest::filterStrings() {
     };
     const ServerRow* echo = server(kEchoV0);
     QCOMPARE(server_filter(*echo),
-             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\"} && ip.src == 198.51.100.1 && "
+             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ip.src == 198.51.100.1 && "
                          "tcp.srcport == 80"));
     QCOMPARE(server_filter(*server(kEchoV1)),
-             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\"} && ipv6.src == 2001:db8::1 && "
+             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ipv6.src == 2001:db8::1 && "
                          "tcp.srcport == 80"));
     QCOMPARE(server_filter(*server(kGenuine)),
              std::string("middlebox.verdict && ((ip.src == 198.51.100.3 && tcp.srcport == 80) || "
@@ -483,13 +483,13 @@ void DialogTest::filterStrings() {
     std::vector<const ServerRow*> all;
     for (const ServerRow& r : s.servers) all.push_back(&r);
     QCOMPARE(suspects_filter(all, s.suspects()),
-             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\"} && tcp.flags.syn == 1 && "
+             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && tcp.flags.syn == 1 && "
                          "tcp.flags.ack == 1"));
     QCOMPARE(suspects_filter({echo}, s.suspects()),
-             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\"} && ip.src == 198.51.100.1 && "
+             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ip.src == 198.51.100.1 && "
                          "tcp.srcport == 80"));
     QCOMPARE(suspects_filter({echo, server(kEchoV1), server(kGenuine)}, s.suspects()),
-             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\"} && ((ip.src == 198.51.100.1 && "
+             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ((ip.src == 198.51.100.1 && "
                          "tcp.srcport == 80) || (ipv6.src == 2001:db8::1 && tcp.srcport == 80))"));
 }
 
@@ -560,19 +560,19 @@ void DialogTest::dialogFilterButtons() {
     QTest::mouseClick(d.applyFilterButton(), Qt::LeftButton);
     QCOMPARE(host->filters.size(), size_t(1));
     QCOMPARE(host->filters[0].first,
-             QStringLiteral("middlebox.verdict in {\"mptcp-echo\", \"option-echo\"} && ipv6.src == 2001:db8::1 && "
+             QStringLiteral("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ipv6.src == 2001:db8::1 && "
                             "tcp.srcport == 80"));
     QVERIFY(host->filters[0].second);
 
     QTest::mouseClick(d.filterAllButton(), Qt::LeftButton);
     QCOMPARE(host->filters.back().first,
-             QStringLiteral("middlebox.verdict in {\"mptcp-echo\", \"option-echo\"} && tcp.flags.syn == 1 && "
+             QStringLiteral("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && tcp.flags.syn == 1 && "
                             "tcp.flags.ack == 1"));
     // With a search that hides some suspects, "all" means the ones listed.
     d.searchEdit()->setText(QStringLiteral("198.51.100.2"));
     QTest::mouseClick(d.filterAllButton(), Qt::LeftButton);
     QCOMPARE(host->filters.back().first,
-             QStringLiteral("middlebox.verdict in {\"mptcp-echo\", \"option-echo\"} && ip.src == 198.51.100.2 && "
+             QStringLiteral("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ip.src == 198.51.100.2 && "
                             "tcp.srcport == 443"));
     // Alt+A is the button's mnemonic (the GUI test presses it for real).
     QCOMPARE(d.applyFilterButton()->shortcut(), QKeySequence(Qt::ALT | Qt::Key_A));

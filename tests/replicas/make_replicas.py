@@ -1165,9 +1165,183 @@ No answer but these errors: the SYN's copies are icmp-error, linked to the first
     return c
 
 
+def sc_distance_signs():
+    """Ordinary servers whose TTLs differ for reasons of their own, and boxes
+    that answered for a server: what the plugin can tell from the TTLs and
+    the IP ID (docs/verdicts.md, "Distances")."""
+    c = Capture("distance-signs", """
+Distances (docs/verdicts.md): every handshake is plain; the SYN+ACK's TTL against the server's
+data, FIN and RST.  (a) eBGP: the router answers at 255 and sends BGP at TTL 1 -> ttl-set;
+(b) GTSM: SYN+ACK from the kernel at 64, data at 255, 3 hops both -> other-initial-ttl;
+(c) a capture site where SYN+ACK and FIN arrive one TTL lower than data -> same (the FIN);
+(d) the same site, capture cut before the FIN -> synack-farther, no SYN proxy;
+(e) a load balancer at 255 beside a server at 64, 5 hops both -> other-initial-ttl;
+(f) a box that built its SYN+ACK from the SYN (its IP ID and TTL, options its own) -> syn_proxy;
+(g) a SYN proxy 4 hops nearer than the server -> syn_proxy; (h) a proxy starting at 255 -> syn_proxy;
+(i) the SYN's IP ID returned, no data to compare -> a note only.
+""")
+    srv_isn = 0x5E000000
+
+    def conn(label, srv, dport, sport, syn_ttl, syn_id, sa_ttl, sa_id, data_ttls, fin_ttl=None,
+             sa_opts=None, why=""):
+        isn = 0x10000000 + sport * 1000
+        ts = 0x01000000 + sport
+        syn_opts = linux_syn_opts(1460, ts)
+        f_syn = c.add(l2(True) / ip4(CLIENT4, srv, syn_ttl, syn_id) /
+                      tcp(sport, dport, isn, 0, "S", 64240, syn_opts),
+                      "(%s) SYN to %s:%d, TTL %d, IP ID %d." % (label, srv, dport, syn_ttl, syn_id), dt=0.5)
+        opts = sa_opts if sa_opts is not None else linux_syn_opts(1400, 0x0A000000 + sport, ts)
+        f_sa = c.add(l2(False) / ip4(srv, CLIENT4, sa_ttl, sa_id) /
+                     tcp(dport, sport, srv_isn, isn + 1, "SA", 65160, opts),
+                     "(%s) SYN+ACK, TTL %d, IP ID %d. %s" % (label, sa_ttl, sa_id, why), dt=0.01)
+        c.pair([f_syn], [f_sa], "plain")
+        c.add(l2(True) / ip4(CLIENT4, srv, syn_ttl, syn_id + 1) /
+              tcp(sport, dport, isn + 1, srv_isn + 1, "A", 502, linux_ack_opts(ts + 10, 0x0A000000 + sport)),
+              "(%s) Third ACK." % label, dt=0.01)
+        seq = srv_isn + 1
+        for i, ttl in enumerate(data_ttls):
+            body = bytes([0x41 + i]) * 100
+            c.add(l2(False) / ip4(srv, CLIENT4, ttl, sa_id + 1 + i) /
+                  tcp(dport, sport, seq, isn + 1, "PA", 509, linux_ack_opts(0x0A000010 + sport + i, ts + 10), body),
+                  "(%s) The server's data, 100 bytes, TTL %d." % (label, ttl), dt=0.01)
+            seq += 100
+        if fin_ttl is not None:
+            c.add(l2(False) / ip4(srv, CLIENT4, fin_ttl, sa_id + 50) /
+                  tcp(dport, sport, seq, isn + 1, "FA", 509, linux_ack_opts(0x0A000100 + sport, ts + 10)),
+                  "(%s) The server's FIN, TTL %d: at the SYN+ACK's TTL, so the same host." % (label, fin_ttl),
+                  dt=0.01)
+
+    # (a) eBGP, RFC 4271: TTL 1 both ways for the session; the router's
+    # kernel answers the SYN at its own initial 255 (0 hops: a neighbour).
+    conn("a", "198.51.100.81", 179, 50081, 1, 0x0a01, 255, 0x2001, [1, 1, 1],
+         why="The eBGP router's own stack, initial TTL 255, on the link.")
+    # (b) GTSM, RFC 5082: the BGP speaker sets 255 on its socket; the SYN+ACK
+    # came from the kernel's default 64. Both 3 hops.
+    conn("b", "198.51.100.82", 179, 50082, 64, 0x0b01, 61, 0, [252, 252, 252],
+         why="The kernel's default 64 over 3 hops; the application then sends at 255 (GTSM).")
+    # (c), (d) a capture site where the server's SYN+ACK and FIN arrive one
+    # TTL lower than its data (control segments routed one hop longer).
+    conn("c", "198.51.100.83", 80, 50083, 64, 0x0c01, 52, 0, [53, 53, 53, 53], fin_ttl=52,
+         why="One TTL below the data: control segments take one more hop at this site.")
+    conn("d", "198.51.100.84", 80, 50084, 64, 0x0d01, 52, 0, [53, 53, 53],
+         why="One TTL below the data, and the capture ends before the server's FIN.")
+    # (e) two initial TTLs, 5 hops each.
+    conn("e", "198.51.100.85", 443, 50085, 64, 0x0e01, 250, 0x3e01, [59, 59, 59],
+         why="Initial 255, 5 hops; the data from a stack that starts at 64, 5 hops too.")
+    # (f) a box that turned the SYN round: the SYN's IP ID, its TTL after 7
+    # hops (57) and 7 back (50); options of its own (MSS only); the server
+    # is 12 hops away (52).
+    conn("f", "198.51.100.86", 80, 50086, 64, 0x4d2e, 50, 0x4d2e, [52, 52, 52], sa_opts=o_mss(1460),
+         why="Built from the SYN by a box: the SYN's IP ID, its TTL carried on, MSS 1460 its own.")
+    # (g) a SYN proxy 4 hops nearer than the server (a CDN's edge).
+    conn("g", "198.51.100.87", 443, 50087, 64, 0x0f01, 60, 0, [56, 56, 56],
+         why="4 hops; the server's data comes from 8.")
+    # (h) a proxy whose stack starts at 255, on the capture's link.
+    conn("h", "198.51.100.88", 80, 50088, 64, 0x1001, 255, 0x4001, [57, 57, 57],
+         why="A box on this link (initial 255, 0 hops); the server's data from 7 hops.")
+    # (i) the SYN's IP ID back, nothing else to compare.
+    conn("i", "198.51.100.89", 80, 50089, 64, 0x5a5a, 57, 0x5a5a, [],
+         why="The SYN's IP ID: a box may have built it; no data follows.")
+    return c
+
+
+def sc_rst_then_echo():
+    """An RST answers the SYN first, then a SYN+ACK that copies the SYN: the
+    copy pairs with the SYN (docs/verdicts.md, "RST answering a SYN")."""
+    c = Capture("rst-then-echo", """
+(a) A box resets the client (RST+ACK, TTL 60) and a SYN+ACK that is the SYN turned round (kind 222, the
+SYN's IP ID and window) follows: SYN and SYN+ACK option-echo, the RST rst, the SYN+ACK linked to the SYN, with
+middlebox.rst_frame.  (b) The same tuple's next SYN (another sequence number) and an RST: rst.
+""")
+    srv, sport = "198.51.100.90", 50090
+    syn_l3 = ip4(CLIENT4, srv, 64, 0x6a6a)
+    syn_tcp = tcp(sport, 80, 0x20000000, 0, "S", 64240, linux_syn_opts(1460, 0x777) + o_kind222())
+    f_syn = c.add(l2(True) / syn_l3 / syn_tcp, "(a) SYN with kind 222 (f9 89).", dt=0.5)
+    f_rst = c.add(l2(False) / ip4(srv, CLIENT4, 60, 0) / tcp(80, sport, 0, 0x20000001, "RA", 0),
+                  "(a) RST+ACK answering the SYN, TTL 60: a box's or the server's, the bytes do not say.", dt=0.005)
+    sa_l3, sa_tcp = swap_echo(syn_l3, syn_tcp, 0x31000000, ttl=50)
+    f_sa = c.add(l2(False) / sa_l3 / sa_tcp,
+                 "(a) SYN+ACK acknowledging the same SYN: the SYN turned round (kind 222, IP ID, window, TS with "
+                 "TSecr 0): an echo, found although the RST came first.", dt=0.005)
+    c.expect(f_syn, "option-echo", f_sa)
+    c.expect(f_rst, "rst", f_syn)  # the RST frame keeps its own verdict
+    c.expect(f_sa, "option-echo", f_syn)
+    f_syn2 = c.add(l2(True) / ip4(CLIENT4, srv, 64, 0x6a70) /
+                   tcp(sport, 80, 0x28000000, 0, "S", 64240, linux_syn_opts(1460, 0x999)),
+                   "(b) A new SYN on the same tuple (another sequence number).", dt=1.0)
+    f_rst2 = c.add(l2(False) / ip4(srv, CLIENT4, 60, 0) / tcp(80, sport, 0, 0x28000001, "RA", 0),
+                   "(b) RST+ACK answering it.", dt=0.005)
+    c.expect(f_syn2, "rst", f_rst2)
+    c.expect(f_rst2, "rst", f_syn2)
+    return c
+
+
+def o_accecn0(ee0b, eceb, ee1b):
+    """AccECN Order 0 (kind 172, RFC 9768 3.2.3): EE0B, ECEB, EE1B, 24 bits each, NOP-padded."""
+    return bytes([172, 11]) + b"".join(v.to_bytes(3, "big") for v in (ee0b, eceb, ee1b)) + o_nop()
+
+
+def sc_accecn():
+    """RFC 9768's handshake table (3.1.1, Table 2), each answer to an AccECN
+    SYN (AE, CWR, ECE = 1, 1, 1), and a classic ECN SYN to an AccECN server:
+    only the reflected (1, 1, 1) is a flag echo.  Kind 172 sent alike in
+    both directions is AccECN, never an unknown kind."""
+    c = Capture("accecn", """
+RFC 9768 (AccECN) handshakes: SYN AE=CWR=ECE=1 answered as Table 2 lists: (0,1,0) Not-ECT, (0,1,1) ECT(1),
+(1,0,0) ECT(0), (1,1,0) CE on the SYN (AccECN server), (0,0,1) classic ECN server, (0,0,0) no ECN,
+(1,0,1) the nonce-era answer: plain; (1,1,1), a host that reflects the SYN's flags: flag-echo.  A classic ECN
+SYN (0,1,1) answered (0,0,1) by an AccECN server: plain.  An AccECN0 option (kind 172) with the same initial
+counters in SYN and SYN+ACK: plain (a known kind both ends may send alike).
+""")
+    srv = "198.51.100.91"
+    AE, CWR, ECE = 0x100, 0x80, 0x40
+
+    def bits(a, c_, e):
+        return (AE if a else 0) | (CWR if c_ else 0) | (ECE if e else 0)
+    cases = [
+        (bits(1, 1, 1), 0, bits(0, 1, 0), "plain", "AccECN server, the SYN arrived Not-ECT"),
+        (bits(1, 1, 1), 1, bits(0, 1, 1), "plain", "AccECN server, the SYN arrived ECT(1)"),
+        (bits(1, 1, 1), 2, bits(1, 0, 0), "plain", "AccECN server, the SYN arrived ECT(0)"),
+        (bits(1, 1, 1), 3, bits(1, 1, 0), "plain", "AccECN server, the SYN arrived CE"),
+        (bits(1, 1, 1), 0, bits(0, 0, 1), "plain", "a classic ECN server (RFC 3168)"),
+        (bits(1, 1, 1), 0, bits(0, 0, 0), "plain", "a server without ECN"),
+        (bits(1, 1, 1), 0, bits(1, 0, 1), "plain", "the ECN-nonce era's answer (RFC 3540)"),
+        (bits(1, 1, 1), 0, bits(1, 1, 1), "flag-echo", "the SYN's flags reflected: RFC 9768's broken host"),
+        (bits(0, 1, 1), 0, bits(0, 0, 1), "plain", "a classic ECN SYN answered by an AccECN server"),
+    ]
+    sport = 50100
+    for syn_flags, tos, sa_flags, verdict, what in cases:
+        sport += 1
+        isn = 0x40000000 + sport
+        syn = c.add(l2(True) / ip4(CLIENT4, srv, 64, sport, tos=tos) /
+                    tcp(sport, 443, isn, 0, 0x02 | syn_flags, 64240, linux_syn_opts(1460, 0x500 + sport)),
+                    "SYN with AE,CWR,ECE = %d,%d,%d, IP ECN field %d." % (
+                        bool(syn_flags & AE), bool(syn_flags & CWR), bool(syn_flags & ECE), tos), dt=0.2)
+        sa = c.add(l2(False) / ip4(srv, CLIENT4, 55, 0) /
+                   tcp(443, sport, 0x70000000 + sport, isn + 1, 0x12 | sa_flags, 65160,
+                       linux_syn_opts(1400, 0x900 + sport, 0x500 + sport)),
+                   "SYN+ACK with AE,CWR,ECE = %d,%d,%d: %s." % (
+                       bool(sa_flags & AE), bool(sa_flags & CWR), bool(sa_flags & ECE), what), dt=0.01)
+        c.pair([syn], [sa], verdict)
+    # Kind 172 in both directions, the same initial counters (EE0B 1, ECEB 0, EE1B 1).
+    sport += 1
+    isn = 0x40000000 + sport
+    acc = o_accecn0(1, 0, 1)
+    syn = c.add(l2(True) / ip4(CLIENT4, srv, 64, sport) /
+                tcp(sport, 443, isn, 0, 0x02 | bits(1, 1, 1), 64240, o_mss(1460) + acc),
+                "AccECN SYN carrying an AccECN0 option (kind 172) with the initial counters.", dt=0.2)
+    sa = c.add(l2(False) / ip4(srv, CLIENT4, 55, 0) /
+               tcp(443, sport, 0x70000000 + sport, isn + 1, 0x12 | bits(0, 1, 0), 65160, o_mss(1400) + acc),
+               "AccECN SYN+ACK (0,1,0) with the same AccECN0 bytes: the counters start alike at both ends; "
+               "a known kind, no echo.", dt=0.01)
+    c.pair([syn], [sa], "plain")
+    return c
+
+
 SCENARIOS = [sc_v0_genuine, sc_v0_absent, sc_v0_echo, sc_kind222, sc_v1_genuine,
              sc_v1_echo, sc_v1_echo_ipv6, sc_pairing_edge, sc_encap, sc_truncated,
-             sc_option_echo_ts, sc_mptcp_join, sc_ipv6_ext_headers, sc_partial_quotes]
+             sc_option_echo_ts, sc_mptcp_join, sc_ipv6_ext_headers, sc_partial_quotes, sc_distance_signs,
+             sc_rst_then_echo, sc_accecn]
 
 
 # --------------------------------------------------------------------------

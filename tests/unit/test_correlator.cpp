@@ -114,7 +114,34 @@ TEST_F(Fixture, RstAnswer) {
     EXPECT_EQ(verdict_of(1), Verdict::Rst);
     EXPECT_EQ(verdict_of(2), Verdict::Rst);
     EXPECT_EQ(hs_of(1).answer_role, Role::Rst);
-    EXPECT_EQ(c.pending(), 0u);
+    EXPECT_EQ(c.pending(), 1u);  // kept: a SYN+ACK may still come for the SYN
+    EXPECT_EQ(c.observe(seg(3, kServer, 80, kClient, 40000, RA, 0, 1001, none)), nullptr);  // a second RST: nothing
+}
+
+// A box resets the client, and a SYN+ACK that copies the SYN follows: it
+// pairs with the SYN and gets its verdict; the RST is kept beside it.
+TEST_F(Fixture, SynAckAfterAnRstPairsWithTheSyn) {
+    syn(1, 1000);
+    c.observe(seg(2, kServer, 80, kClient, 40000, RA, 0, 1001, none, 60));
+    ASSERT_NE(synack(3, 1001), nullptr);
+    for (uint32_t f = 1; f <= 3; ++f) EXPECT_EQ(verdict_of(f), Verdict::MptcpEcho) << f;
+    const Handshake& hs = hs_of(3);
+    EXPECT_EQ(hs.answer_frame, 3u);
+    EXPECT_EQ(hs.answer_role, Role::SynAck);
+    EXPECT_EQ(hs.syn_frame, 1u);
+    EXPECT_EQ(c.pair(hs.pair).rst_frame, 2u);
+    EXPECT_EQ(c.pair(hs.pair).rst_ttl, 60);
+    // Its retransmission is one.
+    EXPECT_EQ(synack(4, 1001)->flags & kRetransmission, kRetransmission);
+}
+
+TEST_F(Fixture, SynAckAfterAnRstAndANewSynIsNotTheOldOnes) {
+    syn(1, 1000);
+    c.observe(seg(2, kServer, 80, kClient, 40000, RA, 0, 1001, none));
+    syn(3, 5000);
+    synack(4, 1001);
+    EXPECT_EQ(verdict_of(4), Verdict::NoSyn);
+    EXPECT_EQ(verdict_of(1), Verdict::Rst);
 }
 
 TEST_F(Fixture, RstWithoutMatchingAckIsIgnored) {
@@ -178,7 +205,7 @@ TEST_F(Fixture, SynProxyIsSeenThroughItsOwnAcks) {
     for (uint32_t f = 5; f < 8; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 61));
     const Handshake& hs = hs_of(2);
     EXPECT_EQ(hs.server_ttl, 61);
-    EXPECT_EQ(hs.server_samples, 3);
+    EXPECT_EQ(hs.server_samples(), 3);
     EXPECT_TRUE(hs.hop_mismatch());
     EXPECT_TRUE(hs.syn_proxy());
 }
@@ -192,7 +219,7 @@ TEST_F(Fixture, ServerAtTheSynAcksDistanceIsNoMismatch) {
     for (uint32_t f = 5; f < 12; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 56));
     EXPECT_FALSE(hs_of(2).hop_mismatch());
     EXPECT_FALSE(hs_of(2).syn_proxy());
-    EXPECT_EQ(hs_of(2).server_samples, kServerSamples);
+    EXPECT_EQ(hs_of(2).server_samples(), kServerSamples);
 }
 
 TEST_F(Fixture, SynAckFromFartherThanTheDataIsNoProxy) {
@@ -219,6 +246,126 @@ TEST_F(Fixture, ClientHalfCloseKeepsTheServersDataComing) {
     c.observe(data(4, kServer, 80, kClient, 40000, 61));
     c.observe(data(5, kServer, 80, kClient, 40000, 61));
     EXPECT_TRUE(hs_of(2).syn_proxy());
+}
+
+// eBGP: the router answers at its own 255 (on the link: 0 hops) and sends
+// its messages at TTL 1 (RFC 4271): a TTL set on purpose, not a distance.
+TEST_F(Fixture, TtlOneIsNoDistance) {
+    syn(1, 1000);
+    synack(2, 1001, 40000, &genuine_opts, 255);
+    for (uint32_t f = 3; f < 7; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 1));
+    EXPECT_EQ(hs_of(2).distance(), Distance::TtlSet);
+    EXPECT_FALSE(hs_of(2).hop_mismatch());
+    EXPECT_FALSE(hs_of(2).syn_proxy());
+    EXPECT_EQ(hs_of(2).server_samples(), 0);
+}
+
+// GTSM (RFC 5082): the application sends at 255, its kernel answered the SYN
+// at 64, both from 3 hops away.
+TEST_F(Fixture, TwoInitialTtlsAtOneDistanceAreNamedSo) {
+    syn(1, 1000);
+    synack(2, 1001, 40000, &genuine_opts, 61);
+    for (uint32_t f = 3; f < 6; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 252));
+    EXPECT_EQ(hs_of(2).distance(), Distance::OtherInitialTtl);
+    EXPECT_FALSE(hs_of(2).hop_mismatch());
+    EXPECT_FALSE(hs_of(2).syn_proxy());
+}
+
+// A proxy that starts at 255 is still found when the data says so.
+TEST_F(Fixture, ProxyStartingAt255IsFound) {
+    syn(1, 1000);
+    synack(2, 1001, 40000, &genuine_opts, 255);
+    for (uint32_t f = 3; f < 6; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 60));
+    EXPECT_EQ(hs_of(2).distance(), Distance::SynAckNearer);
+    EXPECT_TRUE(hs_of(2).syn_proxy());
+}
+
+// A capture site where the server's SYN+ACK and FIN arrive one TTL lower
+// than its data: the FIN, at the SYN+ACK's TTL, proves one host.
+TEST_F(Fixture, ServerFinAtTheSynAcksTtlClearsIt) {
+    syn(1, 1000);
+    synack(2, 1001, 40000, &genuine_opts, 52);
+    for (uint32_t f = 3; f < 13; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 53));
+    EXPECT_EQ(hs_of(2).distance(), Distance::SynAckFarther);
+    EXPECT_TRUE(hs_of(2).hop_mismatch());
+    EXPECT_FALSE(hs_of(2).syn_proxy());  // farther is never a box nearer
+    c.observe(seg(13, kClient, 40000, kServer, 80, kFin | kAck, 1001, 7778, none));  // the client closes first
+    c.observe(seg(14, kServer, 80, kClient, 40000, kFin | kAck, 8778, 1002, none, 52));
+    EXPECT_EQ(hs_of(2).distance(), Distance::Same);
+    EXPECT_FALSE(hs_of(2).hop_mismatch());
+}
+
+TEST_F(Fixture, ServerRstAtTheSynAcksTtlClearsIt) {
+    syn(1, 1000);
+    synack(2, 1001, 40000, &genuine_opts, 62);
+    for (uint32_t f = 3; f < 6; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 50));
+    EXPECT_TRUE(hs_of(2).syn_proxy());
+    c.observe(seg(6, kServer, 80, kClient, 40000, RA, 8778, 1001, none, 62));
+    EXPECT_EQ(hs_of(2).distance(), Distance::Same);
+    EXPECT_FALSE(hs_of(2).syn_proxy());
+}
+
+// A box that turns the SYN round keeps its IP ID; its TTL is the SYN's, so
+// the SYN+ACK looks farther than the server.
+TEST_F(Fixture, SynsIpIdReturnedMakesAFartherAnswerAProxys) {
+    Segment s = seg(1, kClient, 40000, kServer, 80, S, 1000, 0, syn_opts);
+    s.ip_id = 0x1234;
+    c.observe(s);
+    Segment a = seg(2, kServer, 80, kClient, 40000, SA, 7777, 1001, genuine_opts, 50);
+    a.ip_id = 0x1234;
+    c.observe(a);
+    EXPECT_TRUE(hs_of(2).flags & kIpIdReturned);
+    EXPECT_FALSE(hs_of(2).syn_proxy());  // no data yet: only the sign
+    for (uint32_t f = 3; f < 6; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 58));
+    EXPECT_EQ(hs_of(2).distance(), Distance::SynAckFarther);
+    EXPECT_TRUE(hs_of(2).syn_proxy());
+}
+
+TEST_F(Fixture, IpIdZeroIsNoSign) {
+    syn(1, 1000);  // IP ID 0 on both (Linux with DF)
+    synack(2, 1001, 40000, &genuine_opts, 50);
+    EXPECT_FALSE(hs_of(2).flags & kIpIdReturned);
+}
+
+// RFC 3168 6.1.1 and RFC 9768 3.1.1: what a correct stack answers to an
+// ECN-setup SYN never equals it; a box that turns the SYN round returns it.
+TEST_F(Fixture, EcnSetupFlagsReturnedAreAFlagEcho) {
+    const Bytes plain_opts = cat({mss(1460)});
+    const Bytes server_opts = cat({mss(1400)});
+    struct Case {
+        uint16_t syn, synack;
+        Verdict want;
+    } cases[] = {
+        {kEce | kCwr, kEce, Verdict::Plain},                   // RFC 3168 server
+        {kEce | kCwr, 0, Verdict::Plain},                      // a server without ECN
+        {kEce | kCwr, kEce | kCwr, Verdict::FlagEcho},         // reflected
+        {kAe | kCwr | kEce, kCwr, Verdict::Plain},             // AccECN, Not-ECT SYN
+        {kAe | kCwr | kEce, kCwr | kEce, Verdict::Plain},      // AccECN, ECT(1)
+        {kAe | kCwr | kEce, kAe, Verdict::Plain},              // AccECN, ECT(0)
+        {kAe | kCwr | kEce, kAe | kCwr, Verdict::Plain},       // AccECN, CE
+        {kAe | kCwr | kEce, kEce, Verdict::Plain},             // classic ECN server
+        {kAe | kCwr | kEce, kAe | kEce, Verdict::Plain},       // the nonce-era answer
+        {kAe | kCwr | kEce, kAe | kCwr | kEce, Verdict::FlagEcho},  // RFC 9768's broken (reflecting) host
+        {0, kEce | kCwr, Verdict::Plain},                      // no ECN asked: nothing to return
+    };
+    uint16_t port = 41000;
+    for (const Case& k : cases) {
+        ++port;
+        const uint32_t f = c.last_frame() + 1;
+        c.observe(seg(f, kClient, port, kServer, 80, uint16_t(S | k.syn), 1000, 0, plain_opts));
+        c.observe(seg(f + 1, kServer, 80, kClient, port, uint16_t(SA | k.synack), 7777, 1001, server_opts));
+        EXPECT_EQ(verdict_of(f + 1), k.want) << std::hex << k.syn << " " << k.synack;
+        EXPECT_EQ((hs_of(f + 1).facts & kFactFlagEcho) != 0, k.want == Verdict::FlagEcho);
+    }
+}
+
+// Linux falls back to a SYN without ECN setup when its first goes unanswered.
+TEST_F(Fixture, FlagEchoComparesTheSynCopyAnswered) {
+    const Bytes o = cat({mss(1460)});
+    c.observe(seg(1, kClient, 40000, kServer, 80, uint16_t(S | kEce | kCwr), 1000, 0, o));
+    c.observe(seg(2, kClient, 40000, kServer, 80, S, 1000, 0, o));
+    c.observe(seg(3, kServer, 80, kClient, 40000, uint16_t(SA | kEce | kCwr), 7777, 1001, o));
+    EXPECT_EQ(verdict_of(3), Verdict::Plain);
 }
 
 // RFC 7413: the SYN+ACK of a server that takes a TFO SYN's data

@@ -155,6 +155,15 @@ TEST(OptionDiff, TruncatedIsSaid) {
 TEST(OptionNames, Names) {
     EXPECT_EQ(option_name(2), "MSS");
     EXPECT_EQ(option_name(222), "KIND222");
+    // Assigned since: TCP-ENO (RFC 8547), AccECN (RFC 9768); never "unknown".
+    EXPECT_EQ(option_name(69), "TCP_ENO");
+    EXPECT_EQ(option_name(172), "ACCECN0");
+    EXPECT_EQ(option_name(174), "ACCECN1");
+    for (uint8_t kind : {69, 172, 174}) {
+        const Bytes o = {kind, 2};
+        EXPECT_FALSE(is_unknown_option(o.data(), o.size())) << int(kind);
+        EXPECT_TRUE(may_match_legitimately(kind)) << int(kind);
+    }
     const Bytes j = {30, 12, 0x10, 0};
     EXPECT_EQ(option_name(30, j.data(), j.size()), "MP_JOIN");
 }

@@ -129,11 +129,11 @@ TEST_F(Report, JsonDocument) {
         "  \"servers\": [\n"
         "    {\"address\": \"198.51.100.1\", \"family\": 4, \"port\": 80, \"handshakes\": 1, \"synacks\": 1, "
         "\"verdicts\": {\"mptcp-echo\": 1}, \"suspect\": true, \"echoed\": {\"mp_capable_keys\": "
-        "[\"0x099c0e6b50c00000\"], \"keyless\": false, \"kinds\": [30]}, \"hops\": {\"min\": 18, \"max\": 18}, "
+        "[\"0x099c0e6b50c00000\"], \"keyless\": false, \"kinds\": [30], \"flags\": false}, \"hops\": {\"min\": 18, \"max\": 18}, "
         "\"hop_mismatches\": 0, \"syn_proxies\": 0, \"first_evidence_frame\": 2, \"first_synack_frame\": 2},\n"
         "    {\"address\": \"198.51.100.2\", \"family\": 4, \"port\": 80, \"handshakes\": 2, \"synacks\": 1, "
         "\"verdicts\": {\"plain\": 1, \"no-answer\": 1}, \"suspect\": false, \"echoed\": {\"mp_capable_keys\": [], "
-        "\"keyless\": false, \"kinds\": []}, \"hops\": {\"min\": 7, \"max\": 7}, \"hop_mismatches\": 0, "
+        "\"keyless\": false, \"kinds\": [], \"flags\": false}, \"hops\": {\"min\": 7, \"max\": 7}, \"hop_mismatches\": 0, "
         "\"syn_proxies\": 0, \"first_evidence_frame\": null, \"first_synack_frame\": 4}\n"
         "  ],\n"
         "  \"totals\": {\"servers\": 2, \"suspect_servers\": 1, \"handshakes\": 3, \"synacks\": 2, \"verdicts\": "
@@ -158,9 +158,9 @@ TEST_F(Report, CsvRows) {
         "address,port,handshakes,synacks,mptcp-genuine,mptcp-echo,mptcp-absent,mptcp-join,option-echo,"
         "simultaneous-open,plain,no-syn,no-answer,rst,truncated,icmp-error,suspect,echoed_mp_capable_keys,"
         "echoed_keyless,echoed_kinds,hops_min,hops_max,hop_mismatches,first_evidence_frame,first_synack_frame,"
-        "syn_proxies\n"
-        "198.51.100.1,80,1,1,0,1,0,0,0,0,0,0,0,0,0,0,1,0x099c0e6b50c00000,0,30,18,18,0,2,2,0\n"
-        "198.51.100.2,80,2,1,0,0,0,0,0,0,1,0,1,0,0,0,0,,0,,7,7,0,,4,0\n";
+        "syn_proxies,echoed_flags,flag-echo\n"
+        "198.51.100.1,80,1,1,0,1,0,0,0,0,0,0,0,0,0,0,1,0x099c0e6b50c00000,0,30,18,18,0,2,2,0,0,0\n"
+        "198.51.100.2,80,2,1,0,0,0,0,0,0,1,0,1,0,0,0,0,,0,,7,7,0,,4,0,0,0\n";
     EXPECT_EQ(write_form(ReportForm::Csv, rows(), Totals{}), expected);
 }
 
@@ -292,10 +292,14 @@ TEST_F(Report, FormsFollowTheSchema) {
             header += std::string(server_field(f).csv);
             continue;
         }
-        for (int v = 1; v < kVerdictCount; ++v) header += std::string(v > 1 ? "," : "") + verdict_name(Verdict(v));
+        // Verdicts added after publication (flag-echo on) go after every field.
+        for (int v = 1; v < int(Verdict::FlagEcho); ++v) header += std::string(v > 1 ? "," : "") + verdict_name(Verdict(v));
     }
+    for (int v = int(Verdict::FlagEcho); v < kVerdictCount; ++v) header += std::string(",") + verdict_name(Verdict(v));
     EXPECT_EQ(csv.substr(0, csv.find('\n')), header);
-    EXPECT_EQ(kCsvFields.back(), ServerField::SynProxies);  // published last: it stays last
+    // Published in this order: each stays where it was.
+    EXPECT_EQ(kCsvFields[kCsvFields.size() - 2], ServerField::SynProxies);
+    EXPECT_EQ(kCsvFields.back(), ServerField::EchoedFlags);
     for (ServerField f : kCsvFields) EXPECT_NE(f, ServerField::Family);
 
     const std::string text = write_form(ReportForm::Text, all, totals());
