@@ -21,7 +21,7 @@ sys.path.insert(0, HERE)
 import analyze as A  # noqa: E402
 
 VERDICTS = {"mptcp-genuine", "mptcp-echo", "mptcp-absent", "mptcp-join", "option-echo", "simultaneous-open",
-            "plain", "no-syn", "no-answer", "rst", "truncated", "icmp-error"}
+            "plain", "no-syn", "no-answer", "rst", "truncated", "icmp-error", "flag-echo"}
 
 
 def read_tsv(path):
