@@ -218,7 +218,7 @@ test_file() {
 
   # Alt+A: Apply as Filter for the row; Wireshark then displays the one SYN+ACK.
   press_until "$dialog" alt+a \
-    '^middlebox-qt: filter middlebox.verdict in \{"mptcp-echo", "option-echo"\} && ip.src == 198.51.100.55 && tcp.srcport == 80$' 5 ||
+    '^middlebox-qt: filter middlebox.verdict in \{"mptcp-echo", "option-echo", "flag-echo"\} && ip.src == 198.51.100.55 && tcp.srcport == 80$' 5 ||
     fail "Apply as Filter (Alt+A) did not apply the row's filter"
   wait_log '^middlebox-qt: filtered displayed 1 of 3 ' 15 || fail "the filter does not display exactly the SYN+ACK (1 of 3)"
   shot gui-file-filtered.png

@@ -55,8 +55,9 @@ for bin in "$so" "$scanner"; do
   fi
 done
 
-work="$build/sanitize-work"
-rm -rf "$work"
+# The runs' files where "nobody" (tshark-with-plugin.sh's user when root)
+# can reach them: a build tree under /root is closed to it. Kept on failure.
+work="$(mktemp -d /tmp/middlebox-sanitize.XXXXXX)"
 mkdir -p "$work/variants" "$work/logs"
 chmod 0777 "$work" "$work/variants" "$work/logs"
 
@@ -224,7 +225,8 @@ else
 fi
 
 if [ "$failed" -ne 0 ]; then
-  echo "sanitize: FAILED"
+  echo "sanitize: FAILED (logs in $work)"
   exit 1
 fi
+rm -rf "$work"
 echo "sanitize: clean"
