@@ -45,8 +45,11 @@ FIELDS = ("frame.number", "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ip
 AGGREGATOR = "\x1f"
 
 REPORT_FORMS = ("text", "json", "csv", "pairs", "path,text", "path,json")
+# Forms in a scope (-z middlebox,FORM,SCOPE), read by scanner.scope_probe.
+SCOPED_REPORTS = ("middlebox,json,answered", "middlebox,json,suspects", "middlebox,pairs,suspects",
+                  "middlebox,text,answered")
 ONE_PASS_REPORTS = tuple("middlebox," + f for f in REPORT_FORMS) + ("middlebox", "middlebox,path",
-                                                                    "middlebox_verdicts")
+                                                                    "middlebox_verdicts") + SCOPED_REPORTS
 TWO_PASS_REPORTS = tuple("middlebox," + f for f in REPORT_FORMS) + ("middlebox_verdicts",)
 
 # How each kind of report begins: (kind, patterns its first lines start with).
@@ -65,8 +68,10 @@ def kind_of(z):
     """the kind of report a -z argument prints"""
     if z == "middlebox_verdicts":
         return "table"
-    form = z[len("middlebox,"):] if z.startswith("middlebox,") else "text"
-    return {"path": "path,text"}.get(form, form)
+    words = z.split(",")[1:] or ["text"]
+    if words[0] == "path":
+        return "path,json" if words[1:2] == ["json"] else "path,text"
+    return words[0] if words[0] in ("json", "csv", "pairs") else "text"
 
 
 class SplitError(Exception):
@@ -90,7 +95,7 @@ def split_reports(out, zs):
     for n, (i, kind) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
         blocks.setdefault(kind, []).append("\n".join(lines[i:end]) + ("\n" if end < len(lines) else ""))
-    # tshark draws its listeners newest first; reports of one kind must be equal anyway.
+    # tshark draws its listeners newest first (tap.c keeps them in a list it prepends to).
     result = {}
     for z in reversed(zs):
         result[z] = blocks[kind_of(z)].pop(0)

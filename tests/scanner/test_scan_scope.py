@@ -24,7 +24,6 @@ MIDDLEBOX_BUILD names the build tree. Prints one line per check and
 """
 import concurrent.futures
 import difflib
-import glob
 import json
 import os
 import subprocess
@@ -36,9 +35,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build"))
 SCAN = os.path.join(BUILD, "cli", "middlebox-scan")
 TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
+sys.path.insert(0, os.path.dirname(HERE))
+import tshark_runs  # noqa: E402
 GEN = os.path.join(ROOT, "bench", "gen_scan.py")
-# Reports tshark prints for several -z in the reverse order of the arguments.
-SCOPED = (("json", "answered"), ("json", "suspects"), ("pairs", "suspects"), ("text", "answered"))
+SCOPED = tuple(tuple(z.split(",")[1:]) for z in tshark_runs.SCOPED_REPORTS)
 
 results = []
 
@@ -68,11 +68,13 @@ def scan(*args):
 
 def check_capture(capture):
     name = os.path.relpath(capture, os.path.join(ROOT, "test_captures"))
-    t = tshark(capture, ["middlebox,%s,%s" % fs for fs in SCOPED])
-    if t.returncode != 0:
-        return [(False, name + ": tshark", t.stderr.decode()[-500:])]
-    expected = b"".join(scan("--format", f, "--only", s, capture).stdout for f, s in reversed(SCOPED))
-    out = [(t.stdout == expected, name + ": scoped json, pairs, text = tshark's", diff(t.stdout, expected))]
+    try:  # the one-pass run the tests share (tests/tshark_runs.py) holds the scoped reports
+        reports = tshark_runs.run(capture, "one")["reports"]
+    except (RuntimeError, tshark_runs.SplitError) as e:
+        return [(False, name + ": tshark", str(e))]
+    want = b"".join(reports["middlebox,%s,%s" % fs].encode("utf-8", "surrogateescape") for fs in SCOPED)
+    got = b"".join(scan("--format", f, "--only", s, capture).stdout for f, s in SCOPED)
+    out = [(got == want, name + ": scoped json, pairs, text = tshark's", diff(want, got))]
     whole = json.loads(scan("--format", "json", capture).stdout)
     for scope, keep in (("answered", lambda s: s["synacks"] > 0), ("suspects", lambda s: s["suspect"])):
         part = json.loads(scan("--format", "json", "--only", scope, capture).stdout)
@@ -177,7 +179,7 @@ def check_zmap_lab():
 
 
 def main():
-    captures = sorted(glob.glob(os.path.join(ROOT, "test_captures", "**", "*.pcap*"), recursive=True))
+    captures = tshark_runs.all_captures()
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         for checks in pool.map(check_capture, captures):
             for c in checks:
