@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Scan-scale benchmark of the middlebox plugin (issue 6). One command:
+"""Scan-scale benchmark of the middlebox plugin. One command:
 
   bench/run.sh                                   # 100k and 1M handshakes, 3 runs each
   bench/run.sh --sizes 100000 --runs 1 --callgrind 5000   # quick look

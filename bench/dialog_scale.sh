@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Suspected Middleboxes dialog at scan scale (issue 13, item 5): opens the
+# The Suspected Middleboxes dialog at scan scale: opens the
 # 1M-handshake bench capture in the real wireshark under Xvfb (as an
 # unprivileged user, the plugin and dialog library copied from the build into
 # its personal plugin folder, as tests/gui/e2e.sh does), waits until the file

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""middlebox-scan against tshark and the I/O floor (issue 14). One command:
+"""middlebox-scan against tshark and the I/O floor. One command:
 
   bench/run.sh --scanner                               # 1M and 10M handshakes, 3 runs each
   bench/run.sh --scanner --sizes 1000000 --runs 1      # quick look

@@ -6,7 +6,9 @@
 # ctest replays it from then on (fuzz.replay.<harness>).
 #
 #   scripts/fuzz.sh                       60 s per harness, 2 at a time
-#   scripts/fuzz.sh --seconds 40          what ctest (fuzz.bounded) runs
+#   scripts/fuzz.sh --seconds 10 --seconds-for decoder=20 --seconds-for correlator=40
+#                                         what ctest (fuzz.bounded) runs: each harness about as
+#                                         long as it takes to reach the coverage of a 40 s run
 #   scripts/fuzz.sh --only correlator --seconds 600
 #   scripts/fuzz.sh --merge               also merge new coverage into the seed corpus
 #
@@ -18,14 +20,16 @@ seconds=60
 build="$root/build-fuzz"
 only=""
 merge=0
+declare -A seconds_for=()
 jobs="${FUZZ_JOBS:-2}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
+    --seconds-for) seconds_for["${2%%=*}"]="${2#*=}"; shift 2 ;;
     --build-dir) build="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
     --merge) merge=1; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "fuzz.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -51,6 +55,8 @@ cmake --build "$build" -j2 --target "${targets[@]}" >"$build/build.log" 2>&1 || 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
+seconds_of() { echo "${seconds_for[$1]:-$seconds}"; }
+
 run_one() {
   local h="$1" work="$build/corpus/$1" art="$build/artifacts/$1/"
   rm -rf "$art"
@@ -59,24 +65,27 @@ run_one() {
   # Known crash inputs first: they must pass before fuzzing goes on.
   local regs=()
   [ -n "$(ls -A "$root/tests/fuzz/regressions/$h" 2>/dev/null | grep -v README)" ] && regs=("$root/tests/fuzz/regressions/$h")
-  "$build/tests/fuzz/fuzz_$h" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+  "$build/tests/fuzz/fuzz_$h" -max_total_time="$(seconds_of "$h")" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
     -print_final_stats=1 -artifact_prefix="$art" "$work" "$root/tests/fuzz/corpus/$h" >"$build/fuzz_$h.log" 2>&1
 }
 
-pids=()
-names=()
+# The longest runs first, then a pool of $jobs.
+mapfile -t order < <(for h in "${harnesses[@]}"; do echo "$(seconds_of "$h") $h"; done | sort -rn | cut -d' ' -f2)
 status=0
-for h in "${harnesses[@]}"; do
-  echo "== fuzz_$h for ${seconds}s"
+running=0
+for h in "${order[@]}"; do
+  echo "== fuzz_$h for $(seconds_of "$h")s"
   run_one "$h" &
-  pids+=($!)
-  names+=("$h")
-  if [ "${#pids[@]}" -ge "$jobs" ]; then
-    wait "${pids[0]}" || status=1
-    pids=("${pids[@]:1}")
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || status=1
+    running=$((running - 1))
   fi
 done
-for p in "${pids[@]}"; do wait "$p" || status=1; done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
+done
 
 for h in "${harnesses[@]}"; do
   log="$build/fuzz_$h.log"
@@ -94,7 +103,7 @@ for h in "${harnesses[@]}"; do
     tail -20 "$log"
     status=1
   else
-    echo "ok   fuzz_$h: $runs runs in ${seconds}s, $cov"
+    echo "ok   fuzz_$h: $runs runs in $(seconds_of "$h")s, $cov"
   fi
   if [ "$merge" -eq 1 ]; then
     "$build/tests/fuzz/fuzz_$h" -merge=1 "$root/tests/fuzz/corpus/$h" "$build/corpus/$h" >/dev/null 2>&1 || true

@@ -1,4 +1,4 @@
-// The Path view of one server (issue 16): its probes hop by hop, what each
+// The Path view of one server: its probes hop by hop, what each
 // router's quote showed, the answers and the copies seen further along the
 // path, as -z middlebox,path lists them (middlebox::path_sweeps and its
 // spellings); activating a row goes to its frame.

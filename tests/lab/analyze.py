@@ -95,7 +95,7 @@ def is_tfo_request(k, o):
 
 
 def echo_evidence(syn_opts, sa_opts):
-    """What in the SYN+ACK proves a copy of the SYN (docs/verdicts.md, issue 12), as a list of
+    """What in the SYN+ACK proves a copy of the SYN (docs/verdicts.md), as a list of
     text items; empty when nothing does.  Returned byte for byte: an unknown or experimental kind
     (222, 253, 254 but TFO's, MD5 19, TCP-AO 29); the timestamp option, but only when the SYN's
     TSecr differs from its TSval (a correct stack returns TSecr = the SYN's TSval, a copy the SYN's
@@ -476,7 +476,7 @@ def expected_rows(h):
     return rows
 
 
-# ---------------------------------------------------------------- copies (issue 16)
+# ---------------------------------------------------------------- copies
 # A segment seen again further along its path (a router captured on `any`, a merged client+server
 # capture): same 4-tuple, sequence number and flags (one handshake's SYNs or SYN+ACKs), a TTL below
 # the copy before it. A TTL that does not drop is the sender's own retransmission, and later copies

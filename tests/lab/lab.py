@@ -267,7 +267,7 @@ def comments_for(spec, pkts, hss):
         if h.rst:
             c[h.rst.frame] = (f"Verdict rst. {hs_why(h)} This RST from {h.rst.ep('src')} answers the SYN of frame "
                               f"{h.syns[-1].frame} (ack = its sequence + 1).").replace("  ", " ")
-    # copies of a segment seen further along its path (issue 16)
+    # copies of a segment seen further along its path
     for h in hss:
         for fr, (first, delta, changed, diff, rewritten) in A.copy_rows(h).items():
             hops = "1 hop" if delta == "1" else f"{delta} hops"
@@ -375,7 +375,7 @@ def icmp_name(p):
 
 
 def ts_remark(syn, a):
-    """what the SYN+ACK's timestamps say (issue 12's rule), for its comment"""
+    """what the SYN+ACK's timestamps say (docs/verdicts.md), for its comment"""
     st, at = A.ts_opt(syn.opts), A.ts_opt(a.opts)
     if not st or not at:
         return ""
@@ -1135,7 +1135,7 @@ def zmap_scan(lab):
                  [check], crafted=True)]
 
 
-# ---------------------------------------------------------------- issue 12: timestamps, cookies, TFO, SYN proxies, ICMP
+# ---------------------------------------------------------------- timestamps, cookies, TFO, SYN proxies, ICMP
 def same_clock(h):
     """the SYN+ACK's TSval is the SYN's, and its TSecr acknowledges that TSval (a shared clock, not a copy)"""
     if not h.synacks:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Capture lab (issue 3): builds a small network out of Linux network namespaces,
+# Capture lab: builds a small network out of Linux network namespaces,
 # runs every scenario for real (kernel MPTCP, iptables, scapy, tcpdump, zmap),
 # checks each capture against what its scenario did, annotates it and writes
 #   test_captures/lab/NAME.pcapng + NAME.expected.tsv

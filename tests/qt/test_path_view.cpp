@@ -1,4 +1,4 @@
-// QTest of the Path view (issue 16): the sweeps of -z middlebox,path for one
+// QTest of the Path view: the sweeps of -z middlebox,path for one
 // server, built from a real Correlator fed synthetic segments, shown as
 // rows; activating a row goes to its frame. Offscreen.
 #include <QApplication>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""middlebox-scan against tshark -z middlebox (issue 14), byte for byte.
+"""middlebox-scan against tshark -z middlebox, byte for byte.
 
   * every capture under test_captures/, every form (text, json, csv, pairs):
     `middlebox-scan --format FORM` prints exactly what `tshark -n -q -z

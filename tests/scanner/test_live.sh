@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# middlebox-scan -i (issue 14), in two network namespaces this test creates
+# middlebox-scan -i, in two network namespaces this test creates
 # and removes: a client and a server joined by a veth pair. The scanner
 # captures on the client's side with its default filter, gives up root once
 # the interface is open (it must run as "nobody" before any traffic), sees

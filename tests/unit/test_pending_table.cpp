@@ -234,7 +234,7 @@ TEST(PendingTable, CapIsClamped) {
     EXPECT_LT(huge.bytes(), 4096u);  // nothing is allocated for the cap up front
 }
 
-// Issue 6: at most 64 bytes per pending handshake, index included, at every
+// At most 64 bytes per pending handshake, index included, at every
 // size from 4096 up to the cap, and 64 * cap (plus a little) at the cap.
 TEST(PendingTable, AtMost64BytesPerEntry) {
     const size_t cap = 1000000;
