@@ -4,7 +4,8 @@
 #   <Wireshark's system plugin folder>/epan/middlebox/middlebox-qt.so
 #                                                             the dialog (where the plugin dlopen()s it)
 #   /usr/share/wireshark/profiles/Middlebox/                  the profile, a global one
-#   /usr/share/doc/wireshark-plugin-middlebox/                README.md, GUIDE.md
+#   /usr/share/doc/wireshark-plugin-middlebox/                README.md, GUIDE.md, the user pages
+#                                                             of docs/ (README's links hold)
 # The plugin and dialog install rules are theirs (plugin/wireshark, plugin/qt):
 # the plugin folder of the Wireshark built against (WiresharkConfig.cmake's
 # Wireshark_PLUGIN_INSTALL_DIR, the one pkg-config's plugindir names).
@@ -16,6 +17,10 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/plugin/profile/ DESTINATION share/wiresh
         FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/test_captures/GUIDE.md
         DESTINATION share/doc/wireshark-plugin-middlebox)
+foreach(_page install fields verdicts reports gui scanner)
+  install(FILES ${PROJECT_SOURCE_DIR}/docs/${_page}.md DESTINATION share/doc/wireshark-plugin-middlebox/docs)
+endforeach()
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/screenshots DESTINATION share/doc/wireshark-plugin-middlebox/docs)
 
 # A plugin loads only into the minor series it was built for: depend on the
 # package of the very libwireshark built against, from this version up to the

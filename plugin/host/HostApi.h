@@ -8,7 +8,7 @@
  * library owns the window. It reads the analysis through with_state(),
  * which hands it the plugin's Correlator and Registry for the length of one
  * call: both are built from the same headers in the same build, and
- * layout_check() below refuses a library from another build.
+ * the sizes in middlebox_layout below let it refuse a library from another build.
  *
  * Everything runs on the GUI thread.
  */

@@ -1,6 +1,6 @@
 // Finds the live IP and TCP headers of a packet in the protocol tree and
 // reads them into a middlebox::Segment, from the raw bytes (cheaper than
-// asking for a dozen dissected fields, see ../shared/facts).
+// asking for a dozen dissected fields).
 //
 // Only protocol items at the root of the tree are live headers: a TCP
 // header quoted inside an ICMP/ICMPv6 error is dissected under the ICMP

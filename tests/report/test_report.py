@@ -411,20 +411,24 @@ def check_errors():
         check(p.returncode != 0 and message in p.stderr and p.stdout == "", f"-z {arg}: {p.returncode} {p.stderr!r}")
 
 
-def check_readme_section():
-    """The example in the README is the shipped capture's real output."""
-    with open(os.path.join(ROOT, "README.md")) as f:
-        text = f.read()
+def check_doc_examples():
+    """The examples in README.md and docs/reports.md are the shipped captures' real output."""
+    def read(name):
+        with open(os.path.join(ROOT, name)) as f:
+            return f.read()
+    readme, reports = read("README.md"), read(os.path.join("docs", "reports.md"))
     cap = os.path.join(CAPTURES, "replicas", "kind222.pcapng")
+    text = report(cap, "middlebox,text").rstrip("\n")
+    check(text in readme, f"README.md: the text example is not today's output:\n{text}")
     for form in ("text", "pairs", "json"):
         out = report(cap, "middlebox," + form)
-        check(out.rstrip("\n") in text, f"README.md: the {form} example is not today's output:\n{out}")
+        check(out.rstrip("\n") in reports, f"docs/reports.md: the {form} example is not today's output:\n{out}")
     header = report(cap, "middlebox,csv").splitlines()[0]
-    check(header in text, "README.md: the CSV header differs")
+    check(header in reports, "docs/reports.md: the CSV header differs")
     # The path example: the sweep lines, between the header comments and the last line.
     path = report(os.path.join(CAPTURES, "lab", "tracebox-path.pcapng"), "middlebox,path")
     body = "\n".join(l for l in path.splitlines() if not l.startswith("#"))
-    check(body in text, f"README.md: the path example is not today's output:\n{body}")
+    check(body in reports, f"docs/reports.md: the path example is not today's output:\n{body}")
 
 
 def main():
@@ -458,7 +462,7 @@ def main():
         jobs.append(("each report alone, one pass and -2, is its part of the shared runs", check_shared_runs))
         jobs.append(("filters: -z FILTER, -Y, -2 -R, single-pass -R", check_filters))
         jobs.append(("wrong arguments: exit status, stderr, valid forms", check_errors))
-        jobs.append(("README section example", check_readme_section))
+        jobs.append(("examples in the docs", check_doc_examples))
     # Each check runs its own tshark processes: run several at once, report in order.
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         futures = [(name, pool.submit(attempt, fn)) for name, fn in jobs]
