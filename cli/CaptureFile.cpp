@@ -9,8 +9,9 @@
 #include <wiretap/pcap-encap.h>
 #include <wiretap/wtap.h>
 #include <wsutil/buffer.h>
+#include <wsutil/wslog.h>
 
-#include "CaptureSource.h"
+#include "CaptureFile.h"
 
 namespace middlebox_scan {
 
@@ -44,6 +45,10 @@ const EncapToLinktype& encap_to_linktype() {
     static std::once_flag once;
     static const EncapToLinktype* map = nullptr;
     std::call_once(once, [] {
+        // Wireshark's log at tshark's level (messages and worse, or
+        // WIRESHARK_LOG_LEVEL): without it wiretap formats every debug
+        // line it logs per packet, 30 times the scanner's own work.
+        ws_log_init("middlebox-scan", nullptr);
         wtap_init(FALSE);  // no wiretap plugins: the formats built into the library
         map = new EncapToLinktype();
     });
@@ -111,7 +116,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<CaptureSource> CaptureSource::open_file(const std::string& path, std::string* error) {
+std::unique_ptr<CaptureSource> open_wiretap(const std::string& path, std::string* error) {
     const EncapToLinktype& linktypes = encap_to_linktype();
     int err = 0;
     gchar* err_info = nullptr;

@@ -1,9 +1,11 @@
 // Where middlebox-scan's frames come from. Capture files (every format
-// Wireshark reads: pcap, pcapng with interfaces of different link types,
-// NetMon, Sniffer, snoop, ..., gzip'd or not, "-" for stdin) through
-// Wireshark's own file layer, libwiretap (CaptureFile.cpp), so that the
-// scanner reads exactly the frames tshark reads; live interfaces through
-// libpcap (CaptureSource.cpp). docs/capture-formats.md says why.
+// Wireshark reads: pcapng with interfaces of different link types, NetMon,
+// Sniffer, snoop, ..., gzip'd or not, "-" for stdin) through Wireshark's
+// own file layer, libwiretap (CaptureFile.cpp), so that the scanner reads
+// exactly the frames tshark reads; uncompressed classic pcap files, whose
+// frames are the same either way, and live interfaces through libpcap
+// (CaptureSource.cpp), which costs less per packet. docs/capture-formats.md
+// says why.
 #pragma once
 
 #include <cstddef>
