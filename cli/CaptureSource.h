@@ -1,6 +1,11 @@
-// Where middlebox-scan's frames come from: capture files (pcap, pcapng,
-// gzip'd or not, "-" for stdin) and live interfaces, all through libpcap,
-// which knows every capture format and link type better than we would.
+// Where middlebox-scan's frames come from. Capture files (every format
+// Wireshark reads: pcapng with interfaces of different link types, NetMon,
+// Sniffer, snoop, ..., gzip'd or not, "-" for stdin) through Wireshark's
+// own file layer, libwiretap (CaptureFile.cpp), so that the scanner reads
+// exactly the frames tshark reads; uncompressed classic pcap files, whose
+// frames are the same either way, and live interfaces through libpcap
+// (CaptureSource.cpp), which costs less per packet. docs/capture-formats.md
+// says why.
 #pragma once
 
 #include <cstddef>
@@ -8,45 +13,47 @@
 #include <memory>
 #include <string>
 
-#include <pcap/pcap.h>
-
 namespace middlebox_scan {
 
-// One frame as libpcap hands it over; valid until the next next().
+// One frame as the reader hands it over; valid until the next next().
 struct Frame {
     const uint8_t* data = nullptr;
     size_t caplen = 0;
     int64_t time_us = 0;  // capture time, microseconds since the epoch
+    // The frame's own link-layer type (a LINKTYPE_ value: a pcapng file or
+    // a NetMon file may change it from frame to frame); -1 for a record
+    // that is not a frame of a known link type (it is still counted).
+    int linktype = -1;
 };
 
 class CaptureSource {
 public:
     enum class Next { Frame, Timeout, End, Error };
 
-    // A capture file; "-" is stdin. A gzip'd file (or stdin) is read through
-    // zlib (gzip's magic decides, so a plain file is read directly). Null on
-    // error, with `error` saying why.
+    // A capture file; "-" is stdin. Null on error, with `error` saying why.
     static std::unique_ptr<CaptureSource> open_file(const std::string& path, std::string* error);
     // A live interface, with a BPF filter (empty: none), capturing
     // `snaplen` bytes of each frame. Needs the privileges to capture.
     // `buffer_mib`: the kernel's ring for it (frames beyond are dropped).
     static std::unique_ptr<CaptureSource> open_live(const std::string& iface, const std::string& filter, int snaplen,
                                                     int buffer_mib, std::string* error);
-    ~CaptureSource();
+    // The reader's name and version, for --version.
+    static std::string versions();
+
+    virtual ~CaptureSource() = default;
     CaptureSource(const CaptureSource&) = delete;
     CaptureSource& operator=(const CaptureSource&) = delete;
 
-    int linktype() const { return pcap_datalink(p_); }
-    Next next(Frame* f);
-    std::string error() const { return pcap_geterr(p_); }
-    // Ends a live capture's wait from a signal handler (pcap_breakloop).
-    void interrupt() { pcap_breakloop(p_); }
+    virtual Next next(Frame* f) = 0;
+    // Why next() said Error.
+    virtual std::string error() const = 0;
+    // Ends a live capture's wait from a signal handler.
+    virtual void interrupt() {}
     // Frames the kernel dropped (live capture; 0 when unknown).
-    uint64_t dropped() const;
+    virtual uint64_t dropped() const { return 0; }
 
-private:
-    explicit CaptureSource(pcap_t* p) : p_(p) {}
-    pcap_t* p_;
+protected:
+    CaptureSource() = default;
 };
 
 }  // namespace middlebox_scan

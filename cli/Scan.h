@@ -65,7 +65,7 @@ public:
 
 private:
     // A decoded frame waiting to be analysed, its option bytes copied out of
-    // libpcap's buffer (valid only until the next frame is read).
+    // the reader's buffer (valid only until the next frame is read).
     struct Decoded {
         middlebox::Segment seg;
         middlebox::FrameOutcome outcome = middlebox::FrameOutcome::Segment;

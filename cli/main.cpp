@@ -1,6 +1,7 @@
 // middlebox-scan: the middlebox analysis of capture files and live
-// interfaces without Wireshark, for scans past tshark's ceiling. Reads
-// frames with libpcap, decodes them with the core (FrameDecoder.h) and
+// interfaces without Wireshark's dissectors, for scans past tshark's
+// ceiling. Reads files with libwiretap and interfaces with libpcap
+// (CaptureSource.h), decodes frames with the core (FrameDecoder.h) and
 // drives the same Correlator, Registry and report writers as the plugin.
 #include <unistd.h>
 
@@ -74,13 +75,12 @@ void print_outcomes(const Scan& s, const char* prog) {
 // `live`: the stream's lines go out every 256 frames (and on each quiet
 // 100 ms), not when 64 KiB have gathered.
 bool drain(CaptureSource& src, Scan& scan, Progress& progress, const Options& o, const std::string& name, bool live) {
-    const int linktype = src.linktype();
     Frame f;
     for (;;) {
         if (interrupted || (o.count != 0 && scan.frames() >= o.count)) return true;
         switch (src.next(&f)) {
         case CaptureSource::Next::Frame:
-            scan.frame(linktype, f.data, f.caplen, f.time_us);
+            scan.frame(f.linktype, f.data, f.caplen, f.time_us);
             progress.tick(scan);
             if (live && (scan.frames() & 255) == 0) scan.flush();
             break;
@@ -285,15 +285,17 @@ int run(const Options& o) {
 }  // namespace middlebox_scan
 
 int main(int argc, char** argv) {
+    using middlebox_scan::CaptureSource;
     using middlebox_scan::Options;
     Options o;
     CLI::App app{"middlebox-scan: find middleboxes that echo TCP options (MPTCP MP_CAPABLE, unknown kinds) in scan "
                  "captures, without Wireshark.\nThe report forms equal tshark -q -z middlebox,FORM with the middlebox "
                  "plugin, byte for byte.",
                  "middlebox-scan"};
-    app.set_version_flag("--version", std::string("middlebox-scan ") + MIDDLEBOX_VERSION + " (" + pcap_lib_version() + ")");
-    app.add_option("-r,--read,files", o.files, "Capture files (pcap, pcapng, gzip'd or not; - for stdin), read in order "
-                                               "as one capture");
+    app.set_version_flag("--version",
+                         std::string("middlebox-scan ") + MIDDLEBOX_VERSION + " (" + CaptureSource::versions() + ")");
+    app.add_option("-r,--read,files", o.files, "Capture files (every format tshark reads: pcap, pcapng, NetMon, Sniffer, "
+                                               "snoop, ..., gzip'd or not; - for stdin), read in order as one capture");
     auto* iface = app.add_option("-i,--interface", o.iface, "Capture live on this interface until Ctrl-C");
     app.add_option("-f,--filter", o.filter, "BPF filter for -i (default: TCP SYNs and RSTs, ICMP and ICMPv6 errors)")
         ->needs(iface);

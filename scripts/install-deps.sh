@@ -21,9 +21,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 pkgs=(
   # build
   build-essential cmake pkg-config
-  libwireshark-dev wireshark-dev libglib2.0-dev
+  libwireshark-dev wireshark-dev libglib2.0-dev   # the plugin; libwiretap: middlebox-scan's file reader
   qtbase5-dev
-  # middlebox-scan: capture reading, argument parsing, gzip'd captures
+  # middlebox-scan: live capture and classic pcap, argument parsing, zmap's gzip'd CSV
   libpcap-dev libcli11-dev zlib1g-dev
   # run and test
   tshark wireshark-qt wireshark-common

@@ -36,6 +36,9 @@ ROOT = os.path.dirname(HERE)
 TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
 CAPTURES = os.path.join(ROOT, "test_captures")
 BUILD = os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build"))
+# Capture files by name: pcap and pcapng, and the other formats tshark reads
+# (test_captures/formats/: NetMon and Sniffer .cap, snoop), gzip'd or not.
+CAPTURE_EXTENSIONS = (".pcapng", ".pcap", ".cap", ".snoop")
 
 # Every field a per-capture test reads from the runs.
 FIELDS = ("frame.number", "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport",
@@ -184,7 +187,7 @@ def test_captures():
         for f in sorted(files):
             if f.endswith(".expected.tsv"):
                 base = os.path.join(d, f[: -len(".expected.tsv")])
-                for ext in (".pcapng", ".pcap"):
+                for ext in CAPTURE_EXTENSIONS:
                     if os.path.exists(base + ext):
                         found.append(base + ext)
                         break
@@ -195,7 +198,8 @@ def test_captures():
 
 def all_captures():
     """every capture file under test_captures/"""
-    return sorted(os.path.join(d, f) for d, _, fs in os.walk(CAPTURES) for f in fs if f.endswith((".pcap", ".pcapng")))
+    return sorted(os.path.join(d, f) for d, _, fs in os.walk(CAPTURES) for f in fs
+                  if f.endswith(CAPTURE_EXTENSIONS + tuple(e + ".gz" for e in CAPTURE_EXTENSIONS)))
 
 
 def main():

@@ -4,12 +4,16 @@
 // header on. What is decoded, and the frames the scanner cannot analyse,
 // counted by reason so that none is skipped silently:
 //
-//   link layers  Ethernet (802.1Q, 802.1ad, QinQ tags; MPLS), Linux cooked
-//                (SLL, SLL2: tcpdump -i any), raw IP (DLT_RAW, LINKTYPE_IPV4,
-//                LINKTYPE_IPV6), BSD null and OpenBSD loopback
+//   link layers  Ethernet (802.1Q, 802.1ad, QinQ tags; MPLS; PPPoE session),
+//                Linux cooked (SLL, SLL2: tcpdump -i any), raw IP (DLT_RAW,
+//                LINKTYPE_IPV4, LINKTYPE_IPV6), BSD null and OpenBSD
+//                loopback, PPP (with or without HDLC-like framing), Cisco
+//                HDLC, NFLOG, IEEE 802.11 data frames with LLC/SNAP (bare,
+//                radiotap, PPI)
 //   tunnels      IPv4 and IPv6 in IPv4 or IPv6 (IP-in-IP, 6in4, 6in6, 4in6),
-//                GRE (IPv4, IPv6, transparent Ethernet), VXLAN (UDP 4789),
-//                as Wireshark decodes them: the innermost IP header is the
+//                GRE (IPv4, IPv6, transparent Ethernet, ERSPAN I-III),
+//                VXLAN (UDP 4789), GTP-U (UDP 2152), Geneve (UDP 6081), as
+//                Wireshark decodes them: the innermost IP header is the
 //                segment's
 //   IP           IPv4 with options, IPv6 with extension headers; IPv4
 //                fragments are not reassembled (tshark, which reassembles,
@@ -37,6 +41,14 @@ constexpr int kLinuxSll = 113;
 constexpr int kLinuxSll2 = 276;
 constexpr int kIpv4 = 228;
 constexpr int kIpv6 = 229;
+constexpr int kPpp = 9;            // PPP, HDLC-like framing optional (Wireshark reads 50 as 9)
+constexpr int kPppHdlc = 50;       // PPP in HDLC-like framing (DLT_PPP_SERIAL)
+constexpr int kPppoe = 51;         // PPPoE without its Ethernet header (DLT_PPP_ETHER)
+constexpr int kCiscoHdlc = 104;    // DLT_C_HDLC
+constexpr int kIeee80211 = 105;    // 802.11 without radio header
+constexpr int kRadiotap = 127;     // 802.11 behind a radiotap header
+constexpr int kPpi = 192;          // Per-Packet Information header, then its own link type
+constexpr int kNflog = 239;        // Linux NFLOG: TLVs, the packet in one
 }  // namespace linktype
 
 // What one frame was, for the scanner's counts: a segment, a quote, or why

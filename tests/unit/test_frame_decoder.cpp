@@ -2,6 +2,8 @@
 // the reason of every frame it does not analyse.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "Builders.h"
 #include "middlebox/FrameDecoder.h"
 
@@ -95,6 +97,161 @@ TEST(FrameDecoder, TunnelsGiveTheInnermostHeader) {
     }
 }
 
+// The handshake's segment behind each link layer, read as Wireshark reads
+// it: a SYN+ACK from the inner header.
+void expect_synack(int linktype, const Bytes& frame, const char* what) {
+    Segment s;
+    ASSERT_EQ(decode(linktype, frame, &s), FrameOutcome::Segment) << what;
+    EXPECT_TRUE(s.is_synack()) << what;
+    EXPECT_EQ(s.ttl, 57) << what;  // the inner IP header's, never a tunnel's
+}
+
+Bytes le16(uint16_t v) { return {uint8_t(v), uint8_t(v >> 8)}; }
+
+TEST(FrameDecoder, PppoeSessionBehindEthernetAndVlan) {
+    const Bytes ip = ipv4(6, tcp(0x12));
+    const Bytes pppoe = cat({{0x11, 0x00}, be16(0x1234), be16(uint16_t(ip.size() + 2)), be16(0x0021), ip});
+    expect_synack(linktype::kEthernet, ether(0x8864, pppoe), "eth:pppoes:ppp:ip");
+    expect_synack(linktype::kEthernet, ether(0x8100, cat({{0, 7}, be16(0x8864), pppoe})), "eth:vlan:pppoes:ppp:ip");
+    expect_synack(linktype::kPppoe, pppoe, "DLT_PPP_ETHER");
+    const Bytes v6 = ipv6(6, tcp(0x12));
+    Segment s;
+    EXPECT_EQ(decode(linktype::kEthernet, ether(0x8864, cat({{0x11, 0}, be16(1), be16(0), be16(0x0057), v6})), &s),
+              FrameOutcome::Segment);
+    // Discovery (PADI) and PPP's own control protocols carry no IP.
+    EXPECT_EQ(decode(linktype::kEthernet, ether(0x8863, cat({{0x11, 0x09}, be16(0), be16(0)}))), FrameOutcome::NotIp);
+    EXPECT_EQ(decode(linktype::kEthernet, ether(0x8864, cat({{0x11, 0x00}, be16(1), be16(6), be16(0xc021), {1, 1}}))),
+              FrameOutcome::NotIp);
+    EXPECT_EQ(decode(linktype::kEthernet, ether(0x8864, {0x11, 0x00, 0})), FrameOutcome::LinkTruncated);
+}
+
+TEST(FrameDecoder, PppWithAndWithoutHdlcFramingAndCiscoHdlc) {
+    const Bytes ip = ipv4(6, tcp(0x12));
+    expect_synack(linktype::kPpp, cat({{0xff, 0x03}, be16(0x0021), ip}), "PPP in HDLC-like framing");
+    expect_synack(linktype::kPppHdlc, cat({{0xff, 0x03}, be16(0x0021), ip}), "DLT_PPP_SERIAL");
+    expect_synack(linktype::kPpp, cat({be16(0x0021), ip}), "PPP, address and control compressed");
+    expect_synack(linktype::kPpp, cat({{0x21}, ip}), "PPP, protocol field compressed");
+    expect_synack(linktype::kPpp, cat({{0x0f, 0x00}, be16(0x0800), ip}), "Cisco HDLC read as LINKTYPE_PPP");
+    expect_synack(linktype::kCiscoHdlc, cat({{0x0f, 0x00}, be16(0x0800), ip}), "Cisco HDLC");
+    expect_synack(linktype::kCiscoHdlc, cat({{0x8f, 0x00}, be16(0x8847), {0, 1, 0x01, 64}, ip}), "Cisco HDLC, MPLS");
+    expect_synack(linktype::kPpp, cat({{0xff, 0x03}, be16(0x0281), {0, 1, 0x01, 64}, ip}), "PPP, MPLS");
+    EXPECT_EQ(decode(linktype::kPpp, cat({{0xff, 0x03}, be16(0xc021), {1, 1, 0, 4}})), FrameOutcome::NotIp);  // LCP
+    EXPECT_EQ(decode(linktype::kPpp, {0xff, 0x03}), FrameOutcome::LinkTruncated);
+    EXPECT_EQ(decode(linktype::kCiscoHdlc, {0x0f, 0x00, 0x08}), FrameOutcome::LinkTruncated);
+}
+
+// NFLOG TLVs are in the capturing host's byte order: built here in ours.
+Bytes tlv(uint16_t type, const Bytes& value) {
+    Bytes t(4);
+    const uint16_t length = uint16_t(4 + value.size());
+    std::memcpy(t.data(), &length, 2);
+    std::memcpy(t.data() + 2, &type, 2);
+    t = cat({t, value});
+    t.resize((t.size() + 3) & ~size_t{3});
+    return t;
+}
+
+TEST(FrameDecoder, NflogPayloadTlv) {
+    const Bytes ip = ipv4(6, tcp(0x12));
+    const Bytes prefix = tlv(10, {'d', 'r', 'o', 'p', 0});
+    const Bytes header = tlv(1, {0x08, 0x00, 3, 0});
+    expect_synack(linktype::kNflog, cat({{2, 0}, be16(0), header, prefix, tlv(9, ip)}), "NFLOG, AF_INET");
+    Segment v6;
+    EXPECT_EQ(decode(linktype::kNflog, cat({{10, 0}, be16(0), tlv(9, ipv6(6, tcp(0x12)))}), &v6), FrameOutcome::Segment);
+    EXPECT_EQ(v6.tuple.src.family, 6);
+    // The payload ends with its TLV: what follows is not the packet's.
+    Bytes cut = ipv4(6, tcp(0x12));
+    cut.resize(30);
+    EXPECT_EQ(decode(linktype::kNflog, cat({{2, 0}, be16(0), tlv(9, cut), tlv(10, Bytes(40, 0))})),
+              FrameOutcome::TcpTruncated);
+    EXPECT_EQ(decode(linktype::kNflog, cat({{2, 0}, be16(0), prefix})), FrameOutcome::NotIp);  // no packet
+    EXPECT_EQ(decode(linktype::kNflog, cat({{7, 0}, be16(0), tlv(9, ip)})), FrameOutcome::NotIp);  // AF_BRIDGE
+    EXPECT_EQ(decode(linktype::kNflog, cat({{2, 0}, be16(0), {2, 0, 9, 0}, ip})), FrameOutcome::LinkTruncated);
+}
+
+// An 802.11 data frame from the distribution system, LLC/SNAP, then `ip`.
+Bytes wlan(const Bytes& ip, uint8_t subtype = 0, uint8_t flags = 0x02) {
+    Bytes h = cat({{uint8_t(0x08 | (subtype << 4)), flags}, {0, 0}, Bytes(18, 0x11), {0, 0}});
+    if (subtype & 0x8) h = cat({h, {0, 0}});
+    return cat({h, {0xaa, 0xaa, 0x03, 0, 0, 0}, be16(0x0800), ip});
+}
+
+TEST(FrameDecoder, Ieee80211DataFramesBareRadiotapAndPpi) {
+    const Bytes ip = ipv4(6, tcp(0x12));
+    expect_synack(linktype::kIeee80211, wlan(ip), "802.11 data");
+    expect_synack(linktype::kIeee80211, wlan(ip, 0x8), "802.11 QoS data");
+    Bytes wds = wlan(ip, 0, 0x03);  // to and from DS: four addresses
+    wds.insert(wds.begin() + 24, 6, 0x22);
+    expect_synack(linktype::kIeee80211, wds, "802.11 WDS");
+    // Radiotap: flags only, then TSFT and flags with the data pad (QoS
+    // header of 26 bytes padded to 28).
+    expect_synack(linktype::kRadiotap, cat({{0, 0}, le16(9), {0x02, 0, 0, 0}, {0x00}, wlan(ip)}), "radiotap");
+    Bytes padded = wlan(ip, 0x8);
+    padded.insert(padded.begin() + 26, 2, 0);
+    expect_synack(linktype::kRadiotap, cat({{0, 0}, le16(24), {0x03, 0, 0, 0}, {1, 2, 3, 4, 5, 6, 7, 8},
+                                            {0x20}, Bytes(7, 0), padded}),
+                  "radiotap, data pad");
+    // PPI carrying 802.11 (DLT 105), with one 802.11-common field.
+    expect_synack(linktype::kPpi, cat({{0, 0}, le16(8 + 24), {105, 0, 0, 0}, le16(2), le16(20), Bytes(20, 0), wlan(ip)}),
+                  "PPI, 802.11");
+    EXPECT_EQ(decode(linktype::kPpi, cat({{0, 0}, le16(8), {147, 0, 0, 0}, ip})), FrameOutcome::LinkUnsupported);
+    // What carries no readable IP.
+    EXPECT_EQ(decode(linktype::kIeee80211, cat({{0x80, 0}, Bytes(40, 0)})), FrameOutcome::NotIp);  // beacon
+    EXPECT_EQ(decode(linktype::kIeee80211, wlan(ip, 0x4)), FrameOutcome::NotIp);                    // null data
+    EXPECT_EQ(decode(linktype::kIeee80211, wlan(ip, 0, 0x42)), FrameOutcome::NotIp);                // protected
+    EXPECT_EQ(decode(linktype::kIeee80211, Bytes(20, 0)), FrameOutcome::LinkTruncated);
+    EXPECT_EQ(decode(linktype::kRadiotap, cat({{0, 0}, le16(64), Bytes(8, 0)})), FrameOutcome::LinkTruncated);
+}
+
+Bytes udp(uint16_t sport, uint16_t dport, const Bytes& payload) {
+    return cat({be16(sport), be16(dport), be16(uint16_t(8 + payload.size())), be16(0), payload});
+}
+
+TEST(FrameDecoder, UdpTunnelsGtpUAndGeneve) {
+    const Bytes inner = ipv4(6, tcp(0x12));
+    const Bytes gtp = cat({{0x30, 0xff}, be16(uint16_t(inner.size())), {0, 0, 0, 1}, inner});
+    expect_synack(linktype::kEthernet, ether(0x0800, ipv4(17, udp(2152, 2152, gtp), 0, 200)), "GTP-U");
+    // Sequence number and one extension header (PDU session container).
+    const Bytes gtp_ext = cat({{0x34, 0xff}, be16(0), {0, 0, 0, 1}, {0, 7, 0, 0x85}, {1, 0x10, 9, 0}, inner});
+    expect_synack(linktype::kEthernet, ether(0x0800, ipv4(17, udp(2152, 2152, gtp_ext), 0, 200)), "GTP-U, extension");
+    expect_synack(linktype::kEthernet,
+                  ether(0x8847, cat({{0, 1, 0x01, 64}, ipv4(17, udp(2152, 2152, gtp), 0, 200)})), "GTP-U over MPLS");
+    const Bytes geneve_eth = cat({{0x00, 0}, be16(0x6558), {0, 0, 42, 0}, ether(0x0800, inner)});
+    expect_synack(linktype::kEthernet, ether(0x0800, ipv4(17, udp(51000, 6081, geneve_eth), 0, 200)), "Geneve, Ethernet");
+    const Bytes geneve_ip = cat({{0x02, 0}, be16(0x0800), {0, 0, 42, 0}, {0, 0x01, 0x01, 0x01, 0, 0, 0, 0}, inner});
+    expect_synack(linktype::kEthernet, ether(0x0800, ipv4(17, udp(51000, 6081, geneve_ip), 0, 200)),
+                  "Geneve with an option, IPv4");
+    const Bytes gre = ipv4(47, cat({be16(0), be16(0x0800), inner}), 0, 200);
+    const Bytes geneve_gre = cat({{0x00, 0}, be16(0x0800), {0, 0, 42, 0}, gre});
+    expect_synack(linktype::kEthernet, ether(0x0800, ipv4(17, udp(51000, 6081, geneve_gre), 0, 200)), "Geneve, GRE");
+    // VXLAN answered from its port: the lower port is the tunnel's.
+    const Bytes vxlan = cat({{8, 0, 0, 0, 0, 0, 42, 0}, ether(0x0800, inner)});
+    expect_synack(linktype::kEthernet, ether(0x0800, ipv4(17, udp(4789, 50000, vxlan), 0, 200)), "VXLAN, reply");
+    // GTP's echo and GTP-C-like messages carry no user packet.
+    EXPECT_EQ(decode(linktype::kEthernet, ether(0x0800, ipv4(17, udp(2152, 2152, {0x32, 0x01, 0, 4, 0, 0, 0, 0,
+                                                                                  0, 1, 0, 0})))),
+              FrameOutcome::NotTcp);
+    EXPECT_EQ(decode(linktype::kEthernet, ether(0x0800, ipv4(17, udp(2152, 2152, {0x30, 0xff, 0})))),
+              FrameOutcome::LinkTruncated);
+    EXPECT_EQ(decode(linktype::kEthernet, ether(0x0800, ipv4(17, udp(50000, 6081, {0x3f, 0, 0x65, 0x58})))),
+              FrameOutcome::LinkTruncated);
+}
+
+TEST(FrameDecoder, ErspanCarriesTheMirroredFrame) {
+    const Bytes mirrored = ether(0x0800, ipv4(6, tcp(0x12)));
+    const Bytes type1 = cat({be16(0x0000), be16(0x88be), mirrored});
+    const Bytes type2 = cat({be16(0x1000), be16(0x88be), {0, 0, 0, 1}, {0x10, 0x01, 0x00, 0x01, 0, 0, 0, 0}, mirrored});
+    const Bytes type3 = cat({be16(0x1000), be16(0x22eb), {0, 0, 0, 1}, {0x20, 0x01, 0x00, 0x01}, Bytes(4, 0),
+                             {0, 0, 0, 0}, mirrored});
+    Bytes type3_sub = cat({be16(0x1000), be16(0x22eb), {0, 0, 0, 1}, {0x20, 0x01, 0x00, 0x01}, Bytes(4, 0),
+                           {0, 0, 0, 1}, Bytes(8, 0), mirrored});
+    for (const Bytes& g : {type1, type2, type3, type3_sub})
+        expect_synack(linktype::kEthernet, ether(0x0800, ipv4(47, g, 0, 200)), "ERSPAN");
+    EXPECT_EQ(decode(linktype::kEthernet, ether(0x0800, ipv4(47, cat({be16(0x1000), be16(0x88be), {0, 0, 0, 1},
+                                                                      {0x10, 0x01}})))),
+              FrameOutcome::LinkTruncated);
+}
+
 TEST(FrameDecoder, IcmpErrorQuotingTcp) {
     const Bytes quoted = ipv4(6, tcp(0x02, kSynOptions));
     const Bytes error = ipv4(1, cat({{11, 0, 0, 0, 0, 0, 0, 0}, quoted}));
@@ -115,6 +272,12 @@ TEST(FrameDecoder, EveryFrameItCannotAnalyseHasAReason) {
     EXPECT_EQ(decode(linktype::kLinuxSll2, Bytes(12, 0)), FrameOutcome::LinkTruncated);
     EXPECT_EQ(decode(linktype::kEthernet, ether(0x0806, Bytes(28, 0))), FrameOutcome::NotIp);
     EXPECT_EQ(decode(linktype::kRaw, Bytes(ip.begin(), ip.begin() + 12)), FrameOutcome::IpInvalid);
+    Bytes bogus_length = ip;
+    bogus_length[2] = 0, bogus_length[3] = 16;  // shorter than its own header: Wireshark reads no TCP
+    EXPECT_EQ(decode(linktype::kRaw, bogus_length), FrameOutcome::IpInvalid);
+    Bytes offload = ip;
+    offload[2] = 0, offload[3] = 0;  // 0: segmentation offload, the segment is read
+    EXPECT_EQ(decode(linktype::kRaw, offload), FrameOutcome::Segment);
     EXPECT_EQ(decode(linktype::kRaw, ipv4(6, tcp(0x02), 0x2000)), FrameOutcome::IpFragment);  // MF
     EXPECT_EQ(decode(linktype::kRaw, ipv4(6, tcp(0x02), 0x0010)), FrameOutcome::IpFragment);  // offset
     EXPECT_EQ(decode(linktype::kRaw, ipv4(17, Bytes(16, 0))), FrameOutcome::NotTcp);
