@@ -9,6 +9,8 @@ benchmark runs them:
     a distinct server, --only answered lists exactly the answered servers
     and its suspects are exactly the echoing ones; ndjson --only answered
     has one line per SYN+ACK;
+  * streaming at the --max-pending cap evicts nothing: the window of live
+    handshakes leaves the table room for the next SYN;
   * the same scan without the scanner's packets (--answers-only), read with
     --probe, finds the same suspects.
 
@@ -87,6 +89,13 @@ def main():
     last = json.loads(lines[-1])["totals"]
     record(len(lines) - 1 == truth["synacks"] and last["verdicts"] == want,
            "ndjson --only answered: one line per SYN+ACK, the truth's totals")
+
+    # A window of live handshakes at the cap (--max-pending) still larger
+    # than the longest round trip: nothing is evicted, nothing lost.
+    capped = json.loads(piped([], ["--format", "json", "--only", "answered", "--max-pending", "20000"])[0])["totals"]
+    record(capped["evictions"] == 0 and capped["verdicts"] == want,
+           "--only answered at --max-pending 20000: no eviction, the truth's totals",
+           "evictions %d, %s != %s" % (capped["evictions"], capped["verdicts"], want))
 
     only, _ = piped(["--answers-only"], ["--format", "json", "--probe", truth["probe"], "--only", "suspects"])
     record(suspects(json.loads(only)) == suspects(answered),
