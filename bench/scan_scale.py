@@ -4,6 +4,7 @@
   bench/scan_scale.py                                  10M SYNs stored, 3 rounds
   bench/scan_scale.py --sizes 1000000 --runs 5 --base-build /tmp/base/build
   bench/scan_scale.py --sizes 100000000 1000000000 --shared
+  bench/scan_scale.py --sizes 1000000000 --shared --commands floor ndjson
 
 The scan comes from gen-scan (bench/gen_scan.cpp, built with the scanner:
 3% of the SYNs answered by a SYN+ACK, 10% by a RST, the rest silent; one
