@@ -1,28 +1,31 @@
 #!/usr/bin/env bash
-# How fast a scan may come at middlebox-scan -i before the kernel drops
-# frames: a generated real-mix scan (bench/gen_scan.py --mix real) replayed
-# with tcpreplay over a veth pair between two network namespaces this script
-# creates (and removes), at rising rates, in one run. For each rate and ring
-# size (-B): the rate tcpreplay reached, the frames the scanner analysed,
-# the kernel drops from its ndjson totals. Root only; never a timed test.
+# How fast a scan may come at middlebox-scan -i before frames are lost: a
+# generated real-mix scan (gen-scan, bench/gen_scan.cpp) sent by send-frames
+# (bench/send_frames.cpp: the capture in memory, sendmmsg batches on an
+# AF_PACKET socket, paced per batch) over a veth pair between two network
+# namespaces this script creates (and removes), at rising rates, in one run.
+# For each ring size (-B) and rate: the rate the sender reached, the frames
+# the scanner analysed, the kernel's drops from its ndjson totals, frames
+# lost before the capture saw them (sent - analysed - drops), and the
+# scanner's CPU seconds. Root only; never a timed test.
 #
-#   sudo bench/live_rate.sh [--build DIR] [--handshakes N] [--rates "R1 R2 ... 0"] [--buffers "64 256"]
+#   sudo bench/live_rate.sh [--build DIR] [--handshakes N] [--rates "R1 R2 ... 0"] [--buffers "2 64"]
 #
-# A rate of 0 is tcpreplay --topspeed. Namespace and veth names start with
-# $LIVE_PREFIX (default mblive<pid>).
+# A rate of 0 is as fast as send-frames can. Namespace and veth names start
+# with $LIVE_PREFIX (default mblive<pid>).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${MIDDLEBOX_BUILD:-$root/build}"
 n=1000000
 rates="50000 100000 200000 400000 800000 0"
-buffers="64 256"
+buffers="2 64"
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build="$2"; shift 2 ;;
     --handshakes) n="$2"; shift 2 ;;
     --rates) rates="$2"; shift 2 ;;
     --buffers) buffers="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "live_rate.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -46,11 +49,12 @@ ip -n "$a" link set "$tag-0" up
 ip -n "$b" link set "$tag-1" up
 chmod 0777 "$work"
 
-python3 "$root/bench/gen_scan.py" -n "$n" --mix real --template --out "$work/scan.pcap" >/dev/null
+"$build/bench/gen-scan" -n "$n" -o "$work/scan.pcap" >/dev/null
 packets=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packets"])' "$work/scan.pcap.truth.json")
+tick=$(getconf CLK_TCK)
 echo "scan: $n SYNs, $packets packets (real mix); middlebox-scan -i --format ndjson --only answered"
-echo "| -B MiB | asked pps | tcpreplay pps | frames analysed | kernel drops | reliable |"
-echo "|---:|---:|---:|---:|---:|---|"
+echo "| -B MiB | asked pps | sent pps | frames analysed | kernel drops | lost before capture | scanner CPU s |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
 for buf in $buffers; do
   for r in $rates; do
     ip netns exec "$a" "$scan" -i "$tag-0" -B "$buf" --format ndjson --only answered -o "$work/out.ndjson" \
@@ -60,20 +64,22 @@ for buf in $buffers; do
       [ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" = 65534 ] && break
       sleep 0.1
     done
-    if [ "$r" = 0 ]; then speed=(--topspeed); else speed=(--pps="$r"); fi
-    got="$(ip netns exec "$b" tcpreplay -i "$tag-1" "${speed[@]}" "$work/scan.pcap" 2>&1 |
-           awk '/Rated:/ {for (i = 1; i <= NF; i++) if ($i ~ /pps/) print $(i-1)}' | head -1)"
+    sent="$(ip netns exec "$b" "$build/bench/send-frames" -i "$tag-1" --pps "$r" "$work/scan.pcap")"
     sleep 1
+    cpu=$(awk -v t="$tick" '{printf "%.2f", ($14 + $15) / t}' "/proc/$pid/stat")
     kill -INT "$pid"
     wait "$pid" || true
     pid=""
-    python3 - "$work/out.ndjson" "$buf" "$r" "${got:-?}" <<'PY'
-import json, sys
-last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+    python3 - "$work/out.ndjson" "$buf" "$r" "$sent" "$packets" "$cpu" <<'PY'
+import json, re, sys
+out, buf, rate, sent, packets, cpu = sys.argv[1:]
+last = json.loads(open(out).read().splitlines()[-1])
 t, f = last["totals"], last["frames"]
-print("| %s | %s | %s | %d | %d | %s |" % (sys.argv[2], "topspeed" if sys.argv[3] == "0" else sys.argv[3],
-                                         sys.argv[4], sum(f.values()), t["kernel_drops"],
-                                         "yes" if t["reliable"] else "no"))
+analysed = sum(f.values())
+m = re.search(r"sent (\d+) frames in [\d.]+ s: (\d+) pps", sent)
+lost = int(m.group(1)) - analysed - t["kernel_drops"]
+print("| %s | %s | %s | %d | %d | %d | %s |" % (buf, "max" if rate == "0" else format(int(rate), ","),
+                                               format(int(m.group(2)), ","), analysed, t["kernel_drops"], lost, cpu))
 PY
   done
 done

@@ -122,9 +122,11 @@ void Scan::expire(int64_t now_us) {
         }
         if (end > correlator_.expired_below()) retire_before(end);
     }
-    // Streaming keeps at most max_pending handshakes live, like the table.
-    if (streaming() && made - correlator_.expired_below() > settings_.max_pending)
-        retire_before(static_cast<uint32_t>(made - settings_.max_pending));
+    // Streaming keeps fewer than max_pending handshakes live, so that the
+    // next SYN finds room in the table: at the cap the table evicts one,
+    // maybe a SYN whose answer is still on its way.
+    if (streaming() && made - correlator_.expired_below() >= settings_.max_pending)
+        retire_before(static_cast<uint32_t>(made - settings_.max_pending + 1));
     else if (streaming())
         retire_before(correlator_.expired_below());  // frees what this frame's line read
 }

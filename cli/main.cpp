@@ -3,6 +3,7 @@
 // ceiling. Reads files with libwiretap and interfaces with libpcap
 // (CaptureSource.h), decodes frames with the core (FrameDecoder.h) and
 // drives the same Correlator, Registry and report writers as the plugin.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -177,6 +178,11 @@ bool read_zmap_csv(const std::string& path, Scan& scan, Progress& progress, cons
 }
 
 int run(const Options& o) {
+    // A scan streams through the correlator's chunks (a few hundred KiB
+    // each, freed as its handshakes retire): glibc would map and unmap
+    // each, paging fresh memory in every time; from the heap they are reused.
+    mallopt(M_MMAP_THRESHOLD, 16 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     ScanSettings settings;
     if (o.format == "ndjson") {
         settings.ndjson = true;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <ostream>
 #include <unordered_map>
 #include <vector>
@@ -60,11 +61,30 @@ private:
     };
     static Key key_of(const Correlator& c, uint32_t index);
     // One bit per hash of a server with a row: most retired handshakes are
-    // a silent server's, and a clear bit spares them the map look-up.
-    // Fixed size (2 MiB), whatever the scan.
-    static constexpr unsigned kFilterBits = 24;
-    static uint64_t filter_hash(const FlowTuple& t);
-    std::vector<uint64_t> filter_ = std::vector<uint64_t>(size_t{1} << (kFilterBits - 6));
+    // a silent server's, and a clear bit spares them the map look-up. At
+    // least 2 MiB, and at least 32 bits per row, so that few silent
+    // handshakes pass it however many servers answered. Handshakes retire
+    // in index order: the bit of each is fetched kAhead handshakes early,
+    // so that its cache miss is over when it is read.
+    static constexpr unsigned kFilterMinBits = 24;
+    static constexpr uint32_t kAhead = 16;
+    static uint64_t filter_hash(const Address& a, uint16_t port);
+    size_t filter_word(uint64_t h) const { return static_cast<size_t>(h >> (64 - filter_bits_)) >> 6; }
+    uint64_t filter_mask(uint64_t h) const { return uint64_t{1} << ((h >> (64 - filter_bits_)) & 63); }
+    void grow_filter();
+    // The hash of handshake `index`, the next kAhead handshakes' fetched.
+    uint64_t look_ahead(const Correlator& c, uint32_t index);
+    unsigned filter_bits_ = kFilterMinBits;
+    std::vector<uint64_t> filter_ = std::vector<uint64_t>(size_t{1} << (kFilterMinBits - 6));
+    uint64_t ahead_[kAhead] = {};
+    uint32_t ahead_end_ = 0;  // handshakes below it (and from the last retired on) have their hash in ahead_
+
+    // The row of each handshake a SYN+ACK answered, by index from base_
+    // (null for the others) until it retires: its row without a look-up.
+    // Rows never move (a node map).
+    ServerSummary* take_answered_row(uint32_t index);
+    std::deque<ServerSummary*> answered_rows_;
+    uint32_t base_ = 0;
 
     const ReportRequest& request_;
     std::unordered_map<Key, ServerSummary, KeyHash> rows_;

@@ -14,12 +14,31 @@ AnsweredRows::Key AnsweredRows::key_of(const Correlator& c, uint32_t index) {
     return Key{k.hi, k.lo, k.tail};
 }
 
-uint64_t AnsweredRows::filter_hash(const FlowTuple& t) {
+uint64_t AnsweredRows::filter_hash(const Address& a, uint16_t port) {
     uint64_t w[2];
-    std::memcpy(w, t.dst.bytes, 16);
-    uint64_t h = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ull) ^ (uint64_t{t.dst_port} << 8 | t.dst.family)) *
-                 0xc2b2ae3d27d4eb4full;
-    return h >> (64 - kFilterBits);
+    std::memcpy(w, a.bytes, 16);
+    return (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ull) ^ (uint64_t{port} << 8 | a.family)) * 0xc2b2ae3d27d4eb4full;
+}
+
+void AnsweredRows::grow_filter() {
+    while (rows_.size() * 32 > (size_t{1} << filter_bits_)) ++filter_bits_;
+    filter_.assign(size_t{1} << (filter_bits_ - 6), 0);
+    for (const auto& [key, row] : rows_) {
+        const uint64_t h = filter_hash(row.address, row.port);
+        filter_[filter_word(h)] |= filter_mask(h);
+    }
+}
+
+uint64_t AnsweredRows::look_ahead(const Correlator& c, uint32_t index) {
+    if (ahead_end_ <= index) ahead_end_ = index;
+    const uint32_t end = static_cast<uint32_t>(std::min<size_t>(size_t{index} + kAhead, c.handshake_count()));
+    for (; ahead_end_ < end; ++ahead_end_) {
+        const FlowTuple& t = c.endpoints(ahead_end_);
+        const uint64_t h = filter_hash(t.dst, t.dst_port);
+        ahead_[ahead_end_ % kAhead] = h;
+        __builtin_prefetch(&filter_[filter_word(h)]);
+    }
+    return ahead_[index % kAhead];
 }
 
 void AnsweredRows::answered(const Correlator& c, uint32_t index) {
@@ -30,25 +49,45 @@ void AnsweredRows::answered(const Correlator& c, uint32_t index) {
         return;
     }
     const FlowTuple& t = c.endpoints(index);
-    const uint64_t bit = filter_hash(t);
-    filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
     auto [it, made] = rows_.try_emplace(key_of(c, index));
     ServerSummary& row = it->second;
     if (made) {
         row.address = t.dst;
         row.port = t.dst_port;
+        if (rows_.size() * 32 > (size_t{1} << filter_bits_)) grow_filter();
+        const uint64_t h = filter_hash(t.dst, t.dst_port);
+        filter_[filter_word(h)] |= filter_mask(h);
     }
     if (hs.facts & kFactEvidence) detail::add_evidence(row, c.pair(hs.pair).evidence, hs.answer_frame);
+    if (index < base_) return;  // (not retired yet: never so)
+    if (index - base_ >= answered_rows_.size()) answered_rows_.resize(index - base_ + 1, nullptr);
+    answered_rows_[index - base_] = &row;
+}
+
+ServerSummary* AnsweredRows::take_answered_row(uint32_t index) {
+    ServerSummary* row = nullptr;
+    if (index >= base_ && index - base_ < answered_rows_.size()) row = answered_rows_[index - base_];
+    while (base_ <= index && !answered_rows_.empty()) {
+        answered_rows_.pop_front();
+        ++base_;
+    }
+    if (base_ <= index) base_ = index + 1;
+    return row;
 }
 
 void AnsweredRows::retired(const Correlator& c, uint32_t index) {
     const Handshake& hs = c.handshake(index);
     count_handshake(&counts_, hs);
     if (hs.syn_proxy()) ++syn_proxies_;
-    const uint64_t bit = filter_hash(c.endpoints(index));
-    if (!(filter_[bit >> 6] & (uint64_t{1} << (bit & 63)))) return;  // its server has no row
-    const auto it = rows_.find(key_of(c, index));
-    if (it != rows_.end()) detail::add_item(it->second, detail::item_of(c, index, 0));
+    const uint64_t h = look_ahead(c, index);
+    ServerSummary* row = take_answered_row(index);
+    if (row == nullptr) {  // another handshake of its server may have been answered
+        if (!(filter_[filter_word(h)] & filter_mask(h))) return;  // its server has no row
+        const auto it = rows_.find(key_of(c, index));
+        if (it == rows_.end()) return;
+        row = &it->second;
+    }
+    detail::add_item(*row, detail::item_of(c, index, 0));
 }
 
 void AnsweredRows::write(std::ostream& out, const Correlator& c, uint64_t expired_early) const {
