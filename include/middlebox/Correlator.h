@@ -7,7 +7,7 @@
 // frame and TTL to its Handshake record, plus 4.6-5.5 bytes of index; see
 // PendingTable.h); results grow with the capture like Wireshark's own frame
 // data: 12 bytes per SYN/SYN+ACK/RST frame, 32 + 38 per handshake (its
-// record and its endpoints), and one Pair (both option blocks and the
+// record and its endpoints), and one PairedOptions (both option blocks and the
 // evidence) per answered handshake; a capture taken at several points of the
 // path adds one Copy (108 bytes, both option blocks) per segment seen
 // again further along it (Copies.h).
@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "middlebox/ChunkedVector.h"
@@ -32,13 +33,10 @@ namespace middlebox {
 constexpr uint32_t kNone = 0xffffffffu;
 
 // Facts about one answered (or orphan) SYN+ACK set against its SYN.
-struct Pair {
+struct PairedOptions {
     EchoEvidence evidence;
-    uint8_t syn_options[kMaxOptionBytes] = {};
-    uint8_t synack_options[kMaxOptionBytes] = {};
-    uint8_t syn_captured = 0, syn_declared = 0;
-    uint8_t synack_captured = 0, synack_declared = 0;
-    // syn_options hold the SYN's (or the probe template's: Handshake::against_probe()).
+    StoredOptions syn;  // the SYN's (or the probe template's: Handshake::against_probe())
+    StoredOptions synack;
     bool has_syn = false;
     // Bytes of the SYN's data (TCP Fast Open) the SYN+ACK acknowledges: 0
     // when the server took only the SYN.
@@ -49,10 +47,8 @@ struct Pair {
     uint32_t rst_frame = 0;
     uint8_t rst_ttl = 0;
 
-    OptionBlock syn_block() const { return OptionBlock::parse(syn_options, syn_captured, syn_declared); }
-    OptionBlock synack_block() const {
-        return OptionBlock::parse(synack_options, synack_captured, synack_declared);
-    }
+    // The SYN+ACK's options set against the SYN's (OptionDiff.h).
+    std::string diff() const { return synack.diff(has_syn ? &syn : nullptr); }
 };
 
 // Initial TTL a stack most likely used (32, 64, 128 or 255) minus the TTL seen.
@@ -91,7 +87,7 @@ enum class Distance : uint8_t {
 // What a handshake's SYN+ACK shows, computed once when it is paired (its
 // verdict is final then) and kept on the record, so that every view (the
 // report's rows and totals, the running tally, the dialog) reads one byte
-// and none reads the Pair or decides again. 0 for a handshake no SYN+ACK
+// and none reads the PairedOptions or decides again. 0 for a handshake no SYN+ACK
 // answered.
 enum HandshakeFacts : uint8_t {
     kFactSynAck = 0x01,        // answered by a SYN+ACK
@@ -194,15 +190,9 @@ struct Quote {
     uint32_t syn_frame = 0;       // the copy that was quoted (latest before the error)
     Address router;               // who sent the error (family 0: not known)
     bool options_visible = false; // the quote reaches the TCP data offset
-    uint8_t syn_options[kMaxOptionBytes] = {};
-    uint8_t quoted_options[kMaxOptionBytes] = {};
-    uint8_t syn_captured = 0, syn_declared = 0;
-    uint8_t quoted_captured = 0, quoted_declared = 0;
+    StoredOptions syn;     // as sent
+    StoredOptions quoted;  // as the router quoted it
 
-    OptionBlock syn_block() const { return OptionBlock::parse(syn_options, syn_captured, syn_declared); }
-    OptionBlock quoted_block() const {
-        return OptionBlock::parse(quoted_options, quoted_captured, quoted_declared);
-    }
     // Kinds the SYN carried that the quote lacks: removed before that hop.
     bool stripped() const;
     // Anything differs (stripped, added, rewritten such as an MSS clamp).
@@ -257,7 +247,7 @@ public:
     // pairing touches 32 bytes per handshake.
     const FlowTuple& endpoints(uint32_t i) const { return endpoints_[i]; }
     size_t handshake_count() const { return handshakes_.size(); }
-    const Pair& pair(uint32_t i) const { return pairs_[i]; }
+    const PairedOptions& pair(uint32_t i) const { return pairs_[i]; }
     size_t pair_count() const { return pairs_.size(); }
     const std::vector<FrameRecord>& records() const { return records_; }
     // Segments seen at several points of their path (Copies.h).
@@ -321,7 +311,7 @@ private:
     std::vector<FrameRecord> records_;
     ChunkedVector<Handshake, 12> handshakes_;  // 128 KiB chunks
     ChunkedVector<FlowTuple, 12> endpoints_;   // by handshake, 152 KiB chunks
-    ChunkedVector<Pair, 10> pairs_;            // 192 KiB chunks
+    ChunkedVector<PairedOptions, 10> pairs_;   // 192 KiB chunks
     Copies copies_;
     std::vector<Quote> quotes_;  // in frame order
     // quotes_ indices sorted by handshake (then frame), built when asked

@@ -61,7 +61,7 @@ void write_report(std::ostream& out, const Correlator& c, const Registry& seen, 
 // ---- the pairs form ----
 
 // One SYN/SYN+ACK pair.
-struct PairRow {
+struct PairLine {
     uint32_t syn_frame = 0;     // the SYN copy the SYN+ACK answers; 0: no SYN in the capture
     uint32_t synack_frame = 0;  // the first SYN+ACK
     bool against_probe = false; // no SYN: the probe template stood for it
@@ -72,14 +72,14 @@ struct PairRow {
 
 // Every handshake the registry saw that a SYN+ACK answered (and `scope`
 // lists), by SYN+ACK frame.
-std::vector<PairRow> pair_rows(const Correlator& c, const Registry& seen, ReportScope scope = ReportScope::All);
+std::vector<PairLine> pair_lines(const Correlator& c, const Registry& seen, ReportScope scope = ReportScope::All);
 // The row of handshake `index`, answered by a SYN+ACK; its pair must still
 // be readable (a streaming correlator: right after the observe() that paired it).
-PairRow pair_row(const Correlator& c, uint32_t index);
+PairLine pair_line(const Correlator& c, uint32_t index);
 // Sorted by SYN+ACK frame.
-void sort_pairs(std::vector<PairRow>& rows);
+void sort_pairs(std::vector<PairLine>& rows);
 
 // A comment header, one tab-separated line per pair, the notes as comments.
-void write_pairs(std::ostream& out, const std::vector<PairRow>& pairs, const Totals& t, const ReportRequest& r);
+void write_pairs(std::ostream& out, const std::vector<PairLine>& pairs, const Totals& t, const ReportRequest& r);
 
 }  // namespace middlebox

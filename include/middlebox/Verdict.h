@@ -36,4 +36,14 @@ inline bool is_echo(Verdict v) {
     return v == Verdict::MptcpEcho || v == Verdict::OptionEcho || v == Verdict::FlagEcho;
 }
 
+// Of handshakes counted by verdict, those whose verdict is an echo.
+inline uint32_t echo_count(const uint32_t (&verdicts)[kVerdictCount]) {
+    uint32_t n = 0;
+    for (int v = 0; v < kVerdictCount; ++v)
+        if (is_echo(static_cast<Verdict>(v))) n += verdicts[v];
+    return n;
+}
+// A server is suspected of echoing when one of its handshakes is an echo.
+inline bool is_suspect(const uint32_t (&verdicts)[kVerdictCount]) { return echo_count(verdicts) > 0; }
+
 }  // namespace middlebox

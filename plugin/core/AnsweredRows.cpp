@@ -10,7 +10,7 @@ namespace middlebox {
 
 AnsweredRows::Key AnsweredRows::key_of(const Correlator& c, uint32_t index) {
     const FlowTuple& t = c.endpoints(index);
-    const detail::SortKey k(t.dst, t.dst_port, 0);
+    const detail::SortKey k(t.destination(), 0);
     return Key{k.hi, k.lo, k.tail};
 }
 
@@ -26,7 +26,7 @@ void AnsweredRows::answered(const Correlator& c, uint32_t index) {
     const Handshake& hs = c.handshake(index);
     if (hs.answer_role != Role::SynAck || hs.pair == kNone) return;
     if (request_.form == ReportForm::Pairs) {
-        if (in_scope(request_.scope, hs)) pairs_.push_back(pair_row(c, index));
+        if (in_scope(request_.scope, hs)) pairs_.push_back(pair_line(c, index));
         return;
     }
     const FlowTuple& t = c.endpoints(index);
@@ -62,7 +62,7 @@ void AnsweredRows::write(std::ostream& out, const Correlator& c, uint64_t expire
     if (c.probe() != nullptr) t.probe = c.probe()->text();
     t.servers = static_cast<uint32_t>(rows_.size());  // not written under a scope
     if (request_.form == ReportForm::Pairs) {
-        std::vector<PairRow> pairs = pairs_;
+        std::vector<PairLine> pairs = pairs_;
         sort_pairs(pairs);
         write_pairs(out, pairs, t, request_);
         out.flush();

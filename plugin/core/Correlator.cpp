@@ -230,10 +230,9 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
     }
 
     const auto pair_index = static_cast<uint32_t>(pairs_.size());
-    Pair& p = pairs_.emplace_back();  // built in place: chunks never move
+    PairedOptions& p = pairs_.emplace_back();  // built in place: chunks never move
     const OptionBlock synack = s.option_block();
-    p.synack_captured = static_cast<uint8_t>(synack.copy_to(p.synack_options));
-    p.synack_declared = static_cast<uint8_t>(synack.declared_length());
+    p.synack = StoredOptions::of(synack);
 
     uint32_t index;
     if (matches && (!e->has(kAnswered) || after_rst)) {
@@ -245,10 +244,8 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
             e->clear_state(kRstAnswered);
         }
         p.has_syn = true;
-        p.syn_captured = e->options_captured();
-        p.syn_declared = e->options_declared();
-        std::memcpy(p.syn_options, e->options, kMaxOptionBytes);
-        p.evidence = compare_options(p.syn_block(), synack);  // synack: the same bytes, parsed once
+        p.syn = StoredOptions::raw(e->options, e->options_captured(), e->options_declared());
+        p.evidence = compare_options(p.syn.block(), synack);  // synack: the same bytes, parsed once
         p.data_acked = static_cast<uint16_t>(s.ack - (e->seq + 1));
         Handshake& hs = handshakes_[index];
         p.evidence.flags_echo = flags_reflected(hs.syn_ecn_flags(), s.flags);
@@ -276,9 +273,8 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
         if (has_probe_) {
             // A scan's probes all carry the template: it stands for the SYN.
             p.has_syn = true;
-            p.syn_captured = p.syn_declared = probe_.length;
-            std::memcpy(p.syn_options, probe_.options, kMaxOptionBytes);
-            p.evidence = compare_options(p.syn_block(), synack);
+            p.syn = StoredOptions::raw(probe_.options, probe_.length, probe_.length);
+            p.evidence = compare_options(p.syn.block(), synack);
             handshakes_[index].verdict = classify(p.evidence, false);
         } else {
             // The SYN+ACK's options alone: no copy can be proved without a
@@ -300,16 +296,16 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
 
 const Copy* Correlator::observe_synack_copy(const Segment& s, uint32_t handshake) {
     const Handshake& hs = handshakes_[handshake];
-    const Pair& p = pairs_[hs.pair];
+    const PairedOptions& p = pairs_[hs.pair];
     // The SYN as first seen: at the capture point nearest the client.
     const SeenSegment* first_syn = copies_.first_syn(handshake);
     SeenSegment paired_syn;
     if (first_syn == nullptr && p.has_syn && !hs.against_probe()) {
-        paired_syn = SeenSegment::of(hs.syn_frame, hs.syn_ttl, p.syn_block());
+        paired_syn = SeenSegment::of(hs.syn_frame, hs.syn_ttl, p.syn.block());
         first_syn = &paired_syn;
     }
     return copies_.observe(handshake, Role::SynAck, s.frame, s.ttl, s.option_block(),
-                           SeenSegment::of(hs.answer_frame, hs.answer_ttl, p.synack_block()), first_syn, hs.verdict);
+                           SeenSegment::of(hs.answer_frame, hs.answer_ttl, p.synack.block()), first_syn, hs.verdict);
 }
 
 const FrameRecord* Correlator::on_rst(const Segment& s, uint64_t fp) {
@@ -382,8 +378,7 @@ const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bo
     q.options_visible = options_visible;
     if (options_visible) {
         const OptionBlock b = quoted.option_block();
-        q.quoted_captured = static_cast<uint8_t>(b.copy_to(q.quoted_options));
-        q.quoted_declared = static_cast<uint8_t>(b.declared_length());
+        q.quoted = StoredOptions::of(b);
     }
     // The quoted SYN travels the SYN's direction with the SYN's sequence
     // number. An orphan SYN+ACK's entry (no-syn) holds no SYN to compare.
@@ -395,9 +390,7 @@ const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bo
         q.syn_frame = hs.syn_frame;
         // Answered so far only by errors; a SYN+ACK or RST may still come.
         if (hs.verdict == Verdict::NoAnswer) hs.verdict = Verdict::IcmpError;
-        q.syn_captured = e->options_captured();
-        q.syn_declared = e->options_declared();
-        std::memcpy(q.syn_options, e->options, kMaxOptionBytes);
+        q.syn = StoredOptions::raw(e->options, e->options_captured(), e->options_declared());
     }
     quotes_.push_back(q);
     ++quotes_version_;
@@ -429,17 +422,17 @@ const Quote* Correlator::lookup_quote(uint32_t frame) const {
 
 bool Quote::stripped() const {
     if (handshake == kNone || !options_visible) return false;
-    const OptionBlock syn = syn_block(), quoted = quoted_block();
-    if (!syn.ok() || !quoted.ok()) return false;
-    for (size_t i = 0; i < syn.count(); ++i)
-        if (quoted.counterpart(syn, syn.at(i)) == nullptr) return true;
+    const OptionBlock sent = syn.block(), got = quoted.block();
+    if (!sent.ok() || !got.ok()) return false;
+    for (size_t i = 0; i < sent.count(); ++i)
+        if (got.counterpart(sent, sent.at(i)) == nullptr) return true;
     return false;
 }
 
 bool Quote::changed() const {
     if (handshake == kNone || !options_visible) return false;
-    const OptionBlock syn = syn_block(), quoted = quoted_block();
-    return syn.ok() && quoted.ok() && !syn.same_bytes(quoted);
+    const OptionBlock sent = syn.block(), got = quoted.block();
+    return sent.ok() && got.ok() && !sent.same_bytes(got);
 }
 
 const FrameRecord* Correlator::lookup(uint32_t frame) const {

@@ -71,7 +71,7 @@ Item item_of(const Correlator& c, uint32_t index, uint32_t position) {
     const bool synack = hs.facts & kFactSynAck;
     const uint8_t path = static_cast<uint8_t>((hs.hop_mismatch() ? Item::kHopMismatch : 0) |
                                               (hs.syn_proxy() ? Item::kSynProxy : 0));
-    return Item(SortKey(t.dst, t.dst_port, position), synack ? hs.answer_frame : 0, static_cast<uint8_t>(hs.verdict),
+    return Item(SortKey(t.destination(), position), synack ? hs.answer_frame : 0, static_cast<uint8_t>(hs.verdict),
                 synack ? estimated_hops(hs.answer_ttl) : 0, hs.facts, path);
 }
 
@@ -128,8 +128,9 @@ void Registry::visit(const Correlator& c, const std::function<void(const ServerS
         if (k == 0 || !it.key.same_server(items[k - 1].key)) {
             if (k > 0) emit();
             row = ServerSummary{};
-            row.address = it.key.address();
-            row.port = it.key.port();
+            const Endpoint server = it.key.endpoint();
+            row.address = server.address;
+            row.port = server.port;
         }
         if (with_handshakes) row.handshake_indices.push_back(order_[it.key.position]);
         detail::add_item(row, it);

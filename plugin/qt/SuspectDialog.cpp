@@ -83,7 +83,7 @@ SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
     resize(1100, 480);
 
     model_ = new SuspectModel(this);
-    model_->setPairSource({[this](const ServerRow& sr, std::vector<PairRow>* out) { return host_->pairs(sr, out); },
+    model_->setPairSource({[this](const ServerRow& sr, std::vector<HandshakeRow>* out) { return host_->pairs(sr, out); },
                            [this](const ServerRow& sr, std::string* out) { return host_->targetDiff(sr, out); }});
     proxy_ = new SuspectProxy(this);
     proxy_->setSourceModel(model_);
@@ -311,7 +311,7 @@ void SuspectDialog::refresh() {
     const QModelIndex cur = currentSourceIndex();
     if (const ServerRow* s = model_->server(cur)) {
         current_server_ = serverKey(*s);
-        const PairRow* p = model_->pair(cur);
+        const HandshakeRow* p = model_->pair(cur);
         current_handshake_ = p != nullptr ? static_cast<qint64>(p->handshake) : -1;
     }
 
@@ -343,7 +343,7 @@ void SuspectDialog::refresh() {
             if (current_handshake_ >= 0)
                 for (int h = 0; h < proxy_->rowCount(pi); ++h) {
                     const QModelIndex ph = proxy_->index(h, 0, pi);
-                    const PairRow* p = model_->pair(proxy_->mapToSource(ph));
+                    const HandshakeRow* p = model_->pair(proxy_->mapToSource(ph));
                     if (p != nullptr && p->handshake == current_handshake_) target = ph;
                 }
             view_->selectionModel()->setCurrentIndex(target,
@@ -423,7 +423,7 @@ void SuspectDialog::updateWidgets() {
 
     const QModelIndex cur = currentSourceIndex();
     const ServerRow* s = model_->server(cur);
-    const PairRow* p = model_->pair(cur);
+    const HandshakeRow* p = model_->pair(cur);
     const uint32_t frame = p ? p->target_frame() : (s ? s->target_frame() : 0);
     goto_button_->setEnabled(!empty && frame != 0);
     apply_button_->setEnabled(!empty && s != nullptr);
@@ -441,9 +441,7 @@ void SuspectDialog::updateWidgets() {
         hint = tr("%1 suspected middlebox(es) among %2 server(s); %3 of %4 handshake(s) echoed the SYN.")
                    .arg(snap.suspects())
                    .arg(t.servers)
-                   .arg(t.verdicts[static_cast<int>(middlebox::Verdict::MptcpEcho)] +
-                        t.verdicts[static_cast<int>(middlebox::Verdict::OptionEcho)] +
-                        t.verdicts[static_cast<int>(middlebox::Verdict::FlagEcho)])
+                   .arg(middlebox::echo_count(t.verdicts))
                    .arg(t.handshakes);
         if (static_cast<size_t>(proxy_->rowCount()) != snap.suspects() || !proxy_->suspectsOnly())
             hint += QLatin1Char(' ') + tr("Showing %n row(s).", nullptr, proxy_->rowCount());
@@ -466,7 +464,7 @@ QString SuspectDialog::selectedFilter() const {
     const QModelIndex cur = currentSourceIndex();
     const ServerRow* s = model_->server(cur);
     if (s == nullptr) return QString();
-    if (const PairRow* p = model_->pair(cur)) return QString::fromStdString(pair_filter(*s, *p));
+    if (const HandshakeRow* p = model_->pair(cur)) return QString::fromStdString(pair_filter(*s, *p));
     return QString::fromStdString(server_filter(*s));
 }
 
@@ -569,7 +567,7 @@ void SuspectDialog::contextMenu(const QPoint& pos) {
     view_->setCurrentIndex(pi);
     QMenu menu(this);
     QAction* go = menu.addAction(tr("Go to SYN+ACK"));
-    const PairRow* p = model_->pair(proxy_->mapToSource(pi));
+    const HandshakeRow* p = model_->pair(proxy_->mapToSource(pi));
     QAction* go_syn = nullptr;
     if (p != nullptr && p->syn_frame != 0) go_syn = menu.addAction(tr("Go to SYN"));
     menu.addSeparator();

@@ -47,10 +47,10 @@ public:
     // build_snapshot() of the live analysis: the suspects' rows, or every
     // server's. False when no capture file's analysis exists.
     virtual bool snapshot(Snapshot* out, bool all_servers) = 0;
-    // A server's child rows (build_pairs) and its target handshake's diff
+    // A server's child rows (build_handshake_rows) and its target handshake's diff
     // (target_diff), read from the live analysis when the dialog needs them:
     // a row expanded, a search, a sort by the diff. False without analysis.
-    virtual bool pairs(const ServerRow& server, std::vector<PairRow>* out) = 0;
+    virtual bool pairs(const ServerRow& server, std::vector<HandshakeRow>* out) = 0;
     virtual bool targetDiff(const ServerRow& server, std::string* out) = 0;
     // The path report's sweeps towards one server (middlebox::path_sweeps),
     // for its Path view. False without analysis (or a host without one).

@@ -421,7 +421,7 @@ TEST(PendingTable, CapEvictsAnsweredFirst) {
 }
 
 // The correlator's per-handshake records: references survive growth (the
-// correlator fills a Pair in place while it may append a Handshake), and the
+// correlator fills a PairedOptions in place while it may append a Handshake), and the
 // heap held is the elements plus at most one partly used chunk.
 TEST(ChunkedVector, StableReferencesAndBoundedSlack) {
     ChunkedVector<uint64_t, 4> v;  // chunks of 16

@@ -247,7 +247,7 @@ TEST_F(Report, StreamedFormsEqualTheVectorForms) {
 TEST_F(Report, PairsWithTheOptionDiff) {
     scenario();
     std::ostringstream out;
-    write_pairs(out, pair_rows(c, reg), totals(), ReportRequest{});
+    write_pairs(out, pair_lines(c, reg), totals(), ReportRequest{});
     const std::string s = out.str();
     EXPECT_NE(s.find("# syn_frame\tsynack_frame\tclient\tserver\tverdict\tdiff\n"), std::string::npos);
     EXPECT_NE(s.find("1\t2\t192.0.2.10:40001\t198.51.100.1:80\tmptcp-echo\t=MP_CAPABLE v0 key 0x099c0e6b50c00000\n"),
