@@ -28,6 +28,10 @@ class QStackedWidget;
 class QTimer;
 class QTreeView;
 
+namespace Ui {
+class SuspectDialog;  // SuspectDialog.ui
+}
+
 namespace middlebox_qt {
 
 class SuspectModel;
@@ -132,7 +136,10 @@ private:
     QModelIndex currentSourceIndex() const;
     QString emptyText() const;
     QString fileTitle() const;
+    // "Wireshark · `what`", as Wireshark titles its windows.
+    static QString wiresharkTitle(const QString& what);
 
+    Ui::SuspectDialog* ui_;
     Host* host_;
     SuspectModel* model_;
     SuspectProxy* proxy_;
