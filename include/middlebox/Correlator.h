@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "middlebox/Assert.h"
 #include "middlebox/ChunkedVector.h"
 #include "middlebox/Copies.h"
 #include "middlebox/EchoEvidence.h"
@@ -54,13 +55,14 @@ struct PairedOptions {
 // Initial TTL a stack most likely used (32, 64, 128 or 255) minus the TTL seen.
 uint8_t estimated_hops(uint8_t ttl);
 
-enum HandshakeFlags : uint8_t {
-    kEvictedBefore = 0x01,  // no-syn while pending SYNs had been dropped: its SYN may be one
-    kAckMismatch = 0x02,    // a SYN was pending on the tuple but the ack did not match it
-    kServerAtAnswerTtl = 0x04,  // a server segment that carries its distance had the SYN+ACK's TTL
-    kServerTtlSet = 0x08,   // a server segment arrived at TTL 1: a TTL its application set (eBGP)
-    kIpIdReturned = 0x10,   // the SYN+ACK's IPv4 identification is the SYN's (not 0)
-    kSynEcnFlags = 0xe0,    // the paired SYN copy's AE, CWR, ECE (kEcnFlags >> 1)
+// Handshake::flags (bits()).
+enum class HandshakeFlag : uint8_t {
+    EvictedBefore = 0x01,      // no-syn while pending SYNs had been dropped: its SYN may be one
+    AckMismatch = 0x02,        // a SYN was pending on the tuple but the ack did not match it
+    ServerAtAnswerTtl = 0x04,  // a server segment that carries its distance had the SYN+ACK's TTL
+    ServerTtlSet = 0x08,       // a server segment arrived at TTL 1: a TTL its application set (eBGP)
+    IpIdReturned = 0x10,       // the SYN+ACK's IPv4 identification is the SYN's (not 0)
+    SynEcnFlags = 0xe0,        // the paired SYN copy's AE, CWR, ECE (kEcnFlags >> 1)
 };
 
 // How many of the server's segments that carry its distance (data, FIN,
@@ -89,15 +91,16 @@ enum class Distance : uint8_t {
 // report's rows and totals, the running tally, the dialog) reads one byte
 // and none reads the PairedOptions or decides again. 0 for a handshake no SYN+ACK
 // answered.
-enum HandshakeFacts : uint8_t {
-    kFactSynAck = 0x01,        // answered by a SYN+ACK
-    kFactMpc = 0x02,           // that SYN+ACK carried MP_CAPABLE
-    kFactMpcGenuine = 0x04,    // ... with the server's own key (verdict mptcp-genuine)
-    kFactMpcEcho = 0x08,       // ... the SYN's key or keyless form (verdict mptcp-echo)
-    kFactUnknown = 0x10,       // it carried a kind no genuine server copies (is_unknown_option)
-    kFactUnknownEcho = 0x20,   // ... copied byte for byte from the SYN
-    kFactEvidence = 0x40,      // it copied something that proves an echo
-    kFactFlagEcho = 0x80,      // it returned the SYN's ECN-setup flags (EchoEvidence::flags_echo)
+// Handshake::facts (bits()).
+enum class HandshakeFact : uint8_t {
+    SynAck = 0x01,       // answered by a SYN+ACK
+    Mpc = 0x02,          // that SYN+ACK carried MP_CAPABLE
+    MpcGenuine = 0x04,   // ... with the server's own key (verdict mptcp-genuine)
+    MpcEcho = 0x08,      // ... the SYN's key or keyless form (verdict mptcp-echo)
+    Unknown = 0x10,      // it carried a kind no genuine server copies (is_unknown_option)
+    UnknownEcho = 0x20,  // ... copied byte for byte from the SYN
+    Evidence = 0x40,     // it copied something that proves an echo
+    FlagEcho = 0x80,     // it returned the SYN's ECN-setup flags (EchoEvidence::flags_echo)
 };
 // Crossed SYNs (simultaneous-open) each repeat their own options: no copy
 // fact is set for them.
@@ -126,9 +129,9 @@ struct Handshake {
     uint8_t facts = 0;  // HandshakeFacts
 
     uint8_t server_samples() const { return server_tally & 0x0f; }
-    uint16_t syn_ecn_flags() const { return static_cast<uint16_t>((flags & kSynEcnFlags) << 1); }
+    uint16_t syn_ecn_flags() const { return static_cast<uint16_t>((flags & bits(HandshakeFlag::SynEcnFlags)) << 1); }
     void set_syn_ecn_flags(uint16_t tcp_flags) {
-        flags = static_cast<uint8_t>((flags & ~kSynEcnFlags) | ((tcp_flags & kEcnFlags) >> 1));
+        flags = static_cast<uint8_t>((flags & ~bits(HandshakeFlag::SynEcnFlags)) | ((tcp_flags & kEcnFlags) >> 1));
     }
     uint8_t server_votes() const { return static_cast<uint8_t>(server_tally >> 4); }
     // One more server segment at `ttl` (at most kServerSamples are taken).
@@ -158,7 +161,8 @@ struct Handshake {
     // from another distance with the SYN's IP ID (built from the SYN).
     bool syn_proxy() const {
         const Distance d = distance();
-        return d == Distance::SynAckNearer || (d == Distance::SynAckFarther && (flags & kIpIdReturned));
+        return d == Distance::SynAckNearer ||
+               (d == Distance::SynAckFarther && (flags & bits(HandshakeFlag::IpIdReturned)));
     }
     // Whether `ack` acknowledges a SYN of sequence number `seq`: the SYN
     // alone, or with some or all of its data (RFC 7413: a server that
@@ -167,9 +171,10 @@ struct Handshake {
 };
 static_assert(sizeof(Handshake) == 32, "a handshake record is 32 bytes");
 
-enum RecordFlags : uint8_t {
-    kRetransmission = 0x01,  // a later copy of a SYN or SYN+ACK already seen
-    kCopy = 0x02,            // ... seen again further along its path (Copies.h), not resent
+// FrameRecord::flags (bits()).
+enum class RecordFlag : uint8_t {
+    Retransmission = 0x01,  // a later copy of a SYN or SYN+ACK already seen
+    Copy = 0x02,            // ... seen again further along its path (Copies.h), not resent
 };
 
 struct FrameRecord {
@@ -178,7 +183,7 @@ struct FrameRecord {
     Role role = Role::Syn;
     uint8_t flags = 0;
     // A SYN or SYN+ACK seen before: resent, or the same segment further along its path.
-    bool repeated() const { return (flags & (kRetransmission | kCopy)) != 0; }
+    bool repeated() const { return (flags & (bits(RecordFlag::Retransmission) | bits(RecordFlag::Copy))) != 0; }
 };
 
 // A SYN as a router quoted it in an ICMP/ICMPv6 error (time exceeded,
@@ -249,7 +254,11 @@ public:
     size_t handshake_count() const { return handshakes_.size(); }
     const PairedOptions& pair(uint32_t i) const { return pairs_[i]; }
     size_t pair_count() const { return pairs_.size(); }
-    const std::vector<FrameRecord>& records() const { return records_; }
+    // Whole-capture mode only (a streaming correlator drops them at each expire_before()).
+    const std::vector<FrameRecord>& records() const {
+        MIDDLEBOX_ASSERT(!streaming_);
+        return records_;
+    }
     // Segments seen at several points of their path (Copies.h).
     const Copies& copies() const { return copies_; }
 

@@ -38,7 +38,7 @@ void AnsweredRows::answered(const Correlator& c, uint32_t index) {
         row.address = t.dst;
         row.port = t.dst_port;
     }
-    if (hs.facts & kFactEvidence) detail::add_evidence(row, c.pair(hs.pair).evidence, hs.answer_frame);
+    if (hs.facts & bits(HandshakeFact::Evidence)) detail::add_evidence(row, c.pair(hs.pair).evidence, hs.answer_frame);
 }
 
 void AnsweredRows::retired(const Correlator& c, uint32_t index) {

@@ -61,7 +61,7 @@ void NdjsonWriter::handshake(const Correlator& c, uint32_t index) {
         const PairedOptions& p = c.pair(hs.pair);
         s += json_string(p.diff());
         s += ", \"echoed\": ";
-        s += json_string(hs.facts & kFactEvidence ? echoed_text(p.evidence) : std::string());
+        s += json_string(hs.facts & bits(HandshakeFact::Evidence) ? echoed_text(p.evidence) : std::string());
     } else {
         s += "null, \"echoed\": \"\"";
     }

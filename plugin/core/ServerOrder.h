@@ -74,7 +74,7 @@ Item item_of(const Correlator& c, uint32_t index, uint32_t position);
 // what its SYN+ACK copied goes in with add_evidence().
 void add_item(ServerSummary& row, const Item& it);
 // What a SYN+ACK answering in frame `answer_frame` copied (the handshake
-// has kFactEvidence).
+// has bits(HandshakeFact::Evidence)).
 void add_evidence(ServerSummary& row, const EchoEvidence& ev, uint32_t answer_frame);
 // The row as written: keys sorted, no hops without a SYN+ACK.
 void finish_row(ServerSummary& row);

@@ -12,18 +12,18 @@ void bump(uint32_t& v, int sign) { v = static_cast<uint32_t>(static_cast<int64_t
 }  // namespace
 
 void count_facts(StudyCounts* n, uint8_t facts, bool against_probe, int sign) {
-    if (facts & kFactMpc) bump(n->synacks_with_mp_capable, sign);
-    if (facts & kFactMpcGenuine) bump(n->mp_capable_genuine, sign);
-    if (facts & kFactMpcEcho) bump(n->mp_capable_echoed, sign);
-    if (facts & kFactUnknown) bump(n->synacks_with_unknown_option, sign);
-    if (facts & kFactUnknownEcho) bump(n->unknown_option_echoed, sign);
+    if (facts & bits(HandshakeFact::Mpc)) bump(n->synacks_with_mp_capable, sign);
+    if (facts & bits(HandshakeFact::MpcGenuine)) bump(n->mp_capable_genuine, sign);
+    if (facts & bits(HandshakeFact::MpcEcho)) bump(n->mp_capable_echoed, sign);
+    if (facts & bits(HandshakeFact::Unknown)) bump(n->synacks_with_unknown_option, sign);
+    if (facts & bits(HandshakeFact::UnknownEcho)) bump(n->unknown_option_echoed, sign);
     if (against_probe) bump(n->against_probe, sign);
 }
 
 void count_handshake(StudyCounts* n, Verdict verdict, uint8_t facts, bool against_probe, int sign) {
     bump(n->handshakes, sign);
     bump(n->verdicts[static_cast<int>(verdict)], sign);
-    if (facts & kFactSynAck) bump(n->synacks, sign);
+    if (facts & bits(HandshakeFact::SynAck)) bump(n->synacks, sign);
     count_facts(n, facts, against_probe, sign);
 }
 

@@ -48,7 +48,7 @@ void add_distance(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pt, const Hands
     if (const char* name = distance_name(d))
         proto_item_set_generated(proto_tree_add_string(pt, f.distance, tvb, 0, 0, name));
     proto_item* mismatch = add_bool(pt, f.hop_mismatch, tvb, hs.hop_mismatch());
-    proto_item* ipid = add_bool(pt, f.ipid_returned, tvb, (hs.flags & kIpIdReturned) != 0);
+    proto_item* ipid = add_bool(pt, f.ipid_returned, tvb, (hs.flags & bits(HandshakeFlag::IpIdReturned)) != 0);
     const unsigned answer_hops = estimated_hops(hs.answer_ttl), server_hops = estimated_hops(hs.server_ttl);
     if (hs.syn_proxy() && d == Distance::SynAckNearer)
         expert_add_info_format(pinfo, add_bool(pt, f.syn_proxy, tvb, true), &f.ei_syn_proxy,
@@ -67,7 +67,7 @@ void add_distance(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pt, const Hands
                                "SYN+ACK from about %u hops (TTL %u), farther than the server's data (about %u, TTL "
                                "%u): no box nearer than the server answered; the SYN+ACK took a path of its own",
                                answer_hops, hs.answer_ttl, server_hops, hs.server_ttl);
-    else if (hs.flags & kIpIdReturned)
+    else if (hs.flags & bits(HandshakeFlag::IpIdReturned))
         expert_add_info_format(pinfo, ipid, &f.ei_ipid_returned,
                                "SYN+ACK with the SYN's IP ID (%u): a box may have built it from the SYN (a stack "
                                "numbers its own; 1 in 65536 by chance)",
@@ -318,7 +318,7 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
             // Later frames decide these: not on first sight.
             if (!first_sight)
                 for (uint32_t frame : c.quote_frames(r.handshake)) add_uint(mt, f.icmp_frame, tvb, frame);
-            add_bool(mt, f.syn_retransmission, tvb, (r.flags & kRetransmission) != 0);
+            add_bool(mt, f.syn_retransmission, tvb, (r.flags & bits(RecordFlag::Retransmission)) != 0);
             add_uint(mt, f.syn_copies, tvb, hs.syn_copies);
             add_uint(mt, f.ttl, tvb, ttl);
             if (seg.payload > 0) add_uint(mt, f.tfo_syn_data, tvb, seg.payload);
@@ -334,9 +334,9 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
                                        "No SYN in the capture: compared against the probe template %s (preference "
                                        "middlebox.probe_options)",
                                        c.probe()->text().c_str());
-            add_bool(mt, f.synack_retransmission, tvb, (r.flags & kRetransmission) != 0);
+            add_bool(mt, f.synack_retransmission, tvb, (r.flags & bits(RecordFlag::Retransmission)) != 0);
             add_uint(mt, f.ttl, tvb, ttl);
-            if (hs.syn_frame == 0 && (hs.flags & kEvictedBefore)) {
+            if (hs.syn_frame == 0 && (hs.flags & bits(HandshakeFlag::EvictedBefore))) {
                 proto_item* ev = proto_tree_add_uint64(mt, f.evictions, tvb, 0, 0, c.evictions());
                 proto_item_set_generated(ev);
                 expert_add_info_format(pinfo, ev, &f.ei_no_syn_evicted,
@@ -351,7 +351,7 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
             }
             break;
     }
-    if (r.flags & kCopy)
+    if (r.flags & bits(RecordFlag::Copy))
         if (const Copy* copy = c.copies().lookup(r.frame)) annotate_copy(tvb, pinfo, mt, *copy);
 }
 

@@ -68,7 +68,8 @@ TEST(StoredOptions, KeepsTheBlockAndDiffsAgainstAnother) {
 
 TEST(Counts, AHandshakeTakenBackLeavesNothing) {
     StudyCounts n;
-    const uint8_t facts = kFactSynAck | kFactMpc | kFactMpcEcho | kFactUnknown | kFactUnknownEcho;
+    const uint8_t facts = bits(HandshakeFact::SynAck) | bits(HandshakeFact::Mpc) | bits(HandshakeFact::MpcEcho) |
+                          bits(HandshakeFact::Unknown) | bits(HandshakeFact::UnknownEcho);
     count_handshake(&n, Verdict::MptcpEcho, facts, true);
     EXPECT_EQ(n.handshakes, 1u);
     EXPECT_EQ(n.synacks, 1u);
