@@ -5,51 +5,6 @@
 
 namespace middlebox {
 
-uint8_t estimated_hops(uint8_t ttl) {
-    if (ttl == 0) return 0;
-    for (unsigned initial : {32u, 64u, 128u, 255u})
-        if (ttl <= initial) return static_cast<uint8_t>(initial - ttl);
-    return 0;
-}
-
-uint8_t handshake_facts(const EchoEvidence& e, Verdict v) {
-    const bool comparable = v != Verdict::SimultaneousOpen;
-    const bool mpc = e.synack_mpc.present;
-    return static_cast<uint8_t>(bits(HandshakeFact::SynAck) | (mpc ? bits(HandshakeFact::Mpc) : 0) |
-                                (mpc && v == Verdict::MptcpGenuine ? bits(HandshakeFact::MpcGenuine) : 0) |
-                                (mpc && e.mpc_echo && v == Verdict::MptcpEcho ? bits(HandshakeFact::MpcEcho) : 0) |
-                                (e.synack_unknown ? bits(HandshakeFact::Unknown) : 0) |
-                                (e.synack_unknown && e.unknown_echo && comparable ? bits(HandshakeFact::UnknownEcho)
-                                                                                  : 0) |
-                                (e.any_echo() && comparable ? bits(HandshakeFact::Evidence) : 0) |
-                                (e.flags_echo && comparable ? bits(HandshakeFact::FlagEcho) : 0));
-}
-
-void Handshake::sample_server(uint8_t ttl) {
-    if (ttl == answer_ttl) flags |= bits(HandshakeFlag::ServerAtAnswerTtl);
-    if (ttl == kLinkLocalTtl) {
-        flags |= bits(HandshakeFlag::ServerTtlSet);
-        return;
-    }
-    const uint8_t samples = server_samples();
-    if (samples >= kServerSamples) return;
-    // Majority vote: a few outliers do not move the server's TTL.
-    uint8_t votes = server_votes();
-    if (votes == 0) server_ttl = ttl;
-    votes = static_cast<uint8_t>(server_ttl == ttl ? votes + 1 : votes - 1);
-    server_tally = static_cast<uint8_t>((samples + 1) | (votes << 4));
-}
-
-Distance Handshake::distance() const {
-    if (answer_role != Role::SynAck) return Distance::Unknown;
-    if (flags & bits(HandshakeFlag::ServerAtAnswerTtl)) return Distance::Same;
-    if (answer_ttl == kLinkLocalTtl || (flags & bits(HandshakeFlag::ServerTtlSet))) return Distance::TtlSet;
-    if (server_samples() < kServerSamplesForMismatch) return Distance::Unknown;
-    const uint8_t answer = estimated_hops(answer_ttl), server = estimated_hops(server_ttl);
-    if (answer == server) return Distance::OtherInitialTtl;
-    return answer < server ? Distance::SynAckNearer : Distance::SynAckFarther;
-}
-
 namespace {
 
 // What moves a handshake's verdict; next_verdict() is the only place it moves.
@@ -87,6 +42,22 @@ Verdict next_verdict(Verdict now, VerdictEvent event, Verdict decided = Verdict:
 }
 
 }  // namespace
+
+// On the path of every server segment: kept beside on_other(), its caller.
+void Handshake::sample_server(uint8_t ttl) {
+    if (ttl == answer_ttl) flags |= bits(HandshakeFlag::ServerAtAnswerTtl);
+    if (ttl == kLinkLocalTtl) {
+        flags |= bits(HandshakeFlag::ServerTtlSet);
+        return;
+    }
+    const uint8_t samples = server_samples();
+    if (samples >= kServerSamples) return;
+    // Majority vote: a few outliers do not move the server's TTL.
+    uint8_t votes = server_votes();
+    if (votes == 0) server_ttl = ttl;
+    votes = static_cast<uint8_t>(server_ttl == ttl ? votes + 1 : votes - 1);
+    server_tally = static_cast<uint8_t>((samples + 1) | (votes << 4));
+}
 
 Correlator::Correlator(size_t max_pending, bool streaming) : table_(max_pending), streaming_(streaming) {}
 
