@@ -305,10 +305,14 @@ int main(int argc, char** argv) {
     auto* iface = app.add_option("-i,--interface", o.iface, "Capture live on this interface until Ctrl-C");
     app.add_option("-f,--filter", o.filter, "BPF filter for -i (default: TCP SYNs and RSTs, ICMP and ICMPv6 errors)")
         ->needs(iface);
+    std::vector<std::string> formats;
+    for (const middlebox::ReportFormInfo& f : middlebox::report_forms()) formats.emplace_back(f.name);
+    formats.emplace_back("ndjson");
     app.add_option("--format", o.format,
-                   "Output: text, json, csv, pairs, path, path,json (as tshark -z middlebox,FORM) or ndjson (one "
-                   "line per handshake as it is decided, then the totals)")
-        ->check(CLI::IsMember({"text", "json", "csv", "pairs", "path", "path,json", "ndjson"}))
+                   "Output: " + middlebox::report_form_names(", ") +
+                       " (as tshark -z middlebox,FORM) or ndjson (one line per handshake as it is decided, then the "
+                       "totals)")
+        ->check(CLI::IsMember(formats))
         ->capture_default_str();
     app.add_option("--only", o.only,
                    "List only the servers (ndjson, pairs: the handshakes) that answered with a SYN+ACK, or the "

@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
     *) echo "fuzz.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-harnesses=(options classifier correlator decoder)
+harnesses=(options evidence correlator decoder)
 [ -n "$only" ] && harnesses=("$only")
 
 cc="$(command -v clang-14 || command -v clang || true)"

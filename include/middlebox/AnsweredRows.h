@@ -88,7 +88,7 @@ private:
 
     const ReportRequest& request_;
     std::unordered_map<Key, ServerSummary, KeyHash> rows_;
-    std::vector<PairRow> pairs_;  // the pairs form's lines in scope
+    std::vector<PairLine> pairs_;  // the pairs form's lines in scope
     StudyCounts counts_;
     uint32_t syn_proxies_ = 0;
 };

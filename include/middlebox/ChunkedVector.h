@@ -12,6 +12,8 @@
 #include <memory>
 #include <vector>
 
+#include "middlebox/Assert.h"
+
 namespace middlebox {
 
 template <typename T, unsigned ChunkBits = 12>
@@ -22,8 +24,15 @@ public:
     size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
 
-    T& operator[](size_t i) { return chunks_[i >> ChunkBits][i & (kChunk - 1)]; }
-    const T& operator[](size_t i) const { return chunks_[i >> ChunkBits][i & (kChunk - 1)]; }
+    // `i` below size() and not released (release_before()).
+    T& operator[](size_t i) {
+        MIDDLEBOX_ASSERT(i < size_ && (i >> ChunkBits) >= released_);
+        return chunks_[i >> ChunkBits][i & (kChunk - 1)];
+    }
+    const T& operator[](size_t i) const {
+        MIDDLEBOX_ASSERT(i < size_ && (i >> ChunkBits) >= released_);
+        return chunks_[i >> ChunkBits][i & (kChunk - 1)];
+    }
     T& back() { return (*this)[size_ - 1]; }
     const T& back() const { return (*this)[size_ - 1]; }
 

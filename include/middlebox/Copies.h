@@ -28,10 +28,9 @@ namespace middlebox {
 struct SeenSegment {
     uint32_t frame = 0;
     uint8_t ttl = 0;
-    uint8_t options[kMaxOptionBytes] = {};
-    uint8_t captured = 0, declared = 0;
+    StoredOptions options;
 
-    OptionBlock block() const { return OptionBlock::parse(options, captured, declared); }
+    OptionBlock block() const { return options.block(); }
     static SeenSegment of(uint32_t frame, uint8_t ttl, const OptionBlock& b);
 };
 

@@ -7,7 +7,7 @@
 // frame and TTL to its Handshake record, plus 4.6-5.5 bytes of index; see
 // PendingTable.h); results grow with the capture like Wireshark's own frame
 // data: 12 bytes per SYN/SYN+ACK/RST frame, 32 + 38 per handshake (its
-// record and its endpoints), and one Pair (both option blocks and the
+// record and its endpoints), and one PairedOptions (both option blocks and the
 // evidence) per answered handshake; a capture taken at several points of the
 // path adds one Copy (108 bytes, both option blocks) per segment seen
 // again further along it (Copies.h).
@@ -16,8 +16,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
+#include "middlebox/Assert.h"
 #include "middlebox/ChunkedVector.h"
 #include "middlebox/Copies.h"
 #include "middlebox/EchoEvidence.h"
@@ -32,13 +34,10 @@ namespace middlebox {
 constexpr uint32_t kNone = 0xffffffffu;
 
 // Facts about one answered (or orphan) SYN+ACK set against its SYN.
-struct Pair {
+struct PairedOptions {
     EchoEvidence evidence;
-    uint8_t syn_options[kMaxOptionBytes] = {};
-    uint8_t synack_options[kMaxOptionBytes] = {};
-    uint8_t syn_captured = 0, syn_declared = 0;
-    uint8_t synack_captured = 0, synack_declared = 0;
-    // syn_options hold the SYN's (or the probe template's: Handshake::against_probe()).
+    StoredOptions syn;  // the SYN's (or the probe template's: Handshake::against_probe())
+    StoredOptions synack;
     bool has_syn = false;
     // Bytes of the SYN's data (TCP Fast Open) the SYN+ACK acknowledges: 0
     // when the server took only the SYN.
@@ -49,22 +48,21 @@ struct Pair {
     uint32_t rst_frame = 0;
     uint8_t rst_ttl = 0;
 
-    OptionBlock syn_block() const { return OptionBlock::parse(syn_options, syn_captured, syn_declared); }
-    OptionBlock synack_block() const {
-        return OptionBlock::parse(synack_options, synack_captured, synack_declared);
-    }
+    // The SYN+ACK's options set against the SYN's (OptionDiff.h).
+    std::string diff() const { return synack.diff(has_syn ? &syn : nullptr); }
 };
 
 // Initial TTL a stack most likely used (32, 64, 128 or 255) minus the TTL seen.
 uint8_t estimated_hops(uint8_t ttl);
 
-enum HandshakeFlags : uint8_t {
-    kEvictedBefore = 0x01,  // no-syn while pending SYNs had been dropped: its SYN may be one
-    kAckMismatch = 0x02,    // a SYN was pending on the tuple but the ack did not match it
-    kServerAtAnswerTtl = 0x04,  // a server segment that carries its distance had the SYN+ACK's TTL
-    kServerTtlSet = 0x08,   // a server segment arrived at TTL 1: a TTL its application set (eBGP)
-    kIpIdReturned = 0x10,   // the SYN+ACK's IPv4 identification is the SYN's (not 0)
-    kSynEcnFlags = 0xe0,    // the paired SYN copy's AE, CWR, ECE (kEcnFlags >> 1)
+// Handshake::flags (bits()).
+enum class HandshakeFlag : uint8_t {
+    EvictedBefore = 0x01,      // no-syn while pending SYNs had been dropped: its SYN may be one
+    AckMismatch = 0x02,        // a SYN was pending on the tuple but the ack did not match it
+    ServerAtAnswerTtl = 0x04,  // a server segment that carries its distance had the SYN+ACK's TTL
+    ServerTtlSet = 0x08,       // a server segment arrived at TTL 1: a TTL its application set (eBGP)
+    IpIdReturned = 0x10,       // the SYN+ACK's IPv4 identification is the SYN's (not 0)
+    SynEcnFlags = 0xe0,        // the paired SYN copy's AE, CWR, ECE (kEcnFlags >> 1)
 };
 
 // How many of the server's segments that carry its distance (data, FIN,
@@ -91,17 +89,18 @@ enum class Distance : uint8_t {
 // What a handshake's SYN+ACK shows, computed once when it is paired (its
 // verdict is final then) and kept on the record, so that every view (the
 // report's rows and totals, the running tally, the dialog) reads one byte
-// and none reads the Pair or decides again. 0 for a handshake no SYN+ACK
+// and none reads the PairedOptions or decides again. 0 for a handshake no SYN+ACK
 // answered.
-enum HandshakeFacts : uint8_t {
-    kFactSynAck = 0x01,        // answered by a SYN+ACK
-    kFactMpc = 0x02,           // that SYN+ACK carried MP_CAPABLE
-    kFactMpcGenuine = 0x04,    // ... with the server's own key (verdict mptcp-genuine)
-    kFactMpcEcho = 0x08,       // ... the SYN's key or keyless form (verdict mptcp-echo)
-    kFactUnknown = 0x10,       // it carried a kind no genuine server copies (is_unknown_option)
-    kFactUnknownEcho = 0x20,   // ... copied byte for byte from the SYN
-    kFactEvidence = 0x40,      // it copied something that proves an echo
-    kFactFlagEcho = 0x80,      // it returned the SYN's ECN-setup flags (EchoEvidence::flags_echo)
+// Handshake::facts (bits()).
+enum class HandshakeFact : uint8_t {
+    SynAck = 0x01,       // answered by a SYN+ACK
+    Mpc = 0x02,          // that SYN+ACK carried MP_CAPABLE
+    MpcGenuine = 0x04,   // ... with the server's own key (verdict mptcp-genuine)
+    MpcEcho = 0x08,      // ... the SYN's key or keyless form (verdict mptcp-echo)
+    Unknown = 0x10,      // it carried a kind no genuine server copies (is_unknown_option)
+    UnknownEcho = 0x20,  // ... copied byte for byte from the SYN
+    Evidence = 0x40,     // it copied something that proves an echo
+    FlagEcho = 0x80,     // it returned the SYN's ECN-setup flags (EchoEvidence::flags_echo)
 };
 // Crossed SYNs (simultaneous-open) each repeat their own options: no copy
 // fact is set for them.
@@ -130,9 +129,9 @@ struct Handshake {
     uint8_t facts = 0;  // HandshakeFacts
 
     uint8_t server_samples() const { return server_tally & 0x0f; }
-    uint16_t syn_ecn_flags() const { return static_cast<uint16_t>((flags & kSynEcnFlags) << 1); }
+    uint16_t syn_ecn_flags() const { return static_cast<uint16_t>((flags & bits(HandshakeFlag::SynEcnFlags)) << 1); }
     void set_syn_ecn_flags(uint16_t tcp_flags) {
-        flags = static_cast<uint8_t>((flags & ~kSynEcnFlags) | ((tcp_flags & kEcnFlags) >> 1));
+        flags = static_cast<uint8_t>((flags & ~bits(HandshakeFlag::SynEcnFlags)) | ((tcp_flags & kEcnFlags) >> 1));
     }
     uint8_t server_votes() const { return static_cast<uint8_t>(server_tally >> 4); }
     // One more server segment at `ttl` (at most kServerSamples are taken).
@@ -162,7 +161,8 @@ struct Handshake {
     // from another distance with the SYN's IP ID (built from the SYN).
     bool syn_proxy() const {
         const Distance d = distance();
-        return d == Distance::SynAckNearer || (d == Distance::SynAckFarther && (flags & kIpIdReturned));
+        return d == Distance::SynAckNearer ||
+               (d == Distance::SynAckFarther && (flags & bits(HandshakeFlag::IpIdReturned)));
     }
     // Whether `ack` acknowledges a SYN of sequence number `seq`: the SYN
     // alone, or with some or all of its data (RFC 7413: a server that
@@ -171,9 +171,10 @@ struct Handshake {
 };
 static_assert(sizeof(Handshake) == 32, "a handshake record is 32 bytes");
 
-enum RecordFlags : uint8_t {
-    kRetransmission = 0x01,  // a later copy of a SYN or SYN+ACK already seen
-    kCopy = 0x02,            // ... seen again further along its path (Copies.h), not resent
+// FrameRecord::flags (bits()).
+enum class RecordFlag : uint8_t {
+    Retransmission = 0x01,  // a later copy of a SYN or SYN+ACK already seen
+    Copy = 0x02,            // ... seen again further along its path (Copies.h), not resent
 };
 
 struct FrameRecord {
@@ -182,7 +183,7 @@ struct FrameRecord {
     Role role = Role::Syn;
     uint8_t flags = 0;
     // A SYN or SYN+ACK seen before: resent, or the same segment further along its path.
-    bool repeated() const { return (flags & (kRetransmission | kCopy)) != 0; }
+    bool repeated() const { return (flags & (bits(RecordFlag::Retransmission) | bits(RecordFlag::Copy))) != 0; }
 };
 
 // A SYN as a router quoted it in an ICMP/ICMPv6 error (time exceeded,
@@ -194,15 +195,9 @@ struct Quote {
     uint32_t syn_frame = 0;       // the copy that was quoted (latest before the error)
     Address router;               // who sent the error (family 0: not known)
     bool options_visible = false; // the quote reaches the TCP data offset
-    uint8_t syn_options[kMaxOptionBytes] = {};
-    uint8_t quoted_options[kMaxOptionBytes] = {};
-    uint8_t syn_captured = 0, syn_declared = 0;
-    uint8_t quoted_captured = 0, quoted_declared = 0;
+    StoredOptions syn;     // as sent
+    StoredOptions quoted;  // as the router quoted it
 
-    OptionBlock syn_block() const { return OptionBlock::parse(syn_options, syn_captured, syn_declared); }
-    OptionBlock quoted_block() const {
-        return OptionBlock::parse(quoted_options, quoted_captured, quoted_declared);
-    }
     // Kinds the SYN carried that the quote lacks: removed before that hop.
     bool stripped() const;
     // Anything differs (stripped, added, rewritten such as an MSS clamp).
@@ -257,9 +252,13 @@ public:
     // pairing touches 32 bytes per handshake.
     const FlowTuple& endpoints(uint32_t i) const { return endpoints_[i]; }
     size_t handshake_count() const { return handshakes_.size(); }
-    const Pair& pair(uint32_t i) const { return pairs_[i]; }
+    const PairedOptions& pair(uint32_t i) const { return pairs_[i]; }
     size_t pair_count() const { return pairs_.size(); }
-    const std::vector<FrameRecord>& records() const { return records_; }
+    // Whole-capture mode only (a streaming correlator drops them at each expire_before()).
+    const std::vector<FrameRecord>& records() const {
+        MIDDLEBOX_ASSERT(!streaming_);
+        return records_;
+    }
     // Segments seen at several points of their path (Copies.h).
     const Copies& copies() const { return copies_; }
 
@@ -321,7 +320,7 @@ private:
     std::vector<FrameRecord> records_;
     ChunkedVector<Handshake, 12> handshakes_;  // 128 KiB chunks
     ChunkedVector<FlowTuple, 12> endpoints_;   // by handshake, 152 KiB chunks
-    ChunkedVector<Pair, 10> pairs_;            // 192 KiB chunks
+    ChunkedVector<PairedOptions, 10> pairs_;   // 192 KiB chunks
     Copies copies_;
     std::vector<Quote> quotes_;  // in frame order
     // quotes_ indices sorted by handshake (then frame), built when asked

@@ -38,15 +38,17 @@
 #include <memory>
 #include <vector>
 
+#include "middlebox/Flags.h"
 #include "middlebox/TcpOptions.h"
 
 namespace middlebox {
 
-enum PendingState : uint8_t {
-    kAnswered = 0x01,      // a SYN+ACK or RST answered it
-    kSimultaneous = 0x02,  // a SYN crossed it in the other direction
-    kServerSeen = 0x04,    // the server's data segments were sampled (Handshake::kServerSamples)
-    kRstAnswered = 0x08,   // ... an RST: a SYN+ACK that acknowledges the SYN still pairs with it
+// PendingSyn's state (bits()).
+enum class PendingState : uint8_t {
+    Answered = 0x01,      // a SYN+ACK or RST answered it
+    Simultaneous = 0x02,  // a SYN crossed it in the other direction
+    ServerSeen = 0x04,    // the server's data segments were sampled (Handshake::kServerSamples)
+    RstAnswered = 0x08,   // ... an RST: a SYN+ACK that acknowledges the SYN still pairs with it
 };
 
 // Packed to 2-byte alignment so that an entry is 58 bytes, not 64: never take

@@ -40,11 +40,8 @@ struct ServerSummary {
     // evidence), whatever verdict the precedence picked; simultaneous opens,
     // whose SYN+ACKs repeat their own side's options, never count.
 
-    uint32_t echoes() const {
-        return verdicts[static_cast<int>(Verdict::MptcpEcho)] + verdicts[static_cast<int>(Verdict::OptionEcho)] +
-               verdicts[static_cast<int>(Verdict::FlagEcho)];
-    }
-    bool suspect() const { return echoes() > 0; }
+    uint32_t echoes() const { return echo_count(verdicts); }
+    bool suspect() const { return is_suspect(verdicts); }
 };
 
 // Deployment-study counts: of the SYN+ACKs that carried MP_CAPABLE, how many
@@ -64,9 +61,16 @@ struct StudyCounts {
     uint32_t against_probe = 0;  // SYN+ACKs without their SYN, set against the probe template
 };
 
-// One handshake's verdict and SYN+ACK facts into the counts: for a view
-// that counts handshakes as a streaming correlator retires them, not rows.
-void count_handshake(StudyCounts* n, const Handshake& hs);
+// What one handshake adds to the counts: itself, its verdict, its SYN+ACK
+// and that SYN+ACK's facts (HandshakeFacts). `sign` -1 takes back what it
+// added before (a running count whose handshake's verdict changed).
+// count_facts() is the facts alone, for counts whose handshakes and
+// verdicts come from the rows (Registry::finish_totals).
+void count_facts(StudyCounts* n, uint8_t facts, bool against_probe, int sign = 1);
+void count_handshake(StudyCounts* n, Verdict verdict, uint8_t facts, bool against_probe, int sign = 1);
+inline void count_handshake(StudyCounts* n, const Handshake& hs) {
+    count_handshake(n, hs.verdict, hs.facts, hs.against_probe());
+}
 
 // The counts at the end of a file, and what the report could not see.
 struct Totals : StudyCounts {

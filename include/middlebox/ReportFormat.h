@@ -1,5 +1,5 @@
-// The `tshark -z middlebox[,FORM][,FILTER]` report: the four output forms
-// (text, json, csv, pairs) over the Registry's summaries. Pure formatting,
+// The `tshark -z middlebox[,FORM][,FILTER]` report: the forms
+// (report_forms(), ReportRequest.h) over the Registry's summaries. Pure formatting,
 // no Wireshark header, so the unit tests cover every byte of it. The
 // schemas are documented in the README ("tshark -z middlebox"); the
 // per-server row is declared in ReportSchema.h, every spelling in a cell
@@ -41,8 +41,8 @@ public:
     virtual void finish(const Totals& t) = 0;
 };
 
-// A writer of `form` to `out` (`out` and `r` must outlive it); nullptr for
-// the pairs form, which is not per server. `probe`: the probe template's
+// A writer of the per-server `form` to `out` (`out` and `r` must outlive
+// it); nullptr for the pairs form, which is not per server. `probe`: the probe template's
 // text (ProbeTemplate::text()) when one was given, which the JSON's head
 // names.
 std::unique_ptr<ServerReportWriter> make_report_writer(ReportForm form, std::ostream& out, const ReportRequest& r,
@@ -54,13 +54,14 @@ std::unique_ptr<ServerReportWriter> make_report_writer(ReportForm form, std::ost
 // `tshark -z middlebox` draws it at the end of a read and middlebox-scan
 // at the end of its input: each server's row is summed into the totals and
 // handed to the writer as it is made (no vector of a scan's million rows),
-// then the totals; the pairs form lists the pairs instead.
+// then the totals; the other forms (pairs, path) get the totals and draw
+// the whole report (ReportFormInfo::write).
 void write_report(std::ostream& out, const Correlator& c, const Registry& seen, const ReportRequest& r);
 
 // ---- the pairs form ----
 
 // One SYN/SYN+ACK pair.
-struct PairRow {
+struct PairLine {
     uint32_t syn_frame = 0;     // the SYN copy the SYN+ACK answers; 0: no SYN in the capture
     uint32_t synack_frame = 0;  // the first SYN+ACK
     bool against_probe = false; // no SYN: the probe template stood for it
@@ -71,14 +72,14 @@ struct PairRow {
 
 // Every handshake the registry saw that a SYN+ACK answered (and `scope`
 // lists), by SYN+ACK frame.
-std::vector<PairRow> pair_rows(const Correlator& c, const Registry& seen, ReportScope scope = ReportScope::All);
+std::vector<PairLine> pair_lines(const Correlator& c, const Registry& seen, ReportScope scope = ReportScope::All);
 // The row of handshake `index`, answered by a SYN+ACK; its pair must still
 // be readable (a streaming correlator: right after the observe() that paired it).
-PairRow pair_row(const Correlator& c, uint32_t index);
+PairLine pair_line(const Correlator& c, uint32_t index);
 // Sorted by SYN+ACK frame.
-void sort_pairs(std::vector<PairRow>& rows);
+void sort_pairs(std::vector<PairLine>& rows);
 
 // A comment header, one tab-separated line per pair, the notes as comments.
-void write_pairs(std::ostream& out, const std::vector<PairRow>& pairs, const Totals& t, const ReportRequest& r);
+void write_pairs(std::ostream& out, const std::vector<PairLine>& pairs, const Totals& t, const ReportRequest& r);
 
 }  // namespace middlebox

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,10 +13,45 @@
 
 namespace middlebox {
 
+// How a report is laid out: with `ReportRequest::path`, the per-server
+// report (text, json, csv), the per-pair one (pairs) or the hop view (text,
+// json).
 enum class ReportForm : uint8_t { Text, Json, Csv, Pairs };
 
-// "text", "json", "csv", "pairs".
+class Correlator;
+class Registry;
+class ServerReportWriter;
+struct ReportRequest;
+struct Totals;
+
+// Every report form, once: what the -z parser accepts, the usage text and
+// error messages list, middlebox-scan --format takes, and which writer draws
+// it (the table is in ReportFormat.cpp; a new form is a row there).
+struct ReportFormInfo {
+    const char* name;   // as given after "-z middlebox," and to --format: "csv", "path,json"
+    const char* also;   // another spelling that means it ("path,text"), or nullptr
+    bool path;          // ReportRequest::path
+    ReportForm form;    // ReportRequest::form
+    const char* usage;  // what it writes, for report_usage()
+    // Why it takes no scope ("the path report lists every probe"), or
+    // nullptr: it takes "answered" or "suspects" after its name.
+    const char* unscoped;
+    // A per-server form: its writer, fed row by row (ReportFormat.h)...
+    std::unique_ptr<ServerReportWriter> (*make_writer)(std::ostream& out, const ReportRequest& r,
+                                                       const std::string& probe);
+    // ... or else the whole report at once, over what `seen` holds.
+    void (*write)(std::ostream& out, const Correlator& c, const Registry& seen, const Totals& t,
+                  const ReportRequest& r);
+};
+
+// The forms in the order people are told them; the first is the default.
+const std::vector<ReportFormInfo>& report_forms();
+// The row of a request (every request the parser makes has one).
+const ReportFormInfo& report_form(bool path, ReportForm form);
+// "text", "json", "csv", "pairs" (per-server and pairs layouts).
 const char* report_form_name(ReportForm f);
+// Every form's name, `separator` between them: "text|json|csv|pairs|path|path,json".
+std::string report_form_names(const char* separator);
 
 struct ReportRequest {
     ReportForm form = ReportForm::Text;
@@ -38,8 +75,6 @@ struct ReportRequest {
 // Statistics menu shows (the same totals; `-z middlebox_verdicts[,FILTER]`).
 constexpr const char* kReportCli = "middlebox";
 constexpr const char* kTableCli = "middlebox_verdicts";
-// -z middlebox,path: the hop view.
-constexpr const char* kPathReport = "path";
 
 // Parses the whole -z argument: "middlebox", "middlebox,json",
 // "middlebox,csv,ip.addr==10.0.0.0/8", "middlebox,path,json,tcp.port==80",
@@ -52,7 +87,7 @@ constexpr const char* kPathReport = "path";
 // `error` to one line saying what is wrong (report_usage() lists the forms).
 bool parse_report_request(std::string_view arg, ReportRequest* out, std::string* error);
 
-// Lines listing the valid forms, for error messages.
+// Lines listing the valid forms (report_forms()), for error messages.
 std::string report_usage();
 
 }  // namespace middlebox

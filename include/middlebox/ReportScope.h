@@ -22,7 +22,7 @@ const char* report_scope_name(ReportScope s);
 bool parse_report_scope(std::string_view word, ReportScope* out);
 
 // A server's row is listed: answered = at least one SYN+ACK; suspects = at
-// least one mptcp-echo or option-echo handshake (ServerSummary::suspect()).
+// least one echo handshake (is_suspect()).
 bool in_scope(ReportScope s, const ServerSummary& row);
 // A handshake's line is listed (ndjson, pairs): answered = a SYN+ACK
 // answered it; suspects = its verdict is an echo.

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -33,6 +32,7 @@ private:
     struct Contribution {
         uint8_t verdict = 0;  // Verdict; 0 (None): not counted yet
         uint8_t facts = 0;    // HandshakeFacts
+        bool against_probe = false;
         uint32_t server = 0;  // index into servers_
     };
     struct Server {
@@ -44,7 +44,7 @@ private:
     const Correlator* source_ = nullptr;
     Counts counts_;
     std::vector<Contribution> by_handshake_;
-    std::unordered_map<std::string, uint32_t> server_index_;
+    std::unordered_map<Endpoint, uint32_t, EndpointHash> server_index_;
     std::vector<Server> servers_;
     std::vector<uint32_t> unanswered_;  // handshakes counted as no-answer (may hold stale ones)
 };

@@ -3,6 +3,7 @@
 // dissected IP and TCP headers; tests and fuzzers build it directly.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -22,6 +23,44 @@ struct Address {
     bool operator!=(const Address& o) const { return !(*this == o); }
 };
 
+// One end of a connection, and the one order of endpoints every view lists
+// them in (the report's rows, the dialog's, the path report's targets):
+// by family (IPv4 first), then address bytes, then port.
+struct Endpoint {
+    Address address;
+    uint16_t port = 0;
+
+    // <0, 0, >0. IPv4 compares its 4 bytes.
+    static int compare(const Address& a, uint16_t a_port, const Address& b, uint16_t b_port) {
+        if (a.family != b.family) return a.family < b.family ? -1 : 1;
+        if (const int c = std::memcmp(a.bytes, b.bytes, a.family == 4 ? 4 : 16)) return c;
+        return a_port < b_port ? -1 : a_port > b_port ? 1 : 0;
+    }
+    bool operator<(const Endpoint& o) const { return compare(address, port, o.address, o.port) < 0; }
+    bool operator==(const Endpoint& o) const { return port == o.port && address == o.address; }
+    bool operator!=(const Endpoint& o) const { return !(*this == o); }
+
+    // The endpoint as bytes that sort in its order (family, the 16 address
+    // bytes, the port high byte first): a key for byte-wise sorts and maps.
+    static constexpr size_t kKeyBytes = 19;
+    void key(uint8_t (&out)[kKeyBytes]) const {
+        out[0] = address.family;
+        std::memcpy(out + 1, address.bytes, 16);
+        out[17] = static_cast<uint8_t>(port >> 8);
+        out[18] = static_cast<uint8_t>(port & 0xff);
+    }
+};
+
+struct EndpointHash {
+    size_t operator()(const Endpoint& e) const {
+        uint8_t k[Endpoint::kKeyBytes];
+        e.key(k);
+        uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+        for (uint8_t b : k) h = (h ^ b) * 0x100000001b3ull;
+        return static_cast<size_t>(h);
+    }
+};
+
 // Source and destination of one direction of a connection.
 struct FlowTuple {
     Address src;
@@ -30,6 +69,8 @@ struct FlowTuple {
     uint16_t dst_port = 0;
 
     FlowTuple reversed() const { return {dst, src, dst_port, src_port}; }
+    Endpoint source() const { return {src, src_port}; }
+    Endpoint destination() const { return {dst, dst_port}; }
     // A self-connect (one endpoint talking to itself) is its own reverse.
     bool is_loop() const { return src_port == dst_port && src == dst; }
     // 64-bit fingerprint, direction-sensitive, never 0 (0 marks an empty slot).

@@ -4,7 +4,7 @@
 // The codec never reads past the bytes it was given: a capture cut by its
 // snaplen yields Status::Truncated, an option whose length byte is invalid
 // yields Status::Malformed. Callers must not draw conclusions from a block
-// that is not Ok (see Classifier).
+// that is not Ok (classify() gives its handshake the verdict truncated).
 #pragma once
 
 #include <cstddef>
@@ -100,6 +100,22 @@ private:
     uint8_t count_ = 0;
     Status status_ = Status::Ok;
     TcpOption options_[kMaxOptionBytes / 2];  // every non-NOP option takes >= 2 bytes
+};
+
+// An option block kept past its packet (a pair's, a quote's, a copy's):
+// the captured bytes and both lengths; block() parses it again when read.
+struct StoredOptions {
+    uint8_t bytes[kMaxOptionBytes] = {};
+    uint8_t captured = 0, declared = 0;
+
+    static StoredOptions of(const OptionBlock& b);
+    // A block kept raw (a pending SYN's, a probe template's), lengths as
+    // they are: block() clamps them.
+    static StoredOptions raw(const uint8_t (&bytes)[kMaxOptionBytes], uint8_t captured, uint8_t declared);
+    OptionBlock block() const { return OptionBlock::parse(bytes, captured, declared); }
+    // This block set against `before` (option_diff, OptionDiff.h): "(no
+    // SYN)" when `before` is null.
+    std::string diff(const StoredOptions* before) const;
 };
 
 // Short name used in reports and the diff notation: "MSS", "WS", "SACK_PERM",

@@ -31,9 +31,23 @@ constexpr int kVerdictCount = static_cast<int>(Verdict::FlagEcho) + 1;
 const char* verdict_name(Verdict v);
 std::optional<Verdict> verdict_from_name(std::string_view name);
 
-// True for the verdicts that mean "a middlebox answered or rewrote this SYN+ACK".
+// The verdicts that mean "a middlebox answered or rewrote this SYN+ACK".
+constexpr Verdict kEchoVerdicts[] = {Verdict::MptcpEcho, Verdict::OptionEcho, Verdict::FlagEcho};
+
 inline bool is_echo(Verdict v) {
-    return v == Verdict::MptcpEcho || v == Verdict::OptionEcho || v == Verdict::FlagEcho;
+    for (Verdict e : kEchoVerdicts)
+        if (v == e) return true;
+    return false;
 }
+
+// Of handshakes counted by verdict, those whose verdict is an echo.
+inline uint32_t echo_count(const uint32_t (&verdicts)[kVerdictCount]) {
+    uint32_t n = 0;
+    for (Verdict e : kEchoVerdicts) n += verdicts[static_cast<int>(e)];
+    return n;
+}
+
+// A server is suspected of echoing when one of its handshakes is an echo.
+inline bool is_suspect(const uint32_t (&verdicts)[kVerdictCount]) { return echo_count(verdicts) > 0; }
 
 }  // namespace middlebox

@@ -10,7 +10,7 @@ namespace middlebox {
 
 AnsweredRows::Key AnsweredRows::key_of(const Correlator& c, uint32_t index) {
     const FlowTuple& t = c.endpoints(index);
-    const detail::SortKey k(t.dst, t.dst_port, 0);
+    const detail::SortKey k(t.destination(), 0);
     return Key{k.hi, k.lo, k.tail};
 }
 
@@ -45,7 +45,7 @@ void AnsweredRows::answered(const Correlator& c, uint32_t index) {
     const Handshake& hs = c.handshake(index);
     if (hs.answer_role != Role::SynAck || hs.pair == kNone) return;
     if (request_.form == ReportForm::Pairs) {
-        if (in_scope(request_.scope, hs)) pairs_.push_back(pair_row(c, index));
+        if (in_scope(request_.scope, hs)) pairs_.push_back(pair_line(c, index));
         return;
     }
     const FlowTuple& t = c.endpoints(index);
@@ -58,7 +58,7 @@ void AnsweredRows::answered(const Correlator& c, uint32_t index) {
         const uint64_t h = filter_hash(t.dst, t.dst_port);
         filter_[filter_word(h)] |= filter_mask(h);
     }
-    if (hs.facts & kFactEvidence) detail::add_evidence(row, c.pair(hs.pair).evidence, hs.answer_frame);
+    if (hs.facts & bits(HandshakeFact::Evidence)) detail::add_evidence(row, c.pair(hs.pair).evidence, hs.answer_frame);
     if (index < base_) return;  // (not retired yet: never so)
     if (index - base_ >= answered_rows_.size()) answered_rows_.resize(index - base_ + 1, nullptr);
     answered_rows_[index - base_] = &row;
@@ -101,7 +101,7 @@ void AnsweredRows::write(std::ostream& out, const Correlator& c, uint64_t expire
     if (c.probe() != nullptr) t.probe = c.probe()->text();
     t.servers = static_cast<uint32_t>(rows_.size());  // not written under a scope
     if (request_.form == ReportForm::Pairs) {
-        std::vector<PairRow> pairs = pairs_;
+        std::vector<PairLine> pairs = pairs_;
         sort_pairs(pairs);
         write_pairs(out, pairs, t, request_);
         out.flush();

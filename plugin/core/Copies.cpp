@@ -12,15 +12,11 @@ SeenSegment SeenSegment::of(uint32_t frame, uint8_t ttl, const OptionBlock& b) {
     SeenSegment s;
     s.frame = frame;
     s.ttl = ttl;
-    s.captured = static_cast<uint8_t>(b.copy_to(s.options));
-    s.declared = static_cast<uint8_t>(b.declared_length());
+    s.options = StoredOptions::of(b);
     return s;
 }
 
-std::string Copy::diff() const {
-    const OptionBlock a = first.block();
-    return option_diff(&a, seen.block());
-}
+std::string Copy::diff() const { return seen.options.diff(&first.options); }
 
 std::vector<std::string> Copy::changes() const { return changed_items(first.block(), seen.block()); }
 

@@ -5,29 +5,49 @@
 
 namespace middlebox {
 
-uint8_t estimated_hops(uint8_t ttl) {
-    if (ttl == 0) return 0;
-    for (unsigned initial : {32u, 64u, 128u, 255u})
-        if (ttl <= initial) return static_cast<uint8_t>(initial - ttl);
-    return 0;
+namespace {
+
+// What moves a handshake's verdict; next_verdict() is the only place it moves.
+enum class VerdictEvent : uint8_t {
+    CrossingSyn,  // a SYN crossed its SYN in the other direction before any answer
+    SynAck,       // a SYN+ACK answered it (or a probe template stood for its SYN): classify() decided
+    NoSynAck,     // a SYN+ACK whose SYN is not in the capture, without a probe template
+    Rst,          // an RST acknowledged its SYN
+    IcmpError,    // an ICMP error quoted its SYN
+};
+
+// A handshake starts no-answer. The transitions, with the precedence of
+// docs/verdicts.md ("How a verdict changes"); "-": the event cannot reach
+// a handshake in that state (its pending entry is answered or gone):
+//
+//   event \ verdict  no-answer   icmp-error  rst        simultaneous-open  a SYN+ACK's
+//   crossing SYN     sim-open    sim-open    -          sim-open           -
+//   SYN+ACK          decided     decided     decided    decided            - (a copy keeps it)
+//   no-SYN SYN+ACK   no-syn (a new handshake)
+//   RST              rst         rst         -          stays              -
+//   ICMP error       icmp-error  stays       stays      stays              stays
+//
+// An evicted SYN keeps its verdict (no-answer, icmp-error); a SYN+ACK that
+// comes for it later is a new no-syn handshake. classify() orders the
+// verdicts a SYN+ACK decides (a simultaneous open first).
+Verdict next_verdict(Verdict now, VerdictEvent event, Verdict decided = Verdict::None) {
+    switch (event) {
+        case VerdictEvent::CrossingSyn: return Verdict::SimultaneousOpen;
+        case VerdictEvent::SynAck: return decided;
+        case VerdictEvent::NoSynAck: return Verdict::NoSyn;
+        case VerdictEvent::Rst: return now == Verdict::SimultaneousOpen ? now : Verdict::Rst;
+        case VerdictEvent::IcmpError: return now == Verdict::NoAnswer ? Verdict::IcmpError : now;
+    }
+    return now;
 }
 
-uint8_t handshake_facts(const EchoEvidence& e, Verdict v) {
-    const bool comparable = v != Verdict::SimultaneousOpen;
-    const bool mpc = e.synack_mpc.present;
-    return static_cast<uint8_t>(kFactSynAck | (mpc ? kFactMpc : 0) |
-                                (mpc && v == Verdict::MptcpGenuine ? kFactMpcGenuine : 0) |
-                                (mpc && e.mpc_echo && v == Verdict::MptcpEcho ? kFactMpcEcho : 0) |
-                                (e.synack_unknown ? kFactUnknown : 0) |
-                                (e.synack_unknown && e.unknown_echo && comparable ? kFactUnknownEcho : 0) |
-                                (e.any_echo() && comparable ? kFactEvidence : 0) |
-                                (e.flags_echo && comparable ? kFactFlagEcho : 0));
-}
+}  // namespace
 
+// On the path of every server segment: kept beside on_other(), its caller.
 void Handshake::sample_server(uint8_t ttl) {
-    if (ttl == answer_ttl) flags |= kServerAtAnswerTtl;
+    if (ttl == answer_ttl) flags |= bits(HandshakeFlag::ServerAtAnswerTtl);
     if (ttl == kLinkLocalTtl) {
-        flags |= kServerTtlSet;
+        flags |= bits(HandshakeFlag::ServerTtlSet);
         return;
     }
     const uint8_t samples = server_samples();
@@ -37,16 +57,6 @@ void Handshake::sample_server(uint8_t ttl) {
     if (votes == 0) server_ttl = ttl;
     votes = static_cast<uint8_t>(server_ttl == ttl ? votes + 1 : votes - 1);
     server_tally = static_cast<uint8_t>((samples + 1) | (votes << 4));
-}
-
-Distance Handshake::distance() const {
-    if (answer_role != Role::SynAck) return Distance::Unknown;
-    if (flags & kServerAtAnswerTtl) return Distance::Same;
-    if (answer_ttl == kLinkLocalTtl || (flags & kServerTtlSet)) return Distance::TtlSet;
-    if (server_samples() < kServerSamplesForMismatch) return Distance::Unknown;
-    const uint8_t answer = estimated_hops(answer_ttl), server = estimated_hops(server_ttl);
-    if (answer == server) return Distance::OtherInitialTtl;
-    return answer < server ? Distance::SynAckNearer : Distance::SynAckFarther;
 }
 
 Correlator::Correlator(size_t max_pending, bool streaming) : table_(max_pending), streaming_(streaming) {}
@@ -73,7 +83,7 @@ void Correlator::expire_before(uint32_t end, const std::function<void(uint32_t)>
         // Its entry, unless a later SYN on the same tuple took it over.
         PendingSyn* e = table_.find(fp);
         if (e != nullptr && e->handshake == index) {
-            if (!e->has(kAnswered)) ++expired_;
+            if (!e->has(bits(PendingState::Answered))) ++expired_;
             table_.erase(e);
         }
         copies_.retire(index);
@@ -165,7 +175,7 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
             copy = copies_.observe(e->handshake, Role::Syn, s.frame, s.ttl, s.option_block(),
                                    SeenSegment::of(hs.syn_frame, hs.syn_ttl, before), nullptr, hs.verdict);
         }
-        if (!e->has(kAnswered)) {
+        if (!e->has(bits(PendingState::Answered))) {
             keep_options(*e, s);
             hs.syn_frame = s.frame;
             hs.syn_ttl = s.ttl;
@@ -176,7 +186,8 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
             hs.syn_data = std::max(hs.syn_data, s.payload);
         }
         if (hs.syn_copies < 0xffff) ++hs.syn_copies;
-        return add_record(s.frame, e->handshake, Role::Syn, copy != nullptr ? kCopy : kRetransmission);
+        return add_record(s.frame, e->handshake, Role::Syn,
+                          copy != nullptr ? bits(RecordFlag::Copy) : bits(RecordFlag::Retransmission));
     }
 
     // A new handshake, possibly on a reused tuple (then the old one keeps
@@ -190,11 +201,12 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     hs.set_syn_ecn_flags(s.flags);
     hs.syn_data = s.payload;
 
-    const bool simultaneous = crossed != nullptr && !crossed->has(kAnswered);
+    const bool simultaneous = crossed != nullptr && !crossed->has(bits(PendingState::Answered));
     if (simultaneous) {
-        crossed->add_state(kSimultaneous);
-        handshakes_[crossed->handshake].verdict = Verdict::SimultaneousOpen;
-        hs.verdict = Verdict::SimultaneousOpen;
+        crossed->add_state(bits(PendingState::Simultaneous));
+        Verdict& other = handshakes_[crossed->handshake].verdict;
+        other = next_verdict(other, VerdictEvent::CrossingSyn);
+        hs.verdict = next_verdict(hs.verdict, VerdictEvent::CrossingSyn);
     }
     handshakes_.push_back(hs);
     endpoints_.push_back(s.tuple);
@@ -204,7 +216,7 @@ const FrameRecord* Correlator::on_syn(const Segment& s, uint64_t fp) {
     e->tuple = fp;
     e->seq = s.seq;
     e->handshake = index;
-    e->set_state(simultaneous ? kSimultaneous : 0);
+    e->set_state(simultaneous ? bits(PendingState::Simultaneous) : 0);
     keep_options(*e, s);
     return add_record(s.frame, index, Role::Syn, 0);
 }
@@ -219,67 +231,66 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
 
     // A SYN an RST answered first (a box's, or the server's) still pairs
     // with the SYN+ACK that acknowledges it: that SYN+ACK may be a copy.
-    const bool after_rst = matches && e->has(kRstAnswered);
-    if (matches && e->has(kAnswered) && !after_rst) {
+    const bool after_rst = matches && e->has(bits(PendingState::RstAnswered));
+    if (matches && e->has(bits(PendingState::Answered)) && !after_rst) {
         Handshake& hs = handshakes_[e->handshake];
         if (hs.answer_role == Role::SynAck) {
             if (hs.answer_copies < 0xffff) ++hs.answer_copies;
             const Copy* copy = copies_.may_matter(s.ttl, hs.answer_ttl) ? observe_synack_copy(s, e->handshake) : nullptr;
-            return add_record(s.frame, e->handshake, Role::SynAck, copy != nullptr ? kCopy : kRetransmission);
+            return add_record(s.frame, e->handshake, Role::SynAck,
+                              copy != nullptr ? bits(RecordFlag::Copy) : bits(RecordFlag::Retransmission));
         }
     }
 
     const auto pair_index = static_cast<uint32_t>(pairs_.size());
-    Pair& p = pairs_.emplace_back();  // built in place: chunks never move
+    PairedOptions& p = pairs_.emplace_back();  // built in place: chunks never move
     const OptionBlock synack = s.option_block();
-    p.synack_captured = static_cast<uint8_t>(synack.copy_to(p.synack_options));
-    p.synack_declared = static_cast<uint8_t>(synack.declared_length());
+    p.synack = StoredOptions::of(synack);
 
     uint32_t index;
-    if (matches && (!e->has(kAnswered) || after_rst)) {
+    if (matches && (!e->has(bits(PendingState::Answered)) || after_rst)) {
         index = e->handshake;
         if (after_rst) {
             const Handshake& hs = handshakes_[index];
             p.rst_frame = hs.answer_frame;
             p.rst_ttl = hs.answer_ttl;
-            e->clear_state(kRstAnswered);
+            e->clear_state(bits(PendingState::RstAnswered));
         }
         p.has_syn = true;
-        p.syn_captured = e->options_captured();
-        p.syn_declared = e->options_declared();
-        std::memcpy(p.syn_options, e->options, kMaxOptionBytes);
-        p.evidence = compare_options(p.syn_block(), synack);  // synack: the same bytes, parsed once
+        p.syn = StoredOptions::raw(e->options, e->options_captured(), e->options_declared());
+        p.evidence = compare_options(p.syn.block(), synack);  // synack: the same bytes, parsed once
         p.data_acked = static_cast<uint16_t>(s.ack - (e->seq + 1));
         Handshake& hs = handshakes_[index];
         p.evidence.flags_echo = flags_reflected(hs.syn_ecn_flags(), s.flags);
-        hs.verdict = classify(p.evidence, e->has(kSimultaneous));
+        const Verdict decided = classify(p.evidence, e->has(bits(PendingState::Simultaneous)));
+        hs.verdict = next_verdict(hs.verdict, VerdictEvent::SynAck, decided);
         // A stack numbers its own datagrams; a box that turns the SYN round
         // keeps its identification. 0 is what many stacks send with DF set.
-        if (s.ip_id != 0 && s.ip_id == hs.syn_ip_id) hs.flags |= kIpIdReturned;
-        e->add_state(kAnswered);
+        if (s.ip_id != 0 && s.ip_id == hs.syn_ip_id) hs.flags |= bits(HandshakeFlag::IpIdReturned);
+        e->add_state(bits(PendingState::Answered));
     } else {
         // Orphan SYN+ACK. Remember it as answered so that its retransmissions
         // and the server's later segments attach to the same handshake.
         index = static_cast<uint32_t>(handshakes_.size());
         Handshake hs;
-        hs.verdict = Verdict::NoSyn;
-        if (table_.evictions() > 0) hs.flags |= kEvictedBefore;
-        if (e != nullptr) hs.flags |= kAckMismatch;
+        hs.verdict = next_verdict(hs.verdict, VerdictEvent::NoSynAck);
+        if (table_.evictions() > 0) hs.flags |= bits(HandshakeFlag::EvictedBefore);
+        if (e != nullptr) hs.flags |= bits(HandshakeFlag::AckMismatch);
         handshakes_.push_back(hs);
         endpoints_.push_back(s.tuple.reversed());
         if (e == nullptr) {  // never displace a SYN still waiting on this tuple
             e = table_.insert(syn_fp);
             e->seq = s.ack - 1;
             e->handshake = index;
-            e->set_state(kAnswered);
+            e->set_state(bits(PendingState::Answered));
         }
         if (has_probe_) {
             // A scan's probes all carry the template: it stands for the SYN.
             p.has_syn = true;
-            p.syn_captured = p.syn_declared = probe_.length;
-            std::memcpy(p.syn_options, probe_.options, kMaxOptionBytes);
-            p.evidence = compare_options(p.syn_block(), synack);
-            handshakes_[index].verdict = classify(p.evidence, false);
+            p.syn = StoredOptions::raw(probe_.options, probe_.length, probe_.length);
+            p.evidence = compare_options(p.syn.block(), synack);
+            Verdict& v = handshakes_[index].verdict;
+            v = next_verdict(v, VerdictEvent::SynAck, classify(p.evidence, false));
         } else {
             // The SYN+ACK's options alone: no copy can be proved without a
             // SYN, but a malformed block is still reported.
@@ -300,16 +311,16 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
 
 const Copy* Correlator::observe_synack_copy(const Segment& s, uint32_t handshake) {
     const Handshake& hs = handshakes_[handshake];
-    const Pair& p = pairs_[hs.pair];
+    const PairedOptions& p = pairs_[hs.pair];
     // The SYN as first seen: at the capture point nearest the client.
     const SeenSegment* first_syn = copies_.first_syn(handshake);
     SeenSegment paired_syn;
     if (first_syn == nullptr && p.has_syn && !hs.against_probe()) {
-        paired_syn = SeenSegment::of(hs.syn_frame, hs.syn_ttl, p.syn_block());
+        paired_syn = SeenSegment::of(hs.syn_frame, hs.syn_ttl, p.syn.block());
         first_syn = &paired_syn;
     }
     return copies_.observe(handshake, Role::SynAck, s.frame, s.ttl, s.option_block(),
-                           SeenSegment::of(hs.answer_frame, hs.answer_ttl, p.synack_block()), first_syn, hs.verdict);
+                           SeenSegment::of(hs.answer_frame, hs.answer_ttl, p.synack.block()), first_syn, hs.verdict);
 }
 
 const FrameRecord* Correlator::on_rst(const Segment& s, uint64_t fp) {
@@ -319,8 +330,8 @@ const FrameRecord* Correlator::on_rst(const Segment& s, uint64_t fp) {
     // the cap reclaims answered entries first.
     PendingSyn *own, *e;
     find_directions(s, fp, &own, &e);
-    if (own != nullptr || e == nullptr || e->has(kRstAnswered)) return nullptr;
-    if (e->has(kAnswered)) {  // the server reset after its SYN+ACK: its distance too
+    if (own != nullptr || e == nullptr || e->has(bits(PendingState::RstAnswered))) return nullptr;
+    if (e->has(bits(PendingState::Answered))) {  // the server reset after its SYN+ACK: its distance too
         Handshake& hs = handshakes_[e->handshake];
         if (hs.answer_role == Role::SynAck) hs.sample_server(s.ttl);
         table_.erase(e);
@@ -336,10 +347,10 @@ const FrameRecord* Correlator::on_rst(const Segment& s, uint64_t fp) {
     hs.answer_role = Role::Rst;
     hs.answer_copies = 1;
     hs.answer_ttl = s.ttl;
-    if (hs.verdict != Verdict::SimultaneousOpen) hs.verdict = Verdict::Rst;
+    hs.verdict = next_verdict(hs.verdict, VerdictEvent::Rst);
     // The entry stays: a SYN+ACK may still come for this SYN (a box reset
     // the client while the server, or another box, answered).
-    e->add_state(kAnswered | kRstAnswered);
+    e->add_state(bits(PendingState::Answered) | bits(PendingState::RstAnswered));
     return add_record(s.frame, index, Role::Rst, 0);
 }
 
@@ -351,16 +362,16 @@ void Correlator::on_other(const Segment& s, uint64_t fp) {
     PendingSyn *own, *e;
     find_directions(s, fp, &own, &e);
     if (e != nullptr) {  // from the server
-        if (!e->has(kAnswered) || e->has(kRstAnswered)) return;
+        if (!e->has(bits(PendingState::Answered)) || e->has(bits(PendingState::RstAnswered))) return;
         // Its first data segments and its FIN carry its distance (a pure
         // ACK may be a SYN proxy's own); past the samples, only the FIN
         // is read, which may still come at the SYN+ACK's TTL.
         const bool fin = (s.flags & kFin) != 0;
-        if (fin || (s.payload > 0 && !e->has(kServerSeen))) {
+        if (fin || (s.payload > 0 && !e->has(bits(PendingState::ServerSeen)))) {
             // (An answered entry still in the table is a SYN+ACK's: a RST erases it.)
             Handshake& hs = handshakes_[e->handshake];
             hs.sample_server(s.ttl);
-            if (hs.server_samples() >= kServerSamples) e->add_state(kServerSeen);
+            if (hs.server_samples() >= kServerSamples) e->add_state(bits(PendingState::ServerSeen));
         }
         if (fin) table_.erase(e);  // the server is done sending
         return;
@@ -368,8 +379,9 @@ void Correlator::on_other(const Segment& s, uint64_t fp) {
     // A client FIN on an answered handshake: the connection is over once
     // the server's distance is settled: its data sampled and one segment
     // at the SYN+ACK's TTL (else the server's own FIN is still to come).
-    if ((s.flags & kFin) && own != nullptr && own->has(kAnswered) && own->has(kServerSeen) &&
-        (handshakes_[own->handshake].flags & kServerAtAnswerTtl))
+    if ((s.flags & kFin) && own != nullptr && own->has(bits(PendingState::Answered)) &&
+        own->has(bits(PendingState::ServerSeen)) &&
+        (handshakes_[own->handshake].flags & bits(HandshakeFlag::ServerAtAnswerTtl)))
         table_.erase(own);
 }
 
@@ -382,8 +394,7 @@ const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bo
     q.options_visible = options_visible;
     if (options_visible) {
         const OptionBlock b = quoted.option_block();
-        q.quoted_captured = static_cast<uint8_t>(b.copy_to(q.quoted_options));
-        q.quoted_declared = static_cast<uint8_t>(b.declared_length());
+        q.quoted = StoredOptions::of(b);
     }
     // The quoted SYN travels the SYN's direction with the SYN's sequence
     // number. An orphan SYN+ACK's entry (no-syn) holds no SYN to compare.
@@ -394,10 +405,8 @@ const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bo
         Handshake& hs = handshakes_[e->handshake];
         q.syn_frame = hs.syn_frame;
         // Answered so far only by errors; a SYN+ACK or RST may still come.
-        if (hs.verdict == Verdict::NoAnswer) hs.verdict = Verdict::IcmpError;
-        q.syn_captured = e->options_captured();
-        q.syn_declared = e->options_declared();
-        std::memcpy(q.syn_options, e->options, kMaxOptionBytes);
+        hs.verdict = next_verdict(hs.verdict, VerdictEvent::IcmpError);
+        q.syn = StoredOptions::raw(e->options, e->options_captured(), e->options_declared());
     }
     quotes_.push_back(q);
     ++quotes_version_;
@@ -429,20 +438,21 @@ const Quote* Correlator::lookup_quote(uint32_t frame) const {
 
 bool Quote::stripped() const {
     if (handshake == kNone || !options_visible) return false;
-    const OptionBlock syn = syn_block(), quoted = quoted_block();
-    if (!syn.ok() || !quoted.ok()) return false;
-    for (size_t i = 0; i < syn.count(); ++i)
-        if (quoted.counterpart(syn, syn.at(i)) == nullptr) return true;
+    const OptionBlock sent = syn.block(), got = quoted.block();
+    if (!sent.ok() || !got.ok()) return false;
+    for (size_t i = 0; i < sent.count(); ++i)
+        if (got.counterpart(sent, sent.at(i)) == nullptr) return true;
     return false;
 }
 
 bool Quote::changed() const {
     if (handshake == kNone || !options_visible) return false;
-    const OptionBlock syn = syn_block(), quoted = quoted_block();
-    return syn.ok() && quoted.ok() && !syn.same_bytes(quoted);
+    const OptionBlock sent = syn.block(), got = quoted.block();
+    return sent.ok() && got.ok() && !sent.same_bytes(got);
 }
 
 const FrameRecord* Correlator::lookup(uint32_t frame) const {
+    MIDDLEBOX_ASSERT(!streaming_);  // its records are gone after each expire_before()
     auto it = std::lower_bound(records_.begin(), records_.end(), frame,
                                [](const FrameRecord& r, uint32_t f) { return r.frame < f; });
     return it != records_.end() && it->frame == frame ? &*it : nullptr;

@@ -100,4 +100,10 @@ std::string option_diff(const OptionBlock* syn, const OptionBlock& synack) {
     return out.empty() ? "(no options)" : out;
 }
 
+std::string StoredOptions::diff(const StoredOptions* before) const {
+    if (before == nullptr) return option_diff(nullptr, block());
+    const OptionBlock b = before->block();
+    return option_diff(&b, block());
+}
+
 }  // namespace middlebox

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <map>
-#include <cstring>
 
 #include "middlebox/OptionDiff.h"
 
@@ -13,19 +12,14 @@ namespace middlebox {
 
 namespace {
 
-// (family, bytes): the order the per-server report sorts addresses in.
-bool address_less(const Address& a, const Address& b) {
-    if (a.family != b.family) return a.family < b.family;
-    return std::memcmp(a.bytes, b.bytes, 16) < 0;
-}
-
+// By client, then server, in the endpoints' order (the client's port is
+// not part of it: each probe has its own).
 struct Target {
-    Address client, server;
-    uint16_t port = 0;
+    Address client;
+    Endpoint server;
     bool operator<(const Target& o) const {
-        if (client != o.client) return address_less(client, o.client);
-        if (server != o.server) return address_less(server, o.server);
-        return port < o.port;
+        if (const int c = Endpoint::compare(client, 0, o.client, 0)) return c < 0;
+        return server < o.server;
     }
 };
 
@@ -44,7 +38,7 @@ PathQuote quote_of(const Quote& q) {
     PathQuote pq;
     pq.frame = q.frame;
     pq.router = q.router;
-    const OptionBlock syn = q.syn_block(), quoted = q.quoted_block();
+    const OptionBlock syn = q.syn.block(), quoted = q.quoted.block();
     pq.partial = !q.options_visible || !syn.ok() || !quoted.ok();
     if (!pq.partial) pq.changes = changed_items(syn, quoted);
     pq.first.assign(pq.changes.size(), false);
@@ -99,7 +93,7 @@ std::vector<PathSweep> path_sweeps(const Correlator& c, const Registry& seen) {
         const Handshake& hs = c.handshake(h);
         if (hs.verdict == Verdict::NoSyn || hs.first_syn_frame == 0) continue;
         const FlowTuple& e = c.endpoints(h);
-        targets[Target{e.src, e.dst, e.dst_port}].emplace_back(hs.first_syn_frame, h);
+        targets[Target{e.src, e.destination()}].emplace_back(hs.first_syn_frame, h);
     }
 
     std::vector<PathSweep> sweeps;
@@ -120,7 +114,7 @@ std::vector<PathSweep> path_sweeps(const Correlator& c, const Registry& seen) {
                 const Quote* q = c.lookup_quote(qf);
                 if (q == nullptr) continue;
                 p.quotes.push_back(quote_of(*q));
-                if (names.empty()) names = option_names(q->syn_block());
+                if (names.empty()) names = option_names(q->syn.block());
             }
             if (hs.answered()) {
                 p.answer = hs.answer_role;
@@ -128,7 +122,7 @@ std::vector<PathSweep> path_sweeps(const Correlator& c, const Registry& seen) {
                 p.verdict = hs.verdict;
                 p.answer_hops = estimated_hops(hs.answer_ttl);
                 if (names.empty() && hs.pair != kNone && c.pair(hs.pair).has_syn)
-                    names = option_names(c.pair(hs.pair).syn_block());
+                    names = option_names(c.pair(hs.pair).syn.block());
             }
             if (auto it = copies.find(h); it != copies.end()) {
                 p.copies = it->second;
@@ -137,7 +131,7 @@ std::vector<PathSweep> path_sweeps(const Correlator& c, const Registry& seen) {
             }
             // TTL rising frame to frame: the same sweep.
             if (sweep == nullptr || p.hop <= sweep->probes.back().hop) {
-                sweeps.push_back(PathSweep{target.client, target.server, target.port, {}, {}, {}});
+                sweeps.push_back(PathSweep{target.client, target.server.address, target.server.port, {}, {}, {}});
                 sweep = &sweeps.back();
             }
             if (sweep->probe.empty()) sweep->probe = names;

@@ -256,7 +256,7 @@ uint32_t PendingTable::pick_victim() {
         }
         const PendingSyn& s = at(id);
         const PendingSyn& v = at(victim);
-        const bool s_done = s.has(kAnswered), v_done = v.has(kAnswered);
+        const bool s_done = s.has(bits(PendingState::Answered)), v_done = v.has(bits(PendingState::Answered));
         if ((s_done && !v_done) || (s_done == v_done && s.handshake < v.handshake)) victim = id;
     }
     // The next window, for the next eviction of a flood.
@@ -284,7 +284,7 @@ PendingSyn* PendingTable::insert(uint64_t tuple) {
         PendingSyn& e = at(id);
         // An answered one loses nothing but the pairing of a very late
         // SYN+ACK retransmission: not counted.
-        if (!e.has(kAnswered)) ++evictions_;
+        if (!e.has(bits(PendingState::Answered))) ++evictions_;
         remove_slot(slot_of(mix(e.tuple), id));
         e = PendingSyn{};
         e.tuple = tuple;

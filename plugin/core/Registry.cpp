@@ -68,24 +68,24 @@ namespace detail {
 Item item_of(const Correlator& c, uint32_t index, uint32_t position) {
     const Handshake& hs = c.handshake(index);
     const FlowTuple& t = c.endpoints(index);
-    const bool synack = hs.facts & kFactSynAck;
+    const bool synack = hs.facts & bits(HandshakeFact::SynAck);
     const uint8_t path = static_cast<uint8_t>((hs.hop_mismatch() ? Item::kHopMismatch : 0) |
                                               (hs.syn_proxy() ? Item::kSynProxy : 0));
-    return Item(SortKey(t.dst, t.dst_port, position), synack ? hs.answer_frame : 0, static_cast<uint8_t>(hs.verdict),
+    return Item(SortKey(t.destination(), position), synack ? hs.answer_frame : 0, static_cast<uint8_t>(hs.verdict),
                 synack ? estimated_hops(hs.answer_ttl) : 0, hs.facts, path);
 }
 
 void add_item(ServerSummary& row, const Item& it) {
     ++row.handshakes;
     ++row.verdicts[it.verdict];
-    if (!(it.facts & kFactSynAck)) return;
+    if (!(it.facts & bits(HandshakeFact::SynAck))) return;
     ++row.synacks;
     if (row.first_synack_frame == 0 || it.answer_frame < row.first_synack_frame) row.first_synack_frame = it.answer_frame;
     row.min_hops = std::min(row.min_hops, it.hops);
     row.max_hops = std::max(row.max_hops, it.hops);
     if (it.path & Item::kHopMismatch) ++row.hop_mismatches;
     if (it.path & Item::kSynProxy) ++row.syn_proxies;
-    if (it.facts & kFactFlagEcho) row.echoed_flags = true;
+    if (it.facts & bits(HandshakeFact::FlagEcho)) row.echoed_flags = true;
 }
 
 void add_evidence(ServerSummary& row, const EchoEvidence& ev, uint32_t answer_frame) {
@@ -128,12 +128,13 @@ void Registry::visit(const Correlator& c, const std::function<void(const ServerS
         if (k == 0 || !it.key.same_server(items[k - 1].key)) {
             if (k > 0) emit();
             row = ServerSummary{};
-            row.address = it.key.address();
-            row.port = it.key.port();
+            const Endpoint server = it.key.endpoint();
+            row.address = server.address;
+            row.port = server.port;
         }
         if (with_handshakes) row.handshake_indices.push_back(order_[it.key.position]);
         detail::add_item(row, it);
-        if ((it.facts & kFactSynAck) && (it.facts & kFactEvidence))
+        if ((it.facts & bits(HandshakeFact::SynAck)) && (it.facts & bits(HandshakeFact::Evidence)))
             detail::add_evidence(row, c.pair(c.handshake(order_[it.key.position]).pair).evidence, it.answer_frame);
     }
     if (!items.empty()) emit();

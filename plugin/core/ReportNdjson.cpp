@@ -1,7 +1,6 @@
 // The NDJSON stream (StreamReport.h).
 #include "ReportWriters.h"
 #include "middlebox/Describe.h"
-#include "middlebox/OptionDiff.h"
 #include "middlebox/StreamReport.h"
 
 namespace middlebox {
@@ -42,7 +41,13 @@ void NdjsonWriter::handshake(const Correlator& c, uint32_t index) {
     s += ", \"answer_frame\": ";
     put_null_or_uint(s, hs.answered() && hs.answer_frame != 0, hs.answer_frame);
     s += ", \"answer\": ";
-    s += !hs.answered() ? "null" : hs.answer_role == Role::SynAck ? "\"synack\"" : "\"rst\"";
+    if (hs.answered()) {
+        s += '"';
+        s += role_key(hs.answer_role);
+        s += '"';
+    } else {
+        s += "null";
+    }
     s += ", \"client\": ";
     put_quoted_endpoint(s, t.src, t.src_port);
     s += ", \"server\": ";
@@ -53,11 +58,10 @@ void NdjsonWriter::handshake(const Correlator& c, uint32_t index) {
     put_null_or_uint(s, hs.answered(), estimated_hops(hs.answer_ttl));
     s += ", \"diff\": ";
     if (hs.pair != kNone) {
-        const Pair& p = c.pair(hs.pair);
-        const OptionBlock syn = p.syn_block();
-        s += json_string(option_diff(p.has_syn ? &syn : nullptr, p.synack_block()));
+        const PairedOptions& p = c.pair(hs.pair);
+        s += json_string(p.diff());
         s += ", \"echoed\": ";
-        s += json_string(hs.facts & kFactEvidence ? echoed_text(p.evidence) : std::string());
+        s += json_string(hs.facts & bits(HandshakeFact::Evidence) ? echoed_text(p.evidence) : std::string());
     } else {
         s += "null, \"echoed\": \"\"";
     }

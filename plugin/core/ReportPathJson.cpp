@@ -9,8 +9,6 @@ namespace middlebox {
 
 namespace {
 
-const char* role_key(Role r) { return r == Role::Syn ? "syn" : r == Role::SynAck ? "synack" : "rst"; }
-
 std::string router_json(const Address& a) { return a.family != 0 ? json_string(address_text(a)) : "null"; }
 
 std::string strings_json(const std::vector<std::string>& items) {

@@ -10,8 +10,6 @@ namespace middlebox {
 
 namespace {
 
-const char* role_text(Role r) { return r == Role::Syn ? "SYN" : r == Role::SynAck ? "SYN+ACK" : "RST"; }
-
 std::string router_text(const Address& a) { return a.family != 0 ? address_text(a) : std::string("?"); }
 
 // " -MP_CAPABLE *~MSS 1460 -> 1360", or " =" when nothing changed; `first`
@@ -34,16 +32,16 @@ std::string path_quote_text(const PathQuote& q) {
 std::string path_answer_text(const PathProbe& p) {
     switch (p.answer) {
         case Role::SynAck:
-            return "SYN+ACK " + std::to_string(p.answer_frame) + ": " + verdict_name(p.verdict) + ", " +
+            return std::string(role_name(p.answer)) + " " + std::to_string(p.answer_frame) + ": " + verdict_name(p.verdict) + ", " +
                    plural(p.answer_hops, "hop", "hops") + " away";
-        case Role::Rst: return "RST " + std::to_string(p.answer_frame);
+        case Role::Rst: return std::string(role_name(p.answer)) + " " + std::to_string(p.answer_frame);
         case Role::Syn: break;
     }
     return p.quotes.empty() ? "nothing" : "";
 }
 
 std::string path_copy_text(const PathCopy& c) {
-    std::string s = "copy of " + std::string(role_text(c.role)) + " " + std::to_string(c.first_frame) + " in frame " +
+    std::string s = "copy of " + std::string(role_name(c.role)) + " " + std::to_string(c.first_frame) + " in frame " +
                     std::to_string(c.frame) + ", " + plural(c.ttl_delta, "hop", "hops") + " on:" +
                     changes_marked(c.changes, nullptr);
     if (c.rewritten_on_path)

@@ -16,7 +16,7 @@ namespace {
 
 // What a cell shows for nothing (no SYN+ACK, no evidence, nothing echoed):
 // a table needs something to read down a column.
-constexpr char kNone = '-';
+constexpr char kEmptyCell = '-';
 
 void put_cell(TextBuffer& s, const TextColumn& col, const ServerSummary& r) {
     const size_t start = s.size();
@@ -35,7 +35,7 @@ void put_cell(TextBuffer& s, const TextColumn& col, const ServerSummary& r) {
             break;
         default: break;  // no column starts there
     }
-    if (s.size() == start) s += kNone;
+    if (s.size() == start) s += kEmptyCell;
 }
 
 void rule(std::ostream& out, size_t width, char c) { out << std::string(width, c) << '\n'; }
@@ -119,7 +119,7 @@ public:
         const std::string verdicts = verdict_list(t.verdicts);
         out << "  Verdicts: ";
         if (verdicts.empty())
-            out << kNone;
+            out << kEmptyCell;
         else
             out << verdicts;
         out << '\n';

@@ -1,6 +1,6 @@
 // Inside the report: the per-server writers, one file each (ReportText.cpp,
 // ReportJson.cpp, ReportCsv.cpp), and how they hand their buffer to the
-// stream. make_report_writer() (ReportFormat.cpp) picks one.
+// stream. The table of forms (ReportFormat.cpp) names each one.
 #pragma once
 
 #include <memory>

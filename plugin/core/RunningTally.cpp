@@ -1,7 +1,6 @@
 #include "middlebox/RunningTally.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace middlebox {
 
@@ -11,27 +10,10 @@ namespace {
 // simultaneous open (bounded so that a hostile capture stays linear).
 constexpr size_t kCrossingLookBack = 65536;
 
-std::string endpoint_key(const Address& a, uint16_t port) {
-    std::string k(19, '\0');
-    k[0] = static_cast<char>(a.family);
-    std::memcpy(&k[1], a.bytes, 16);
-    k[17] = static_cast<char>(port >> 8);
-    k[18] = static_cast<char>(port & 0xff);
-    return k;
-}
-
 }  // namespace
 
 void RunningTally::apply(const Contribution& k, int sign) {
-    auto bump = [sign](uint32_t& v) { v = static_cast<uint32_t>(static_cast<int64_t>(v) + sign); };
-    bump(counts_.handshakes);
-    bump(counts_.verdicts[k.verdict]);
-    if (k.facts & kFactSynAck) bump(counts_.synacks);
-    if (k.facts & kFactMpc) bump(counts_.synacks_with_mp_capable);
-    if (k.facts & kFactMpcGenuine) bump(counts_.mp_capable_genuine);
-    if (k.facts & kFactMpcEcho) bump(counts_.mp_capable_echoed);
-    if (k.facts & kFactUnknown) bump(counts_.synacks_with_unknown_option);
-    if (k.facts & kFactUnknownEcho) bump(counts_.unknown_option_echoed);
+    count_handshake(&counts_, static_cast<Verdict>(k.verdict), k.facts, k.against_probe, sign);
     if (is_echo(static_cast<Verdict>(k.verdict))) {
         Server& s = servers_[k.server];
         if (sign > 0 && s.echoes++ == 0) ++counts_.suspect_servers;
@@ -45,7 +27,8 @@ bool RunningTally::refresh(const Correlator& c, uint32_t handshake) {
     Contribution now = old;
     now.verdict = static_cast<uint8_t>(hs.verdict);
     now.facts = hs.facts;
-    if (now.verdict == old.verdict && now.facts == old.facts) return false;
+    now.against_probe = hs.against_probe();
+    if (now.verdict == old.verdict && now.facts == old.facts && now.against_probe == old.against_probe) return false;
     apply(old, -1);
     apply(now, +1);
     old = now;
@@ -64,13 +47,13 @@ bool RunningTally::add(const Correlator& c, uint32_t handshake) {
     if (slot.verdict != 0) return refresh(c, handshake);
 
     const FlowTuple& t = c.endpoints(handshake);
-    auto ins = server_index_.emplace(endpoint_key(t.dst, t.dst_port), static_cast<uint32_t>(servers_.size()));
+    auto ins = server_index_.emplace(t.destination(), static_cast<uint32_t>(servers_.size()));
     if (ins.second) {
         servers_.push_back(Server{});
         ++counts_.servers;
     }
     const Handshake& hs = c.handshake(handshake);
-    const Contribution now{static_cast<uint8_t>(hs.verdict), hs.facts, ins.first->second};
+    const Contribution now{static_cast<uint8_t>(hs.verdict), hs.facts, hs.against_probe(), ins.first->second};
     slot = now;
     apply(now, +1);
     if (now.verdict == static_cast<uint8_t>(Verdict::NoAnswer)) unanswered_.push_back(handshake);

@@ -33,19 +33,12 @@ inline uint64_t load64(const uint8_t* p) {
     return v;
 }
 
-// One endpoint as the bytes that order it: family, address, port.
-int compare_endpoints(const Address& a, uint16_t a_port, const Address& b, uint16_t b_port) {
-    if (a.family != b.family) return a.family < b.family ? -1 : 1;
-    if (const int c = std::memcmp(a.bytes, b.bytes, a.family == 4 ? 4 : 16)) return c;
-    return a_port < b_port ? -1 : a_port > b_port ? 1 : 0;
-}
-
 }  // namespace
 
 uint64_t FlowTuple::fingerprint() const {
     // The endpoints in a fixed order (the lower one first), so that both
     // directions hash alike; the lowest bit then says which one sent.
-    const bool forward = compare_endpoints(src, src_port, dst, dst_port) <= 0;
+    const bool forward = Endpoint::compare(src, src_port, dst, dst_port) <= 0;
     const Address& lo = forward ? src : dst;
     const Address& hi = forward ? dst : src;
     const uint16_t lo_port = forward ? src_port : dst_port, hi_port = forward ? dst_port : src_port;

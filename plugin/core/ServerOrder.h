@@ -14,33 +14,32 @@
 namespace middlebox::detail {
 
 // A server endpoint as three integers whose bytes, most significant first,
-// are (family, address bytes, port): sorted byte by byte (sort_items), a
-// scan's million servers need no string or tree node per server. The
-// endpoint reads back from it; `position` is the handshake's first-seen rank.
+// are its Endpoint::key() (so they sort in the endpoints' order): sorted
+// (sort_items), a scan's million servers need no string or tree node per
+// server. The endpoint reads back from it; `position` is the handshake's
+// first-seen rank.
 struct SortKey {
     uint64_t hi = 0, lo = 0;
     uint32_t tail = 0;  // last address byte, port
     uint32_t position = 0;
 
-    SortKey(const Address& a, uint16_t port, uint32_t pos) : position(pos) {
-        uint8_t b[19];
-        b[0] = a.family;
-        std::memcpy(b + 1, a.bytes, 16);
-        b[17] = static_cast<uint8_t>(port >> 8);
-        b[18] = static_cast<uint8_t>(port & 0xff);
+    SortKey(const Endpoint& e, uint32_t pos) : position(pos) {
+        uint8_t b[Endpoint::kKeyBytes];
+        e.key(b);
         for (int i = 0; i < 8; ++i) hi = (hi << 8) | b[i];
         for (int i = 8; i < 16; ++i) lo = (lo << 8) | b[i];
         tail = (uint32_t{b[16]} << 16) | (uint32_t{b[17]} << 8) | b[18];
     }
-    Address address() const {
-        Address a;
+    Endpoint endpoint() const {
+        Endpoint e;
+        Address& a = e.address;
         a.family = static_cast<uint8_t>(hi >> 56);
         for (int i = 0; i < 7; ++i) a.bytes[i] = static_cast<uint8_t>(hi >> (48 - 8 * i));
         for (int i = 0; i < 8; ++i) a.bytes[7 + i] = static_cast<uint8_t>(lo >> (56 - 8 * i));
         a.bytes[15] = static_cast<uint8_t>(tail >> 16);
-        return a;
+        e.port = static_cast<uint16_t>(tail & 0xffff);
+        return e;
     }
-    uint16_t port() const { return static_cast<uint16_t>(tail & 0xffff); }
     bool same_server(const SortKey& o) const { return hi == o.hi && lo == o.lo && tail == o.tail; }
 };
 
@@ -75,7 +74,7 @@ Item item_of(const Correlator& c, uint32_t index, uint32_t position);
 // what its SYN+ACK copied goes in with add_evidence().
 void add_item(ServerSummary& row, const Item& it);
 // What a SYN+ACK answering in frame `answer_frame` copied (the handshake
-// has kFactEvidence).
+// has bits(HandshakeFact::Evidence)).
 void add_evidence(ServerSummary& row, const EchoEvidence& ev, uint32_t answer_frame);
 // The row as written: keys sorted, no hops without a SYN+ACK.
 void finish_row(ServerSummary& row);

@@ -92,6 +92,21 @@ size_t OptionBlock::copy_to(uint8_t* out) const {
     return captured_;
 }
 
+StoredOptions StoredOptions::of(const OptionBlock& b) {
+    StoredOptions s;
+    s.captured = static_cast<uint8_t>(b.copy_to(s.bytes));
+    s.declared = static_cast<uint8_t>(b.declared_length());
+    return s;
+}
+
+StoredOptions StoredOptions::raw(const uint8_t (&bytes)[kMaxOptionBytes], uint8_t captured, uint8_t declared) {
+    StoredOptions s;
+    std::memcpy(s.bytes, bytes, kMaxOptionBytes);
+    s.captured = captured;
+    s.declared = declared;
+    return s;
+}
+
 bool may_match_legitimately(uint8_t kind) {
     switch (kind) {
         case kEol:

@@ -5,17 +5,26 @@
 
 namespace middlebox {
 
-void count_handshake(StudyCounts* n, const Handshake& hs) {
-    const uint8_t f = hs.facts;
-    ++n->handshakes;
-    ++n->verdicts[static_cast<int>(hs.verdict)];
-    if (f & kFactSynAck) ++n->synacks;
-    if (f & kFactMpc) ++n->synacks_with_mp_capable;
-    if (f & kFactMpcGenuine) ++n->mp_capable_genuine;
-    if (f & kFactMpcEcho) ++n->mp_capable_echoed;
-    if (f & kFactUnknown) ++n->synacks_with_unknown_option;
-    if (f & kFactUnknownEcho) ++n->unknown_option_echoed;
-    if (hs.against_probe()) ++n->against_probe;
+namespace {
+
+void bump(uint32_t& v, int sign) { v = static_cast<uint32_t>(static_cast<int64_t>(v) + sign); }
+
+}  // namespace
+
+void count_facts(StudyCounts* n, uint8_t facts, bool against_probe, int sign) {
+    if (facts & bits(HandshakeFact::Mpc)) bump(n->synacks_with_mp_capable, sign);
+    if (facts & bits(HandshakeFact::MpcGenuine)) bump(n->mp_capable_genuine, sign);
+    if (facts & bits(HandshakeFact::MpcEcho)) bump(n->mp_capable_echoed, sign);
+    if (facts & bits(HandshakeFact::Unknown)) bump(n->synacks_with_unknown_option, sign);
+    if (facts & bits(HandshakeFact::UnknownEcho)) bump(n->unknown_option_echoed, sign);
+    if (against_probe) bump(n->against_probe, sign);
+}
+
+void count_handshake(StudyCounts* n, Verdict verdict, uint8_t facts, bool against_probe, int sign) {
+    bump(n->handshakes, sign);
+    bump(n->verdicts[static_cast<int>(verdict)], sign);
+    if (facts & bits(HandshakeFact::SynAck)) bump(n->synacks, sign);
+    count_facts(n, facts, against_probe, sign);
 }
 
 Totals Registry::totals(const Correlator& c, const std::vector<ServerSummary>& rows, const Registry& seen) {
@@ -49,17 +58,7 @@ void Registry::finish_totals(Totals* out, const Correlator& c, const Registry& s
     for (uint32_t index = 0; index < counted.size(); ++index) {
         if (!counted[index]) continue;
         const Handshake& hs = c.handshake(index);
-        const uint8_t f = hs.facts;
-        if (hs.against_probe()) ++t.against_probe;
-        if (f & kFactMpc) {
-            ++t.synacks_with_mp_capable;
-            if (f & kFactMpcGenuine) ++t.mp_capable_genuine;
-            if (f & kFactMpcEcho) ++t.mp_capable_echoed;
-        }
-        if (f & kFactUnknown) {
-            ++t.synacks_with_unknown_option;
-            if (f & kFactUnknownEcho) ++t.unknown_option_echoed;
-        }
+        count_facts(&t, hs.facts, hs.against_probe());
     }
     // Every frame the analysis gave a record (SYN, SYN+ACK, RST and their
     // copies) of a counted handshake that never reached the listener.

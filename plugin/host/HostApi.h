@@ -105,7 +105,7 @@ typedef int (*middlebox_qt_open_fn)(const struct middlebox_host_api* host, char*
 
 inline middlebox_layout middlebox_expected_layout() {
     return middlebox_layout{sizeof(middlebox::Correlator), sizeof(middlebox::Registry),
-                            sizeof(middlebox::Handshake),  sizeof(middlebox::Pair),
+                            sizeof(middlebox::Handshake),  sizeof(middlebox::PairedOptions),
                             sizeof(middlebox::ServerSummary), sizeof(middlebox::Totals)};
 }
 

@@ -52,15 +52,15 @@ public:
                    &ctx) != 0;
     }
 
-    bool pairs(const ServerRow& server, std::vector<PairRow>* out) override {
+    bool pairs(const ServerRow& server, std::vector<HandshakeRow>* out) override {
         struct Ctx {
             const ServerRow* server;
-            std::vector<PairRow>* out;
+            std::vector<HandshakeRow>* out;
         } ctx{&server, out};
         return api_->with_state(
                    [](void* p, const void* correlator, const void*) {
                        auto* x = static_cast<Ctx*>(p);
-                       *x->out = build_pairs(*static_cast<const middlebox::Correlator*>(correlator), *x->server);
+                       *x->out = build_handshake_rows(*static_cast<const middlebox::Correlator*>(correlator), *x->server);
                    },
                    &ctx) != 0;
     }

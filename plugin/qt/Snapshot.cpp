@@ -87,8 +87,8 @@ Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registr
     return snap;
 }
 
-PairRow build_pair(const middlebox::Correlator& c, uint32_t index) {
-    PairRow p;
+HandshakeRow build_handshake_row(const middlebox::Correlator& c, uint32_t index) {
+    HandshakeRow p;
     p.handshake = index;
     if (index >= c.handshake_count()) return p;
     const middlebox::Handshake& hs = c.handshake(index);
@@ -111,10 +111,10 @@ PairRow build_pair(const middlebox::Correlator& c, uint32_t index) {
     p.client_port = t.src_port;
     p.client_text = middlebox::address_text(t.src);
     if (hs.pair != middlebox::kNone) {
-        const middlebox::Pair& pr = c.pair(hs.pair);
-        const middlebox::OptionBlock synack = pr.synack_block();
-        const middlebox::OptionBlock syn = pr.syn_block();
-        p.diff = middlebox::option_diff(pr.has_syn ? &syn : nullptr, synack);
+        const middlebox::PairedOptions& pr = c.pair(hs.pair);
+        const middlebox::OptionBlock synack = pr.synack.block();
+        const middlebox::OptionBlock syn = pr.syn.block();
+        p.diff = pr.diff();
         p.synack_options = block_text(synack);
         if (pr.has_syn) p.syn_options = block_text(syn);
         if (middlebox::is_echo(hs.verdict)) p.echoed = middlebox::echoed_text(pr.evidence);
@@ -130,14 +130,14 @@ bool goes_to(const middlebox::Correlator& c, uint32_t index, const ServerRow& s)
 }
 }  // namespace
 
-std::vector<PairRow> build_pairs(const middlebox::Correlator& c, const ServerRow& s) {
-    std::vector<PairRow> out;
+std::vector<HandshakeRow> build_handshake_rows(const middlebox::Correlator& c, const ServerRow& s) {
+    std::vector<HandshakeRow> out;
     out.reserve(s.handshake_indices.size());
     for (uint32_t index : s.handshake_indices) {
         if (goes_to(c, index, s)) {
-            out.push_back(build_pair(c, index));
+            out.push_back(build_handshake_row(c, index));
         } else {
-            PairRow p;
+            HandshakeRow p;
             p.handshake = index;
             p.verdict = middlebox::Verdict::None;
             out.push_back(std::move(p));
@@ -150,10 +150,7 @@ std::string target_diff(const middlebox::Correlator& c, const ServerRow& s) {
     if (s.target_handshake == ServerRow::kNoHandshake || !goes_to(c, s.target_handshake, s)) return "";
     const middlebox::Handshake& hs = c.handshake(s.target_handshake);
     if (hs.pair == middlebox::kNone) return "";
-    const middlebox::Pair& pr = c.pair(hs.pair);
-    const middlebox::OptionBlock synack = pr.synack_block();
-    const middlebox::OptionBlock syn = pr.syn_block();
-    return middlebox::option_diff(pr.has_syn ? &syn : nullptr, synack);
+    return c.pair(hs.pair).diff();
 }
 
 std::string address_filter(const Address& a, const char* direction) {
@@ -167,7 +164,7 @@ std::string server_filter(const ServerRow& s) {
            address_filter(s.address, "dst") + " && tcp.dstport == " + port + "))";
 }
 
-std::string pair_filter(const ServerRow& s, const PairRow& p) {
+std::string pair_filter(const ServerRow& s, const HandshakeRow& p) {
     if (!p.client_known) return server_filter(s);
     return address_filter(p.client, "addr") + " && tcp.port == " + std::to_string(p.client_port) + " && " +
            address_filter(s.address, "addr") + " && tcp.port == " + std::to_string(s.port);

@@ -17,7 +17,7 @@
 namespace middlebox_qt {
 
 // One handshake towards a server: a child row of the server.
-struct PairRow {
+struct HandshakeRow {
     uint32_t handshake = 0;
     bool client_known = false;
     middlebox::Address client;
@@ -63,7 +63,7 @@ struct ServerRow {
     uint32_t first_synack_frame = 0;
     std::vector<uint32_t> evidence_frames;  // SYN+ACKs proving an echo, in frame order
     // Its handshakes (indices into the correlator's table), in first-frame
-    // order: the child rows, built only when asked for (build_pairs).
+    // order: the child rows, built only when asked for (build_handshake_rows).
     std::vector<uint32_t> handshake_indices;
     // The handshake whose answer target_frame() is (its diff is the row's
     // "Options vs SYN"); kNoHandshake: none.
@@ -71,9 +71,8 @@ struct ServerRow {
     static constexpr uint32_t kNoHandshake = 0xffffffffu;
 
     uint32_t mptcp_echoes() const { return verdicts[static_cast<int>(middlebox::Verdict::MptcpEcho)]; }
-    uint32_t option_echoes() const { return verdicts[static_cast<int>(middlebox::Verdict::OptionEcho)]; }
-    uint32_t echoes() const { return mptcp_echoes() + option_echoes(); }
-    bool suspect() const { return echoes() > 0; }
+    uint32_t echoes() const { return middlebox::echo_count(verdicts); }
+    bool suspect() const { return middlebox::is_suspect(verdicts); }
     // "7" or "5-7"; "" without SYN+ACK.
     std::string hops_text() const;
     // "12, 40, 77" (at most `limit`, then ", ...").
@@ -94,18 +93,18 @@ struct Snapshot {
 
 // Builds the snapshot from the registry's rows (Registry::visit, one server
 // at a time) and the correlator's handshake table: the server rows only,
-// with their handshake indices; no PairRow, no option text. Without
+// with their handshake indices; no HandshakeRow, no option text. Without
 // `all_servers` only the suspects' rows (of a scan's million servers, the
 // few thousand the dialog shows by default); the totals count every server.
 Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registry& r, bool all_servers);
 
 // One handshake's child row, with its option diff and option texts.
-PairRow build_pair(const middlebox::Correlator& c, uint32_t index);
+HandshakeRow build_handshake_row(const middlebox::Correlator& c, uint32_t index);
 // The child rows of `s`, one per handshake index, in its order. A handshake
 // that is no longer in `c` or no longer goes to `s` (the file changed since
 // the snapshot) gets a placeholder row (client unknown, no frames), so the
 // count always equals s.handshake_indices.size().
-std::vector<PairRow> build_pairs(const middlebox::Correlator& c, const ServerRow& s);
+std::vector<HandshakeRow> build_handshake_rows(const middlebox::Correlator& c, const ServerRow& s);
 // The option diff of s's target handshake ("" when none).
 std::string target_diff(const middlebox::Correlator& c, const ServerRow& s);
 
@@ -119,7 +118,7 @@ std::string address_filter(const middlebox::Address& a, const char* direction /*
 std::string server_filter(const ServerRow& s);
 
 // The packets of one handshake's connection (a conversation filter).
-std::string pair_filter(const ServerRow& s, const PairRow& p);
+std::string pair_filter(const ServerRow& s, const HandshakeRow& p);
 
 // The echoing SYN+ACKs of the given servers. When `shown` holds every
 // suspect of the snapshot the filter does not name addresses.

@@ -7,31 +7,26 @@
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QDialogButtonBox>
-#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
-#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
-#include <QMessageBox>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSet>
 #include <QShortcut>
 #include <QStackedWidget>
 #include <QTimer>
 #include <QTreeView>
-#include <QVBoxLayout>
 
 #include <cstdio>
 
 #include "PathView.h"
 #include "SuspectModel.h"
+#include "ui_SuspectDialog.h"
 
 namespace middlebox_qt {
 
@@ -50,88 +45,41 @@ constexpr qint64 kLiveRefreshMs = 3000;
 
 // Identifies a server across snapshots.
 static QByteArray serverKey(const ServerRow& s) {
-    QByteArray k(reinterpret_cast<const char*>(s.address.bytes), 16);
-    k.append(static_cast<char>(s.address.family)).append(QByteArray::number(s.port));
-    return k;
-}
-
-QString whatItLooksFor() {
-    return SuspectDialog::tr(
-        "<p>This dialog lists the servers whose SYN+ACK repeats what the client put in its SYN: a sign that a "
-        "middlebox answered the handshake, not the server. It looks for</p>"
-        "<ul>"
-        "<li><b>mptcp-echo</b>: an MP_CAPABLE that carries the client's own key (MPTCP v0) or the keyless form only a "
-        "SYN may use (v1), or an MP_JOIN returned byte for byte;</li>"
-        "<li><b>option-echo</b>: an option no genuine server copies (an unknown or experimental kind such as 222, "
-        "253 or 254, MD5, TCP-AO) returned byte for byte, or the SYN's timestamp value returned as the "
-        "SYN+ACK's;</li>"
-        "<li><b>flag-echo</b>: the SYN's ECN-setup flags (ECE and CWR, and AE for AccECN) returned as they were, "
-        "which RFC 3168 and RFC 9768 make no correct answer.</li>"
-        "</ul>"
-        "<p>Options two honest stacks may share (MSS, window scale, SACK permitted, ...) never count. A handshake "
-        "counts only when both its SYN and its SYN+ACK are in the capture, with their options readable.</p>");
+    uint8_t k[middlebox::Endpoint::kKeyBytes];
+    middlebox::Endpoint{s.address, s.port}.key(k);
+    return QByteArray(reinterpret_cast<const char*>(k), sizeof k);
 }
 
 SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
     : QDialog(parent),
+      ui_(new Ui::SuspectDialog),
       host_(host),
       logging_(!qEnvironmentVariableIsEmpty("MIDDLEBOX_QT_LOG")),
       timing_(!qEnvironmentVariableIsEmpty("MIDDLEBOX_QT_TIMING")) {
+    ui_->setupUi(this);
     setObjectName(QStringLiteral("MiddleboxSuspectsDialog"));
     setWindowTitle(fileTitle());
     setWindowFlags(windowFlags() | Qt::WindowMinMaxButtonsHint);
-    resize(1100, 480);
+    view_ = ui_->view;
+    stack_ = ui_->stack;
+    empty_label_ = ui_->emptyLabel;
+    search_ = ui_->search;
+    all_servers_ = ui_->allServers;
+    hint_ = ui_->hint;
+    buttons_ = ui_->buttons;
 
     model_ = new SuspectModel(this);
-    model_->setPairSource({[this](const ServerRow& sr, std::vector<PairRow>* out) { return host_->pairs(sr, out); },
+    model_->setPairSource({[this](const ServerRow& sr, std::vector<HandshakeRow>* out) { return host_->pairs(sr, out); },
                            [this](const ServerRow& sr, std::string* out) { return host_->targetDiff(sr, out); }});
     proxy_ = new SuspectProxy(this);
     proxy_->setSourceModel(model_);
 
-    view_ = new QTreeView(this);
     view_->setModel(proxy_);
-    view_->setSortingEnabled(true);
     view_->sortByColumn(SuspectModel::ColEchoes, Qt::DescendingOrder);
-    view_->setUniformRowHeights(true);
-    view_->setAlternatingRowColors(true);
-    view_->setAllColumnsShowFocus(true);
-    view_->setSelectionMode(QAbstractItemView::SingleSelection);
-    view_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    view_->setContextMenuPolicy(Qt::CustomContextMenu);
-    view_->header()->setStretchLastSection(true);
-    view_->header()->setSortIndicatorShown(true);
-    view_->setWhatsThis(tr("Double-click a row or press Enter to go to its SYN+ACK."));
+    empty_label_->setBackgroundRole(QPalette::Base);  // the view's background, not the dialog's
 
-    empty_label_ = new QLabel(this);
-    empty_label_->setWordWrap(true);
-    empty_label_->setTextFormat(Qt::RichText);
-    empty_label_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    empty_label_->setMargin(12);
-    empty_label_->setBackgroundRole(QPalette::Base);
-    empty_label_->setAutoFillBackground(true);
-
-    stack_ = new QStackedWidget(this);
-    stack_->addWidget(view_);
-    stack_->addWidget(empty_label_);
-
-    auto* search_label = new QLabel(tr("&Search:"), this);
-    search_ = new QLineEdit(this);
-    search_->setPlaceholderText(tr("Address, port, verdict, option or frame"));
-    search_->setClearButtonEnabled(true);
-    search_->setToolTip(tr("Show the servers whose row or handshakes contain this text (Ctrl+F)"));
-    search_label->setBuddy(search_);
-    all_servers_ = new QCheckBox(tr("Show servers &without echoes"), this);
-    all_servers_->setToolTip(tr("Also list servers whose handshakes show no echo, with their verdicts"));
-    auto* search_row = new QHBoxLayout;
-    search_row->addWidget(search_label);
-    search_row->addWidget(search_, 1);
-    search_row->addWidget(all_servers_);
-
-    hint_ = new QLabel(this);
-    hint_->setWordWrap(true);
-
-    buttons_ = new QDialogButtonBox(QDialogButtonBox::Help | QDialogButtonBox::Close, this);
+    // Action buttons are added here, as Wireshark's dialogs do: Designer
+    // lays out only a button box's standard buttons.
     goto_button_ = buttons_->addButton(tr("&Go to Packet"), QDialogButtonBox::ActionRole);
     goto_button_->setToolTip(tr("Go to the selected row's SYN+ACK in the packet list (Enter, double-click)"));
     apply_button_ = buttons_->addButton(tr("&Apply as Filter"), QDialogButtonBox::ActionRole);
@@ -154,12 +102,6 @@ SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
             pb->setAutoDefault(false);
             pb->setDefault(false);
         }
-
-    auto* layout = new QVBoxLayout(this);
-    layout->addWidget(stack_, 1);
-    layout->addLayout(search_row);
-    layout->addWidget(hint_);
-    layout->addWidget(buttons_);
 
     connect(view_, &QTreeView::activated, this, &SuspectDialog::activated);
     connect(view_, &QTreeView::expanded, this, [this](const QModelIndex& pi) {
@@ -237,6 +179,7 @@ SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
 SuspectDialog::~SuspectDialog() {
     if (listening_) host_->unlisten();
     delete host_;
+    delete ui_;
 }
 
 void SuspectDialog::done(int result) {
@@ -249,9 +192,11 @@ void SuspectDialog::done(int result) {
 
 bool SuspectDialog::showingEmptyText() const { return stack_->currentWidget() == empty_label_; }
 
+QString SuspectDialog::wiresharkTitle(const QString& what) { return tr("Wireshark") + kMiddleDot + what; }
+
 QString SuspectDialog::fileTitle() const {
     const FileInfo info = host_->fileInfo();
-    QString title = tr("Wireshark") + kMiddleDot + tr("Suspected Middleboxes");
+    QString title = wiresharkTitle(tr("Suspected Middleboxes"));
     if (!info.path.isEmpty()) title += kMiddleDot + QFileInfo(info.path).fileName();
     return title;
 }
@@ -311,7 +256,7 @@ void SuspectDialog::refresh() {
     const QModelIndex cur = currentSourceIndex();
     if (const ServerRow* s = model_->server(cur)) {
         current_server_ = serverKey(*s);
-        const PairRow* p = model_->pair(cur);
+        const HandshakeRow* p = model_->pair(cur);
         current_handshake_ = p != nullptr ? static_cast<qint64>(p->handshake) : -1;
     }
 
@@ -343,7 +288,7 @@ void SuspectDialog::refresh() {
             if (current_handshake_ >= 0)
                 for (int h = 0; h < proxy_->rowCount(pi); ++h) {
                     const QModelIndex ph = proxy_->index(h, 0, pi);
-                    const PairRow* p = model_->pair(proxy_->mapToSource(ph));
+                    const HandshakeRow* p = model_->pair(proxy_->mapToSource(ph));
                     if (p != nullptr && p->handshake == current_handshake_) target = ph;
                 }
             view_->selectionModel()->setCurrentIndex(target,
@@ -423,7 +368,7 @@ void SuspectDialog::updateWidgets() {
 
     const QModelIndex cur = currentSourceIndex();
     const ServerRow* s = model_->server(cur);
-    const PairRow* p = model_->pair(cur);
+    const HandshakeRow* p = model_->pair(cur);
     const uint32_t frame = p ? p->target_frame() : (s ? s->target_frame() : 0);
     goto_button_->setEnabled(!empty && frame != 0);
     apply_button_->setEnabled(!empty && s != nullptr);
@@ -441,9 +386,7 @@ void SuspectDialog::updateWidgets() {
         hint = tr("%1 suspected middlebox(es) among %2 server(s); %3 of %4 handshake(s) echoed the SYN.")
                    .arg(snap.suspects())
                    .arg(t.servers)
-                   .arg(t.verdicts[static_cast<int>(middlebox::Verdict::MptcpEcho)] +
-                        t.verdicts[static_cast<int>(middlebox::Verdict::OptionEcho)] +
-                        t.verdicts[static_cast<int>(middlebox::Verdict::FlagEcho)])
+                   .arg(middlebox::echo_count(t.verdicts))
                    .arg(t.handshakes);
         if (static_cast<size_t>(proxy_->rowCount()) != snap.suspects() || !proxy_->suspectsOnly())
             hint += QLatin1Char(' ') + tr("Showing %n row(s).", nullptr, proxy_->rowCount());
@@ -466,7 +409,7 @@ QString SuspectDialog::selectedFilter() const {
     const QModelIndex cur = currentSourceIndex();
     const ServerRow* s = model_->server(cur);
     if (s == nullptr) return QString();
-    if (const PairRow* p = model_->pair(cur)) return QString::fromStdString(pair_filter(*s, *p));
+    if (const HandshakeRow* p = model_->pair(cur)) return QString::fromStdString(pair_filter(*s, *p));
     return QString::fromStdString(server_filter(*s));
 }
 
@@ -502,74 +445,13 @@ void SuspectDialog::gotoSelected() {
     if (pi.isValid()) activated(pi);
 }
 
-QString SuspectDialog::csv(bool with_handshakes) const { return tableCsv(proxy_, with_handshakes); }
-
-void SuspectDialog::copyCsv(bool with_handshakes) {
-    QApplication::clipboard()->setText(csv(with_handshakes));
-    log(QStringLiteral("copied %1 rows").arg(proxy_->rowCount()));
-}
-
-bool SuspectDialog::saveCsv(const QString& path, bool with_handshakes, QString* error) const {
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) {
-        if (error) *error = f.errorString();
-        return false;
-    }
-    f.write(csv(with_handshakes).toUtf8());
-    if (!f.commit()) {
-        if (error) *error = f.errorString();
-        return false;
-    }
-    return true;
-}
-
-void SuspectDialog::saveAs() {
-    const FileInfo info = host_->fileInfo();
-    QString base = QFileInfo(info.path).completeBaseName();
-    if (base.isEmpty()) base = QStringLiteral("capture");
-    const QString dir = info.path.isEmpty() ? QDir::homePath() : QFileInfo(info.path).absolutePath();
-    QString selected;
-    const QString csv_only = tr("Comma-separated values (*.csv)");
-    const QString csv_all = tr("CSV with handshakes (*.csv)");
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Wireshark") + kMiddleDot + tr("Save Suspected Middleboxes As…"),
-        QDir(dir).filePath(base + QStringLiteral("-middleboxes.csv")), csv_only + QStringLiteral(";;") + csv_all,
-        &selected);
-    if (path.isEmpty()) return;
-    QString error;
-    if (!saveCsv(path, selected == csv_all, &error))
-        QMessageBox::warning(this, tr("Save Suspected Middleboxes"), tr("Could not save %1: %2").arg(path, error));
-    else
-        log(QStringLiteral("saved %1").arg(path));
-}
-
-void SuspectDialog::showHelp() {
-    QMessageBox box(this);
-    box.setWindowTitle(tr("Wireshark") + kMiddleDot + tr("Suspected Middleboxes Help"));
-    box.setIcon(QMessageBox::Information);
-    box.setTextFormat(Qt::RichText);
-    QString text = whatItLooksFor();
-    text += tr("<p>Each row is a server endpoint (the SYNs' destination address and port); expand it to see each "
-               "handshake with its verdict and its SYN+ACK's options set against the SYN's "
-               "(<tt>+</tt>added, <tt>-</tt>removed, <tt>~</tt>changed, <tt>=</tt>returned unchanged). "
-               "Hops are estimated from the SYN+ACK's TTL; <tt>*</tt> marks a SYN+ACK that came from another distance "
-               "than the server's data: a box, such as a SYN proxy, may have answered for the server.</p>"
-               "<p><b>Go to Packet</b> (Enter, double-click) selects the SYN+ACK. <b>Apply as Filter</b> shows the "
-               "selected server's echoing SYN+ACKs, or the selected handshake's connection; <b>Filter All Suspects</b> "
-               "the echoing SYN+ACKs of every server listed. The same analysis is in the packet details under "
-               "<i>Middlebox</i> and in the <tt>middlebox.verdict</tt> field.</p>");
-    if (!host_->pluginVersion().isEmpty()) text += tr("<p>Middlebox plugin %1.</p>").arg(host_->pluginVersion());
-    box.setText(text);
-    box.exec();
-}
-
 void SuspectDialog::contextMenu(const QPoint& pos) {
     const QModelIndex pi = view_->indexAt(pos);
     if (!pi.isValid()) return;
     view_->setCurrentIndex(pi);
     QMenu menu(this);
     QAction* go = menu.addAction(tr("Go to SYN+ACK"));
-    const PairRow* p = model_->pair(proxy_->mapToSource(pi));
+    const HandshakeRow* p = model_->pair(proxy_->mapToSource(pi));
     QAction* go_syn = nullptr;
     if (p != nullptr && p->syn_frame != 0) go_syn = menu.addAction(tr("Go to SYN"));
     menu.addSeparator();

@@ -28,6 +28,10 @@ class QStackedWidget;
 class QTimer;
 class QTreeView;
 
+namespace Ui {
+class SuspectDialog;  // SuspectDialog.ui
+}
+
 namespace middlebox_qt {
 
 class SuspectModel;
@@ -47,10 +51,10 @@ public:
     // build_snapshot() of the live analysis: the suspects' rows, or every
     // server's. False when no capture file's analysis exists.
     virtual bool snapshot(Snapshot* out, bool all_servers) = 0;
-    // A server's child rows (build_pairs) and its target handshake's diff
+    // A server's child rows (build_handshake_rows) and its target handshake's diff
     // (target_diff), read from the live analysis when the dialog needs them:
     // a row expanded, a search, a sort by the diff. False without analysis.
-    virtual bool pairs(const ServerRow& server, std::vector<PairRow>* out) = 0;
+    virtual bool pairs(const ServerRow& server, std::vector<HandshakeRow>* out) = 0;
     virtual bool targetDiff(const ServerRow& server, std::string* out) = 0;
     // The path report's sweeps towards one server (middlebox::path_sweeps),
     // for its Path view. False without analysis (or a host without one).
@@ -132,7 +136,10 @@ private:
     QModelIndex currentSourceIndex() const;
     QString emptyText() const;
     QString fileTitle() const;
+    // "Wireshark · `what`", as Wireshark titles its windows.
+    static QString wiresharkTitle(const QString& what);
 
+    Ui::SuspectDialog* ui_;
     Host* host_;
     SuspectModel* model_;
     SuspectProxy* proxy_;

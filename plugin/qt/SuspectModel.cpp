@@ -16,13 +16,11 @@ namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
+// Sorts byte by byte in the endpoints' order (middlebox::Endpoint).
 QByteArray addressKey(const middlebox::Address& a, uint16_t port) {
-    QByteArray k;
-    k.append(static_cast<char>(a.family));
-    k.append(reinterpret_cast<const char*>(a.bytes), a.family == 4 ? 4 : 16);
-    k.append(static_cast<char>(port >> 8));
-    k.append(static_cast<char>(port & 0xff));
-    return k;
+    uint8_t k[middlebox::Endpoint::kKeyBytes];
+    middlebox::Endpoint{a, port}.key(k);
+    return QByteArray(reinterpret_cast<const char*>(k), sizeof k);
 }
 
 QVariant num(qulonglong v) { return QVariant::fromValue<qulonglong>(v); }
@@ -90,8 +88,8 @@ bool SuspectModel::setSnapshot(Snapshot snapshot) {
     return false;
 }
 
-std::vector<PairRow> SuspectModel::buildChildren(const ServerRow& s) const {
-    std::vector<PairRow> out;
+std::vector<HandshakeRow> SuspectModel::buildChildren(const ServerRow& s) const {
+    std::vector<HandshakeRow> out;
     if (source_.pairs) source_.pairs(s, &out);
     // Exactly one row per handshake, whatever the source could build.
     out.resize(s.handshake_indices.size());
@@ -100,7 +98,7 @@ std::vector<PairRow> SuspectModel::buildChildren(const ServerRow& s) const {
     return out;
 }
 
-const std::vector<PairRow>& SuspectModel::children(size_t server_row) const {
+const std::vector<HandshakeRow>& SuspectModel::children(size_t server_row) const {
     const uint32_t key = static_cast<uint32_t>(server_row);
     auto it = children_.find(key);
     if (it == children_.end()) it = children_.emplace(key, buildChildren(snapshot_.servers[server_row])).first;
@@ -116,7 +114,7 @@ const QString& SuspectModel::targetDiff(size_t server_row) const {
     // Already built children hold it.
     auto ch = children_.find(key);
     if (ch != children_.end()) {
-        for (const PairRow& p : ch->second)
+        for (const HandshakeRow& p : ch->second)
             if (p.handshake == s.target_handshake && s.target_handshake != ServerRow::kNoHandshake) diff = p.diff;
     } else if (source_.target_diff) {
         source_.target_diff(s, &diff);
@@ -153,8 +151,8 @@ bool SuspectModel::childrenContain(int server_row, const QString& text) const {
     if (server_row < 0 || static_cast<size_t>(server_row) >= snapshot_.servers.size()) return false;
     const ServerRow& s = snapshot_.servers[static_cast<size_t>(server_row)];
     if (s.handshake_indices.empty()) return false;
-    std::vector<PairRow> temp;
-    const std::vector<PairRow>* rows = nullptr;
+    std::vector<HandshakeRow> temp;
+    const std::vector<HandshakeRow>* rows = nullptr;
     auto it = children_.find(static_cast<uint32_t>(server_row));
     if (it != children_.end()) {
         rows = &it->second;
@@ -164,7 +162,7 @@ bool SuspectModel::childrenContain(int server_row, const QString& text) const {
         pairs_built_ = before;  // not kept
         rows = &temp;
     }
-    for (const PairRow& p : *rows)
+    for (const HandshakeRow& p : *rows)
         for (int c = 0; c < ColumnCount; ++c)
             if (pairData(s, p, c, Qt::DisplayRole).toString().contains(text, Qt::CaseInsensitive)) return true;
     return false;
@@ -177,7 +175,7 @@ const ServerRow* SuspectModel::server(const QModelIndex& index) const {
     return row < snapshot_.servers.size() ? &snapshot_.servers[row] : nullptr;
 }
 
-const PairRow* SuspectModel::pair(const QModelIndex& index) const {
+const HandshakeRow* SuspectModel::pair(const QModelIndex& index) const {
     if (!index.isValid() || index.model() != this || index.internalId() == 0) return nullptr;
     const size_t srow = static_cast<size_t>(index.internalId() - 1);
     if (srow >= snapshot_.servers.size()) return nullptr;
@@ -259,7 +257,7 @@ QVariant SuspectModel::data(const QModelIndex& index, int role) const {
     const ServerRow* s = server(index);
     if (s == nullptr) return QVariant();
     if (index.internalId() == 0) return serverData(static_cast<size_t>(index.row()), *s, index.column(), role);
-    const PairRow* p = pair(index);
+    const HandshakeRow* p = pair(index);
     return p != nullptr ? pairData(*s, *p, index.column(), role) : QVariant();
 }
 
@@ -326,7 +324,7 @@ QVariant SuspectModel::serverData(size_t row, const ServerRow& s, int column, in
     }
 }
 
-QVariant SuspectModel::pairData(const ServerRow&, const PairRow& p, int column, int role) const {
+QVariant SuspectModel::pairData(const ServerRow&, const HandshakeRow& p, int column, int role) const {
     if (role == FrameRole) return static_cast<uint>(p.target_frame());
     if (role == Qt::TextAlignmentRole) {
         switch (column) {

@@ -41,7 +41,7 @@ public:
     // Builds a server's child rows, or the diff of its target handshake,
     // from the live analysis (the host's); false when there is none.
     struct PairSource {
-        std::function<bool(const ServerRow&, std::vector<PairRow>*)> pairs;
+        std::function<bool(const ServerRow&, std::vector<HandshakeRow>*)> pairs;
         std::function<bool(const ServerRow&, std::string*)> target_diff;
     };
 
@@ -57,7 +57,7 @@ public:
     bool setSnapshot(Snapshot snapshot);
     const Snapshot& snapshot() const { return snapshot_; }
 
-    // Child rows are built (PairRow, option diff and texts) only for a
+    // Child rows are built (HandshakeRow, option diff and texts) only for a
     // server whose children are asked for: fetchMore() (the view calls it
     // when a row is expanded) or the data of a child row.
     bool childrenBuilt(int server_row) const { return children_.count(static_cast<uint32_t>(server_row)) != 0; }
@@ -71,7 +71,7 @@ public:
 
     // The server of a row (top-level or child) and the pair of a child row.
     const ServerRow* server(const QModelIndex& index) const;
-    const PairRow* pair(const QModelIndex& index) const;
+    const HandshakeRow* pair(const QModelIndex& index) const;
 
     static QString columnTitle(int column);
 
@@ -87,15 +87,15 @@ public:
 
 private:
     QVariant serverData(size_t row, const ServerRow& s, int column, int role) const;
-    QVariant pairData(const ServerRow& s, const PairRow& p, int column, int role) const;
-    std::vector<PairRow> buildChildren(const ServerRow& s) const;
-    const std::vector<PairRow>& children(size_t server_row) const;
+    QVariant pairData(const ServerRow& s, const HandshakeRow& p, int column, int role) const;
+    std::vector<HandshakeRow> buildChildren(const ServerRow& s) const;
+    const std::vector<HandshakeRow>& children(size_t server_row) const;
     const QString& targetDiff(size_t server_row) const;
 
     Snapshot snapshot_;
     PairSource source_;
     // Built child rows and server diffs, by server row; cleared on reset.
-    mutable std::unordered_map<uint32_t, std::vector<PairRow>> children_;
+    mutable std::unordered_map<uint32_t, std::vector<HandshakeRow>> children_;
     mutable std::unordered_map<uint32_t, QString> diffs_;
     mutable size_t pairs_built_ = 0;
 };

@@ -48,7 +48,7 @@ void add_distance(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pt, const Hands
     if (const char* name = distance_name(d))
         proto_item_set_generated(proto_tree_add_string(pt, f.distance, tvb, 0, 0, name));
     proto_item* mismatch = add_bool(pt, f.hop_mismatch, tvb, hs.hop_mismatch());
-    proto_item* ipid = add_bool(pt, f.ipid_returned, tvb, (hs.flags & kIpIdReturned) != 0);
+    proto_item* ipid = add_bool(pt, f.ipid_returned, tvb, (hs.flags & bits(HandshakeFlag::IpIdReturned)) != 0);
     const unsigned answer_hops = estimated_hops(hs.answer_ttl), server_hops = estimated_hops(hs.server_ttl);
     if (hs.syn_proxy() && d == Distance::SynAckNearer)
         expert_add_info_format(pinfo, add_bool(pt, f.syn_proxy, tvb, true), &f.ei_syn_proxy,
@@ -67,7 +67,7 @@ void add_distance(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pt, const Hands
                                "SYN+ACK from about %u hops (TTL %u), farther than the server's data (about %u, TTL "
                                "%u): no box nearer than the server answered; the SYN+ACK took a path of its own",
                                answer_hops, hs.answer_ttl, server_hops, hs.server_ttl);
-    else if (hs.flags & kIpIdReturned)
+    else if (hs.flags & bits(HandshakeFlag::IpIdReturned))
         expert_add_info_format(pinfo, ipid, &f.ei_ipid_returned,
                                "SYN+ACK with the SYN's IP ID (%u): a box may have built it from the SYN (a stack "
                                "numbers its own; 1 in 65536 by chance)",
@@ -86,7 +86,7 @@ void add_distance(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pt, const Hands
 
 // An RST answered the SYN before this SYN+ACK: both distances shown, since
 // the bytes do not say whose the RST was (a box's, the server's).
-void add_rst_before(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, const Handshake& hs, const Pair& p) {
+void add_rst_before(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, const Handshake& hs, const PairedOptions& p) {
     Fields& f = fields;
     expert_add_info_format(pinfo, add_uint(mt, f.rst_frame, tvb, p.rst_frame), &f.ei_rst_before_synack,
                            "The SYN (frame %u) was answered first by an RST (frame %u, TTL %u, about %u hops); this "
@@ -96,71 +96,65 @@ void add_rst_before(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, const Han
                            p.rst_ttl == hs.answer_ttl ? ", the same TTL" : ": another TTL, another sender or path");
 }
 
-// `seg` is this SYN+ACK frame: a retransmission carries options of its own
-// (a newer TSval) and its diff shows them; the evidence is the first's.
-void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_item* anchor, const Segment& seg,
-                      const Handshake& hs, const Pair& p) {
+// What the SYN+ACK copied from the SYN.
+void add_echo_evidence(tvbuff_t* tvb, proto_tree* mt, const EchoEvidence& e) {
+    if (!e.any_echo()) return;
     Fields& f = fields;
-    const EchoEvidence& e = p.evidence;
+    proto_tree* et = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_echo, nullptr, "Echo evidence");
+    add_bool(et, f.echo_mp_capable, tvb, e.mpc_echo);
+    add_bool(et, f.echo_mp_join, tvb, e.join_echo);
+    add_bool(et, f.echo_unknown, tvb, e.unknown_echo);
+    add_bool(et, f.echo_tsval, tvb, e.ts_echo);
+    add_bool(et, f.echo_tfo_request, tvb, e.tfo_request_echo);
+    add_bool(et, f.echo_all_options, tvb, e.all_options);
+    add_bool(et, f.echo_flags, tvb, e.flags_echo);
+    for (uint8_t i = 0; i < e.echoed_count; ++i) add_uint(et, f.echo_kind, tvb, e.echoed_kinds[i]);
+}
 
-    // Echo evidence.
-    if (e.any_echo()) {
-        proto_tree* et = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_echo, nullptr, "Echo evidence");
-        add_bool(et, f.echo_mp_capable, tvb, e.mpc_echo);
-        add_bool(et, f.echo_mp_join, tvb, e.join_echo);
-        add_bool(et, f.echo_unknown, tvb, e.unknown_echo);
-        add_bool(et, f.echo_tsval, tvb, e.ts_echo);
-        add_bool(et, f.echo_tfo_request, tvb, e.tfo_request_echo);
-        add_bool(et, f.echo_all_options, tvb, e.all_options);
-        add_bool(et, f.echo_flags, tvb, e.flags_echo);
-        for (uint8_t i = 0; i < e.echoed_count; ++i) add_uint(et, f.echo_kind, tvb, e.echoed_kinds[i]);
+// Both MP_CAPABLE options, version and key.
+void add_mptcp_keys(tvbuff_t* tvb, proto_tree* mt, const EchoEvidence& e) {
+    if (!e.syn_mpc.present && !e.synack_mpc.present) return;
+    Fields& f = fields;
+    proto_tree* mpt = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_mptcp, nullptr, "MP_CAPABLE compared");
+    if (e.syn_mpc.present) {
+        add_uint(mpt, f.mptcp_syn_version, tvb, e.syn_mpc.version);
+        if (e.syn_mpc.has_key)
+            proto_item_set_generated(proto_tree_add_uint64(mpt, f.mptcp_syn_key, tvb, 0, 0, e.syn_mpc.key));
     }
-
-    // MPTCP keys compared.
-    if (e.syn_mpc.present || e.synack_mpc.present) {
-        proto_tree* mpt = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_mptcp, nullptr, "MP_CAPABLE compared");
-        if (e.syn_mpc.present) {
-            add_uint(mpt, f.mptcp_syn_version, tvb, e.syn_mpc.version);
-            if (e.syn_mpc.has_key)
-                proto_item_set_generated(proto_tree_add_uint64(mpt, f.mptcp_syn_key, tvb, 0, 0, e.syn_mpc.key));
-        }
-        if (e.synack_mpc.present) {
-            add_uint(mpt, f.mptcp_synack_version, tvb, e.synack_mpc.version);
-            if (e.synack_mpc.has_key)
-                proto_item_set_generated(proto_tree_add_uint64(mpt, f.mptcp_synack_key, tvb, 0, 0, e.synack_mpc.key));
-            add_bool(mpt, f.mptcp_keyless, tvb, !e.synack_mpc.has_key);
-        }
+    if (e.synack_mpc.present) {
+        add_uint(mpt, f.mptcp_synack_version, tvb, e.synack_mpc.version);
+        if (e.synack_mpc.has_key)
+            proto_item_set_generated(proto_tree_add_uint64(mpt, f.mptcp_synack_key, tvb, 0, 0, e.synack_mpc.key));
+        add_bool(mpt, f.mptcp_keyless, tvb, !e.synack_mpc.has_key);
     }
+}
 
-    const OptionBlock synack = p.synack_block();
-    const OptionBlock syn = p.syn_block();
-
-    // TCP Fast Open: what was asked, given, and whether the SYN's data was taken.
+// TCP Fast Open: what was asked, given, and whether the SYN's data was taken.
+void add_fast_open(tvbuff_t* tvb, proto_tree* mt, const Handshake& hs, const PairedOptions& p,
+                   const OptionBlock& syn, const OptionBlock& synack) {
     const FastOpen syn_tfo = FastOpen::find(syn), synack_tfo = FastOpen::find(synack);
-    if (syn_tfo.present || synack_tfo.present || hs.syn_data > 0) {
-        proto_item* ti = nullptr;
-        proto_tree* tt = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_tfo, &ti, "TCP Fast Open");
-        add_bool(tt, f.tfo_cookie_request, tvb, syn_tfo.request());
-        auto add_cookie = [&](int hf, const FastOpen& t) {
-            if (t.cookie_length > 0)
-                proto_item_set_generated(
-                    proto_tree_add_bytes_with_length(tt, hf, tvb, 0, 0, t.cookie, t.cookie_length));
-        };
-        add_cookie(f.tfo_syn_cookie, syn_tfo);
-        add_cookie(f.tfo_synack_cookie, synack_tfo);
-        add_bool(tt, f.tfo_experimental, tvb, syn_tfo.experimental || synack_tfo.experimental);
-        if (hs.syn_data > 0) {
-            add_uint(tt, f.tfo_syn_data, tvb, hs.syn_data);
-            add_uint(tt, f.tfo_data_acked, tvb, p.data_acked);
-            proto_item_append_text(ti, ": %u of the SYN's %u bytes of data acknowledged", p.data_acked, hs.syn_data);
-        }
+    if (!syn_tfo.present && !synack_tfo.present && hs.syn_data == 0) return;
+    Fields& f = fields;
+    proto_item* ti = nullptr;
+    proto_tree* tt = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_tfo, &ti, "TCP Fast Open");
+    add_bool(tt, f.tfo_cookie_request, tvb, syn_tfo.request());
+    auto add_cookie = [&](int hf, const FastOpen& t) {
+        if (t.cookie_length > 0)
+            proto_item_set_generated(proto_tree_add_bytes_with_length(tt, hf, tvb, 0, 0, t.cookie, t.cookie_length));
+    };
+    add_cookie(f.tfo_syn_cookie, syn_tfo);
+    add_cookie(f.tfo_synack_cookie, synack_tfo);
+    add_bool(tt, f.tfo_experimental, tvb, syn_tfo.experimental || synack_tfo.experimental);
+    if (hs.syn_data > 0) {
+        add_uint(tt, f.tfo_syn_data, tvb, hs.syn_data);
+        add_uint(tt, f.tfo_data_acked, tvb, p.data_acked);
+        proto_item_append_text(ti, ": %u of the SYN's %u bytes of data acknowledged", p.data_acked, hs.syn_data);
     }
-    // The diff is text built per packet: only when someone looks at it.
-    if (proto_field_is_referenced(mt, f.diff))
-        proto_item_set_generated(proto_tree_add_string(
-            mt, f.diff, tvb, 0, 0, option_diff(p.has_syn ? &syn : nullptr, seg.option_block()).c_str()));
+}
 
-    // Path: the SYN+ACK's distance against the server's data.
+// The SYN+ACK's distance against the server's data.
+void add_path(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, const Handshake& hs) {
+    Fields& f = fields;
     proto_tree* pt = proto_tree_add_subtree(mt, tvb, 0, 0, f.ett_path, nullptr, "Path");
     add_uint(pt, f.hops, tvb, estimated_hops(hs.answer_ttl));
     if (hs.server_ttl != 0) {
@@ -168,22 +162,32 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
         add_uint(pt, f.server_hops, tvb, estimated_hops(hs.server_ttl));
     }
     add_distance(tvb, pinfo, pt, hs);
+}
 
-    // Expert info naming what was echoed and where the SYN is.
+// A block that could not be read in full was not compared: says which and
+// why, and returns true.
+bool add_unreadable(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_item* anchor, bool has_syn,
+                    const OptionBlock& syn, const OptionBlock& synack) {
+    if (synack.ok() && (!has_syn || syn.ok())) return false;
+    Fields& f = fields;
+    const bool cut = !synack.ok() ? synack.status() == OptionBlock::Status::Truncated
+                                  : syn.status() == OptionBlock::Status::Truncated;
+    const char* who = !synack.ok() ? "this SYN+ACK" : "the SYN";
+    proto_item_set_generated(proto_tree_add_string(mt, f.options_status, tvb, 0, 0, cut ? "truncated" : "malformed"));
+    if (cut)
+        expert_add_info_format(pinfo, anchor, &f.ei_truncated,
+                               "TCP options of %s cut by the capture (snaplen): not compared", who);
+    else
+        expert_add_info_format(pinfo, anchor, &f.ei_malformed, "Invalid TCP option length in %s: options not compared",
+                               who);
+    return true;
+}
+
+// The expert info of the MPTCP and option-echo verdicts, naming what was
+// echoed and where the SYN is.
+void add_verdict_info(packet_info* pinfo, proto_item* anchor, const Handshake& hs, const EchoEvidence& e) {
+    Fields& f = fields;
     const unsigned syn_frame = hs.syn_frame;
-    if (!synack.ok() || (p.has_syn && !syn.ok())) {
-        const bool cut = !synack.ok() ? synack.status() == OptionBlock::Status::Truncated
-                                      : syn.status() == OptionBlock::Status::Truncated;
-        const char* who = !synack.ok() ? "this SYN+ACK" : "the SYN";
-        proto_item_set_generated(proto_tree_add_string(mt, f.options_status, tvb, 0, 0, cut ? "truncated" : "malformed"));
-        if (cut)
-            expert_add_info_format(pinfo, anchor, &f.ei_truncated,
-                                   "TCP options of %s cut by the capture (snaplen): not compared", who);
-        else
-            expert_add_info_format(pinfo, anchor, &f.ei_malformed,
-                                   "Invalid TCP option length in %s: options not compared", who);
-        return;
-    }
     switch (hs.verdict) {
         case Verdict::MptcpEcho:
             if (e.mpc_echo && e.synack_mpc.has_key)
@@ -235,6 +239,14 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
         default:
             break;
     }
+}
+
+// What the evidence shows beside the verdict: ECN flags returned, the
+// same clock on both sides, an MP_CAPABLE nobody asked for.
+void add_signs(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_item* anchor, const Handshake& hs,
+               const EchoEvidence& e) {
+    Fields& f = fields;
+    const unsigned syn_frame = hs.syn_frame;
     if (e.flags_echo && hs.verdict != Verdict::SimultaneousOpen) {
         const uint16_t fl = hs.syn_ecn_flags();
         expert_add_info_format(pinfo, anchor, &f.ei_flag_echo,
@@ -251,6 +263,27 @@ void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_i
     if (e.unsolicited_mpc)
         expert_add_info_format(pinfo, anchor, &f.ei_unsolicited_mpc,
                                "MP_CAPABLE in a SYN+ACK although the SYN (frame %u) offered none", syn_frame);
+}
+
+// A SYN+ACK's details in the tree, in this order. `seg` is this SYN+ACK
+// frame: a retransmission carries options of its own (a newer TSval) and
+// its diff shows them; the evidence is the first's.
+void add_pair_details(tvbuff_t* tvb, packet_info* pinfo, proto_tree* mt, proto_item* anchor, const Segment& seg,
+                      const Handshake& hs, const PairedOptions& p) {
+    const EchoEvidence& e = p.evidence;
+    add_echo_evidence(tvb, mt, e);
+    add_mptcp_keys(tvb, mt, e);
+    const OptionBlock synack = p.synack.block();
+    const OptionBlock syn = p.syn.block();
+    add_fast_open(tvb, mt, hs, p, syn, synack);
+    // The diff is text built per packet: only when someone looks at it.
+    if (proto_field_is_referenced(mt, fields.diff))
+        proto_item_set_generated(proto_tree_add_string(
+            mt, fields.diff, tvb, 0, 0, option_diff(p.has_syn ? &syn : nullptr, seg.option_block()).c_str()));
+    add_path(tvb, pinfo, mt, hs);
+    if (add_unreadable(tvb, pinfo, mt, anchor, p.has_syn, syn, synack)) return;
+    add_verdict_info(pinfo, anchor, hs, e);
+    add_signs(tvb, pinfo, mt, anchor, hs, e);
 }
 
 }  // namespace
@@ -285,7 +318,7 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
             // Later frames decide these: not on first sight.
             if (!first_sight)
                 for (uint32_t frame : c.quote_frames(r.handshake)) add_uint(mt, f.icmp_frame, tvb, frame);
-            add_bool(mt, f.syn_retransmission, tvb, (r.flags & kRetransmission) != 0);
+            add_bool(mt, f.syn_retransmission, tvb, (r.flags & bits(RecordFlag::Retransmission)) != 0);
             add_uint(mt, f.syn_copies, tvb, hs.syn_copies);
             add_uint(mt, f.ttl, tvb, ttl);
             if (seg.payload > 0) add_uint(mt, f.tfo_syn_data, tvb, seg.payload);
@@ -301,9 +334,9 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
                                        "No SYN in the capture: compared against the probe template %s (preference "
                                        "middlebox.probe_options)",
                                        c.probe()->text().c_str());
-            add_bool(mt, f.synack_retransmission, tvb, (r.flags & kRetransmission) != 0);
+            add_bool(mt, f.synack_retransmission, tvb, (r.flags & bits(RecordFlag::Retransmission)) != 0);
             add_uint(mt, f.ttl, tvb, ttl);
-            if (hs.syn_frame == 0 && (hs.flags & kEvictedBefore)) {
+            if (hs.syn_frame == 0 && (hs.flags & bits(HandshakeFlag::EvictedBefore))) {
                 proto_item* ev = proto_tree_add_uint64(mt, f.evictions, tvb, 0, 0, c.evictions());
                 proto_item_set_generated(ev);
                 expert_add_info_format(pinfo, ev, &f.ei_no_syn_evicted,
@@ -312,13 +345,13 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
                                        c.evictions());
             }
             if (hs.pair != kNone) {
-                const Pair& p = c.pair(hs.pair);
+                const PairedOptions& p = c.pair(hs.pair);
                 if (p.rst_frame != 0) add_rst_before(tvb, pinfo, mt, hs, p);
                 add_pair_details(tvb, pinfo, mt, vi, seg, hs, p);
             }
             break;
     }
-    if (r.flags & kCopy)
+    if (r.flags & bits(RecordFlag::Copy))
         if (const Copy* copy = c.copies().lookup(r.frame)) annotate_copy(tvb, pinfo, mt, *copy);
 }
 
@@ -352,20 +385,19 @@ void annotate_quote(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Q
         proto_item_append_text(ti, " (the quote ends before its options)");
         return;
     }
-    const OptionBlock syn = q.syn_block(), quoted = q.quoted_block();
     if (proto_field_is_referenced(mt, f.quote_diff))
-        proto_item_set_generated(proto_tree_add_string(mt, f.quote_diff, tvb, 0, 0, option_diff(&syn, quoted).c_str()));
+        proto_item_set_generated(proto_tree_add_string(mt, f.quote_diff, tvb, 0, 0, q.quoted.diff(&q.syn).c_str()));
     add_bool(mt, f.quote_changed, tvb, q.changed());
     if (q.stripped()) {
         add_bool(mt, f.quote_stripped, tvb, true);
         expert_add_info_format(pinfo, link, &f.ei_quote_stripped,
                                "This hop received the SYN%s without an option it was sent with (%s): a box before "
                                "it stripped it",
-                               syn_ref(q).c_str(), option_diff(&syn, quoted).c_str());
+                               syn_ref(q).c_str(), q.quoted.diff(&q.syn).c_str());
     } else if (q.changed()) {
         expert_add_info_format(pinfo, link, &f.ei_quote_changed,
                                "The options of the SYN%s were rewritten before this hop (%s)", syn_ref(q).c_str(),
-                               option_diff(&syn, quoted).c_str());
+                               q.quoted.diff(&q.syn).c_str());
     }
 }
 

@@ -135,8 +135,8 @@ InitResult report_init(const char* opt_arg, void*) {
         std::string message =
             request.form_given
                 ? "invalid filter \"" + request.filter + "\": " + err->str
-                : "\"" + request.filter + "\" is neither a report form (text, json, csv, pairs) nor a valid display filter: " +
-                      err->str;
+                : "\"" + request.filter + "\" is neither a report form (" + report_form_names(", ") +
+                      ") nor a valid display filter: " + err->str;
         g_string_free(err, TRUE);
         // The listener was not registered; it is not freed here because the
         // process ends.
@@ -255,8 +255,8 @@ void table_filter_check(const char* opt_arg, const char** filter, char** err) {
     const size_t len = std::strlen(kTableCli);
     if (std::strncmp(opt_arg, kTableCli, len) != 0 || (opt_arg[len] != '\0' && opt_arg[len] != ',')) {
         *filter = nullptr;
-        *err = g_strdup_printf("-z %s: unknown report; valid forms: -z %s[,FILTER] and -z %s[,text|json|csv|pairs][,FILTER]",
-                               opt_arg, kTableCli, kReportCli);
+        *err = g_strdup_printf("-z %s: unknown report; valid forms: -z %s[,FILTER] and -z %s[,%s][,FILTER]", opt_arg,
+                               kTableCli, kReportCli, report_form_names("|").c_str());
     }
 }
 

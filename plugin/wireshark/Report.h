@@ -1,4 +1,4 @@
-// tshark -z middlebox[,text|json|csv|pairs][,FILTER] and the stat-tap table
+// tshark -z middlebox[,FORM][,FILTER] (the forms: report_forms()) and the stat-tap table
 // "Middlebox Verdicts" (Statistics menu; -z middlebox_verdicts[,FILTER]).
 // Both listen on the post-dissector's "middlebox" tap (TapEvent.h); the
 // formatting is in the core (middlebox/ReportFormat.h).

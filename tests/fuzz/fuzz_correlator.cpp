@@ -166,19 +166,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (hs.answered() && hs.answer_frame != 0) MBFUZZ_CHECK(hs.answer_frame >= hs.syn_frame);
         if (hs.first_syn_frame != 0 && hs.syn_frame != 0) MBFUZZ_CHECK(hs.first_syn_frame <= hs.syn_frame);
         if (hs.pair != kNone) {
-            const Pair& p = c.pair(hs.pair);
-            (void)p.syn_block();
-            (void)p.synack_block();
+            const PairedOptions& p = c.pair(hs.pair);
+            (void)p.syn.block();
+            (void)p.synack.block();
             MBFUZZ_CHECK(hs.answer_role == Role::SynAck);
             // The handshake's facts, which every view reads, are the pair's.
             MBFUZZ_CHECK(hs.facts == handshake_facts(p.evidence, hs.verdict));
-            const OptionBlock synack = p.synack_block();
+            const OptionBlock synack = p.synack.block();
             bool unknown = false;
             for (size_t k = 0; k < synack.count(); ++k)
                 unknown = unknown || is_unknown_option(synack.data(synack.at(k)), synack.at(k).length);
             MBFUZZ_CHECK(p.evidence.synack_unknown == unknown);
             // A verdict never rests on bytes that were not read.
-            if (!p.synack_block().ok() || (p.has_syn && !p.syn_block().ok()))
+            if (!p.synack.block().ok() || (p.has_syn && !p.syn.block().ok()))
                 MBFUZZ_CHECK(hs.verdict == Verdict::Truncated || hs.verdict == Verdict::SimultaneousOpen ||
                              hs.verdict == Verdict::NoSyn);
         }

@@ -127,12 +127,12 @@ def main():
                 syn = syns.get((s["dst"], s["dport"], s["src"], s["sport"]))
                 if syn is not None:
                     put("options", block(syn) + block(s))
-                    put("classifier", b"\x00" + block(syn) + block(s))
+                    put("evidence", b"\x00" + block(syn) + block(s))
         stream = correlator_stream(segs)
         put("correlator", stream)
         put("correlator", bytes([0x80 | 15]) + stream[1:])  # the same, streaming, cap 16
         decoder_seeds(cap)
-    for h in ("options", "classifier", "correlator", "decoder"):
+    for h in ("options", "evidence", "correlator", "decoder"):
         print(h, len(os.listdir(os.path.join(HERE, "corpus", h))), "seeds")
 
 

@@ -109,9 +109,9 @@ struct Source {
     const Capture* cap;
     int pair_calls = 0, diff_calls = 0;
     SuspectModel::PairSource get() {
-        return {[this](const ServerRow& s, std::vector<PairRow>* out) {
+        return {[this](const ServerRow& s, std::vector<HandshakeRow>* out) {
                     ++pair_calls;
-                    *out = build_pairs(cap->c, s);
+                    *out = build_handshake_rows(cap->c, s);
                     return true;
                 },
                 [this](const ServerRow& s, std::string* out) {
@@ -123,8 +123,8 @@ struct Source {
 };
 
 void attach(SuspectModel& m, const Capture& cap) {
-    m.setPairSource({[&cap](const ServerRow& s, std::vector<PairRow>* out) {
-                         *out = build_pairs(cap.c, s);
+    m.setPairSource({[&cap](const ServerRow& s, std::vector<HandshakeRow>* out) {
+                         *out = build_handshake_rows(cap.c, s);
                          return true;
                      },
                      [&cap](const ServerRow& s, std::string* out) {
@@ -143,10 +143,10 @@ public:
         *out = cap_->snapshot(all_servers);
         return true;
     }
-    bool pairs(const ServerRow& s, std::vector<PairRow>* out) override {
+    bool pairs(const ServerRow& s, std::vector<HandshakeRow>* out) override {
         if (cap_ == nullptr) return false;
         ++pair_calls;
-        *out = build_pairs(cap_->c, s);
+        *out = build_handshake_rows(cap_->c, s);
         pairs_built += out->size();
         return true;
     }
@@ -266,7 +266,7 @@ void DialogTest::snapshotRows() {
     QVERIFY(echo->echoed.find("0x099c0e6b50c00000") != std::string::npos);
     QVERIFY(echo->echoed.find("0x0000000000001111") != std::string::npos);
     QCOMPARE(echo->handshake_indices.size(), size_t(2));
-    const std::vector<PairRow> pairs = build_pairs(cap.c, *echo);
+    const std::vector<HandshakeRow> pairs = build_handshake_rows(cap.c, *echo);
     QCOMPARE(pairs.size(), size_t(2));
     QCOMPARE(pairs[1].client_text, std::string("192.0.2.11"));
     QCOMPARE(pairs[1].client_port, uint16_t(40001));
@@ -477,7 +477,7 @@ void DialogTest::filterStrings() {
     QCOMPARE(server_filter(*server(kGenuine)),
              std::string("middlebox.verdict && ((ip.src == 198.51.100.3 && tcp.srcport == 80) || "
                          "(ip.dst == 198.51.100.3 && tcp.dstport == 80))"));
-    QCOMPARE(pair_filter(*echo, build_pairs(cap.c, *echo)[1]),
+    QCOMPARE(pair_filter(*echo, build_handshake_rows(cap.c, *echo)[1]),
              std::string("ip.addr == 192.0.2.11 && tcp.port == 40001 && ip.addr == 198.51.100.1 && tcp.port == 80"));
 
     std::vector<const ServerRow*> all;
@@ -692,7 +692,7 @@ void DialogTest::lazyChildren() {
     const int r = findRow(&m, QStringLiteral("198.51.100.2"));
     QVERIFY(r >= 0);
     const QModelIndex parent = m.index(r, 0);
-    // The server row alone: its columns, its count of children, no PairRow.
+    // The server row alone: its columns, its count of children, no HandshakeRow.
     QCOMPARE(m.data(parent.sibling(r, SuspectModel::ColHandshakes)).toString(), QStringLiteral("7"));
     QVERIFY(m.data(parent.sibling(r, SuspectModel::ColDiff)).toString().contains(QStringLiteral("=KIND222 f989")));
     QCOMPARE(m.rowCount(parent), 7);
@@ -775,7 +775,7 @@ void DialogTest::dialogLazyAndIncremental() {
     QVERIFY(QTest::qWaitForWindowExposed(&d));
     QTreeView* v = d.view();
     QCOMPARE(v->model()->rowCount(), 3);
-    // Shown, sorted, a row selected: no PairRow built.
+    // Shown, sorted, a row selected: no HandshakeRow built.
     QCOMPARE(host->pair_calls, 0);
     QCOMPARE(host->pairs_built, size_t(0));
     QCOMPARE(d.model()->pairsBuilt(), size_t(0));

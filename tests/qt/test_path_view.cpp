@@ -35,7 +35,7 @@ class PathHost : public Host {
 public:
     PathHost(const Correlator& c, const Registry& r) : c_(c), r_(r) {}
     bool snapshot(Snapshot*, bool) override { return false; }
-    bool pairs(const ServerRow&, std::vector<middlebox_qt::PairRow>*) override { return false; }
+    bool pairs(const ServerRow&, std::vector<middlebox_qt::HandshakeRow>*) override { return false; }
     bool targetDiff(const ServerRow&, std::string*) override { return false; }
     bool path(const ServerRow& server, std::vector<PathSweep>* out) override {
         out->clear();

@@ -386,7 +386,7 @@ def check_filters():
 def check_errors():
     cap = os.path.join(CAPTURES, "replicas", "v0-echo.pcapng")
     cases = [
-        ("middlebox,bogus(", "neither a report form (text, json, csv, pairs) nor a valid display filter"),
+        ("middlebox,bogus(", "neither a report form (text, json, csv, pairs, path, path,json) nor a valid display filter"),
         ("middlebox,JSON", "neither a report form"),
         ("middleboxes", 'unknown report "middleboxes"'),
         ("middlebox_verdict", 'unknown report "middlebox_verdict"'),

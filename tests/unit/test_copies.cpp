@@ -34,7 +34,7 @@ TEST_F(SegmentCopies, RouterSeesTheSynOnItsWayInAndOut) {
     syn(1, syn_v1, 64);
     const FrameRecord* r = syn(2, stripped, 63);
     ASSERT_NE(r, nullptr);
-    EXPECT_EQ(r->flags, kCopy);
+    EXPECT_EQ(r->flags, bits(RecordFlag::Copy));
     const Copy* copy = c.copies().lookup(2);
     ASSERT_NE(copy, nullptr);
     EXPECT_EQ(copy->first_frame(), 1u);
@@ -56,10 +56,10 @@ TEST_F(SegmentCopies, AClampedMssIsARewriteNotADeletion) {
 TEST_F(SegmentCopies, SameTtlIsARetransmission) {
     // A stack resending its SYN, or loopback captured on "any": the same TTL.
     syn(1, syn_v1, 64);
-    EXPECT_EQ(syn(2, syn_v1, 64)->flags, kRetransmission);
+    EXPECT_EQ(syn(2, syn_v1, 64)->flags, bits(RecordFlag::Retransmission));
     EXPECT_TRUE(c.copies().empty());
     // A higher TTL is no copy either.
-    EXPECT_EQ(syn(3, syn_v1, 65)->flags, kRetransmission);
+    EXPECT_EQ(syn(3, syn_v1, 65)->flags, bits(RecordFlag::Retransmission));
     EXPECT_TRUE(c.copies().empty());
 }
 
@@ -67,8 +67,8 @@ TEST_F(SegmentCopies, ARetransmissionRestartsTheChain) {
     // A router capture of a retransmitted SYN: in, out, in again, out again.
     syn(1, syn_v1, 64);
     syn(2, stripped, 63);
-    EXPECT_EQ(syn(3, syn_v1, 64)->flags, kRetransmission);
-    EXPECT_EQ(syn(4, stripped, 63)->flags, kCopy);
+    EXPECT_EQ(syn(3, syn_v1, 64)->flags, bits(RecordFlag::Retransmission));
+    EXPECT_EQ(syn(4, stripped, 63)->flags, bits(RecordFlag::Copy));
     EXPECT_EQ(c.copies().lookup(4)->first_frame(), 3u);
     EXPECT_EQ(c.copies().lookup(3), nullptr);
 }
@@ -81,7 +81,7 @@ TEST_F(SegmentCopies, MergedCaptureOfARewriteBox) {
     synack(3, genuine, 64);
     const FrameRecord* r = synack(4, syn_v1, 61);
     ASSERT_NE(r, nullptr);
-    EXPECT_EQ(r->flags, kCopy);
+    EXPECT_EQ(r->flags, bits(RecordFlag::Copy));
     EXPECT_EQ(c.handshake(r->handshake).verdict, Verdict::MptcpGenuine);  // the first copy's
     const Copy* copy = c.copies().lookup(4);
     ASSERT_NE(copy, nullptr);

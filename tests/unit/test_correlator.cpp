@@ -44,7 +44,7 @@ TEST_F(Fixture, WrongAckIsNotAnAnswer) {
     syn(1, 1000);
     synack(2, 5000);
     EXPECT_EQ(verdict_of(2), Verdict::NoSyn);
-    EXPECT_TRUE(hs_of(2).flags & kAckMismatch);
+    EXPECT_TRUE(hs_of(2).flags & bits(HandshakeFlag::AckMismatch));
     EXPECT_EQ(verdict_of(1), Verdict::NoAnswer);
     // The real answer still pairs afterwards.
     synack(3, 1001);
@@ -62,8 +62,8 @@ TEST_F(Fixture, RetransmittedSynPairsWithLatestCopy) {
     EXPECT_EQ(hs_of(4).syn_copies, 3);
     // The latest copy offered no MP_CAPABLE: the server's is unsolicited.
     EXPECT_EQ(verdict_of(4), Verdict::Plain);
-    EXPECT_EQ(c.lookup(2)->flags & kRetransmission, kRetransmission);
-    EXPECT_EQ(c.lookup(1)->flags & kRetransmission, 0);
+    EXPECT_EQ(c.lookup(2)->flags & bits(RecordFlag::Retransmission), bits(RecordFlag::Retransmission));
+    EXPECT_EQ(c.lookup(1)->flags & bits(RecordFlag::Retransmission), 0);
     EXPECT_EQ(verdict_of(1), Verdict::Plain);  // every copy shares the handshake
 }
 
@@ -95,7 +95,7 @@ TEST_F(Fixture, MissingSynGivesNoSyn) {
     // Its retransmission attaches to the same orphan handshake.
     synack(6, 1001);
     EXPECT_EQ(c.lookup(6)->handshake, c.lookup(5)->handshake);
-    EXPECT_EQ(c.lookup(6)->flags & kRetransmission, kRetransmission);
+    EXPECT_EQ(c.lookup(6)->flags & bits(RecordFlag::Retransmission), bits(RecordFlag::Retransmission));
 }
 
 TEST_F(Fixture, RetransmittedSynAckKeepsVerdict) {
@@ -103,7 +103,7 @@ TEST_F(Fixture, RetransmittedSynAckKeepsVerdict) {
     synack(2, 1001);
     synack(3, 1001);
     EXPECT_EQ(c.lookup(3)->handshake, c.lookup(2)->handshake);
-    EXPECT_EQ(c.lookup(3)->flags & kRetransmission, kRetransmission);
+    EXPECT_EQ(c.lookup(3)->flags & bits(RecordFlag::Retransmission), bits(RecordFlag::Retransmission));
     EXPECT_EQ(hs_of(1).answer_frame, 2u);
     EXPECT_EQ(hs_of(1).answer_copies, 2);
 }
@@ -132,7 +132,7 @@ TEST_F(Fixture, SynAckAfterAnRstPairsWithTheSyn) {
     EXPECT_EQ(c.pair(hs.pair).rst_frame, 2u);
     EXPECT_EQ(c.pair(hs.pair).rst_ttl, 60);
     // Its retransmission is one.
-    EXPECT_EQ(synack(4, 1001)->flags & kRetransmission, kRetransmission);
+    EXPECT_EQ(synack(4, 1001)->flags & bits(RecordFlag::Retransmission), bits(RecordFlag::Retransmission));
 }
 
 TEST_F(Fixture, SynAckAfterAnRstAndANewSynIsNotTheOldOnes) {
@@ -192,7 +192,7 @@ TEST_F(Fixture, ServerDataTtlRevealsAnotherBox) {
     // still pairs with the SYN.
     synack(6, 1001, 40000, &echo_opts, 62);
     EXPECT_EQ(c.lookup(6)->handshake, c.lookup(2)->handshake);
-    EXPECT_EQ(c.lookup(6)->flags & kRetransmission, kRetransmission);
+    EXPECT_EQ(c.lookup(6)->flags & bits(RecordFlag::Retransmission), bits(RecordFlag::Retransmission));
 }
 
 // Linux SYNPROXY: the box answers the SYN and ACKs the client itself (at
@@ -314,7 +314,7 @@ TEST_F(Fixture, SynsIpIdReturnedMakesAFartherAnswerAProxys) {
     Segment a = seg(2, kServer, 80, kClient, 40000, SA, 7777, 1001, genuine_opts, 50);
     a.ip_id = 0x1234;
     c.observe(a);
-    EXPECT_TRUE(hs_of(2).flags & kIpIdReturned);
+    EXPECT_TRUE(hs_of(2).flags & bits(HandshakeFlag::IpIdReturned));
     EXPECT_FALSE(hs_of(2).syn_proxy());  // no data yet: only the sign
     for (uint32_t f = 3; f < 6; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 58));
     EXPECT_EQ(hs_of(2).distance(), Distance::SynAckFarther);
@@ -324,7 +324,7 @@ TEST_F(Fixture, SynsIpIdReturnedMakesAFartherAnswerAProxys) {
 TEST_F(Fixture, IpIdZeroIsNoSign) {
     syn(1, 1000);  // IP ID 0 on both (Linux with DF)
     synack(2, 1001, 40000, &genuine_opts, 50);
-    EXPECT_FALSE(hs_of(2).flags & kIpIdReturned);
+    EXPECT_FALSE(hs_of(2).flags & bits(HandshakeFlag::IpIdReturned));
 }
 
 // RFC 3168 6.1.1 and RFC 9768 3.1.1: what a correct stack answers to an
@@ -355,7 +355,7 @@ TEST_F(Fixture, EcnSetupFlagsReturnedAreAFlagEcho) {
         c.observe(seg(f, kClient, port, kServer, 80, uint16_t(S | k.syn), 1000, 0, plain_opts));
         c.observe(seg(f + 1, kServer, 80, kClient, port, uint16_t(SA | k.synack), 7777, 1001, server_opts));
         EXPECT_EQ(verdict_of(f + 1), k.want) << std::hex << k.syn << " " << k.synack;
-        EXPECT_EQ((hs_of(f + 1).facts & kFactFlagEcho) != 0, k.want == Verdict::FlagEcho);
+        EXPECT_EQ((hs_of(f + 1).facts & bits(HandshakeFact::FlagEcho)) != 0, k.want == Verdict::FlagEcho);
     }
 }
 
@@ -459,7 +459,7 @@ TEST(CorrelatorCap, FloodStaysWithinCapAndCountsDrops) {
     c.observe(seg(20000, {198, 51, 100, 1}, 80, {10, 0, 0, 0}, 1234, kSyn | kAck, 5, 1, none));
     const Handshake& hs = c.handshake(c.lookup(20000)->handshake);
     EXPECT_EQ(hs.verdict, Verdict::NoSyn);
-    EXPECT_TRUE(hs.flags & kEvictedBefore);
+    EXPECT_TRUE(hs.flags & bits(HandshakeFlag::EvictedBefore));
 }
 
 TEST(Hops, InitialTtlGuess) {

@@ -70,19 +70,20 @@ TEST(PendingTable, EntryIs58Bytes) {
     EXPECT_EQ(sizeof(PendingSyn), 58u);
     PendingSyn e;
     e.set_options_length(40, 40);
-    e.set_state(kAnswered | kServerSeen);
+    e.set_state(bits(PendingState::Answered) | bits(PendingState::ServerSeen));
     EXPECT_EQ(e.options_captured(), 40u);
     EXPECT_EQ(e.options_declared(), 40u);
-    EXPECT_EQ(e.state(), kAnswered | kServerSeen);
-    e.add_state(kSimultaneous);
-    EXPECT_TRUE(e.has(kSimultaneous));
+    EXPECT_EQ(e.state(), bits(PendingState::Answered) | bits(PendingState::ServerSeen));
+    e.add_state(bits(PendingState::Simultaneous));
+    EXPECT_TRUE(e.has(bits(PendingState::Simultaneous)));
     EXPECT_EQ(e.options_captured(), 40u);
     e.set_options_length(13, 27);
     EXPECT_EQ(e.options_captured(), 13u);
     EXPECT_EQ(e.options_declared(), 27u);
-    EXPECT_EQ(e.state(), kAnswered | kServerSeen | kSimultaneous);
+    EXPECT_EQ(e.state(),
+              bits(PendingState::Answered) | bits(PendingState::ServerSeen) | bits(PendingState::Simultaneous));
     e.set_state(0);
-    EXPECT_FALSE(e.has(kAnswered));
+    EXPECT_FALSE(e.has(bits(PendingState::Answered)));
     EXPECT_EQ(e.options_declared(), 27u);
     e.set_options_length(50, 99);  // clamped, never spills into the state
     EXPECT_EQ(e.options_declared(), 40u);
@@ -404,7 +405,7 @@ TEST(PendingTable, CapEvictsAnsweredFirst) {
         const uint64_t key = uint64_t(i + 1) * 0x9e3779b97f4a7c15ULL;
         PendingSyn* e = t.insert(key);
         e->handshake = i;  // the oldest of each window is its first entry...
-        if (i % 8 == 5) e->set_state(kAnswered);  // ...but an answered one goes first
+        if (i % 8 == 5) e->set_state(bits(PendingState::Answered));  // ...but an answered one goes first
         held.entries[key] = {i, i % 8 == 5};
     }
     for (uint32_t w = 0; w < 8; ++w) {
@@ -421,7 +422,7 @@ TEST(PendingTable, CapEvictsAnsweredFirst) {
 }
 
 // The correlator's per-handshake records: references survive growth (the
-// correlator fills a Pair in place while it may append a Handshake), and the
+// correlator fills a PairedOptions in place while it may append a Handshake), and the
 // heap held is the elements plus at most one partly used chunk.
 TEST(ChunkedVector, StableReferencesAndBoundedSlack) {
     ChunkedVector<uint64_t, 4> v;  // chunks of 16

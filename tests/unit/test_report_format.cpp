@@ -90,6 +90,34 @@ TEST(ReportArgs, Errors) {
         EXPECT_NE(usage.find(form), std::string::npos) << form;
 }
 
+// Every row of the table of forms is accepted by its name (and its other
+// spelling), listed by the usage text and the error messages, takes a scope
+// unless it says why not, and has exactly one way to be written.
+TEST(ReportArgs, EveryFormOfTheTable) {
+    const std::string usage = report_usage();
+    const std::string names = report_form_names(", ");
+    for (const ReportFormInfo& f : report_forms()) {
+        for (const char* spelling : {f.name, f.also}) {
+            if (spelling == nullptr) continue;
+            const std::string arg = std::string("middlebox,") + spelling;
+            const ReportRequest r = parse_ok(arg.c_str());
+            EXPECT_EQ(&report_form(r.path, r.form), &f) << arg;
+            EXPECT_TRUE(r.form_given) << arg;
+            EXPECT_EQ(parse_ok((arg + ",tcp.port==80").c_str()).filter, "tcp.port==80") << arg;
+        }
+        EXPECT_NE(usage.find(std::string("-z middlebox,") + f.name + "[,FILTER]"), std::string::npos) << f.name;
+        EXPECT_NE(names.find(f.name), std::string::npos) << f.name;
+        EXPECT_NE(f.make_writer == nullptr, f.write == nullptr) << f.name;
+        const std::string scoped = std::string("middlebox,") + f.name + ",suspects";
+        if (f.unscoped == nullptr)
+            EXPECT_EQ(parse_ok(scoped.c_str()).scope, ReportScope::Suspects) << f.name;
+        else
+            EXPECT_EQ(parse_error(scoped.c_str()), std::string(f.unscoped) + ": it takes no scope (suspects)");
+    }
+    EXPECT_EQ(names, "text, json, csv, pairs, path, path,json");
+    EXPECT_EQ(report_forms().front().name, std::string("text"));  // the default
+}
+
 namespace {
 
 struct Report : ::testing::Test {
@@ -219,7 +247,7 @@ TEST_F(Report, StreamedFormsEqualTheVectorForms) {
 TEST_F(Report, PairsWithTheOptionDiff) {
     scenario();
     std::ostringstream out;
-    write_pairs(out, pair_rows(c, reg), totals(), ReportRequest{});
+    write_pairs(out, pair_lines(c, reg), totals(), ReportRequest{});
     const std::string s = out.str();
     EXPECT_NE(s.find("# syn_frame\tsynack_frame\tclient\tserver\tverdict\tdiff\n"), std::string::npos);
     EXPECT_NE(s.find("1\t2\t192.0.2.10:40001\t198.51.100.1:80\tmptcp-echo\t=MP_CAPABLE v0 key 0x099c0e6b50c00000\n"),

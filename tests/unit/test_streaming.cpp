@@ -114,7 +114,7 @@ TEST(Streaming, RetiredHandshakesLeaveNoCopies) {
     c.observe(seg(1, kClient, 40000, kServer, 80, kSyn, 1000, 0, kOpts, 64));
     const FrameRecord* copy = c.observe(seg(2, kClient, 40000, kServer, 80, kSyn, 1000, 0, kOpts, 63));
     ASSERT_NE(copy, nullptr);
-    EXPECT_EQ(copy->flags, kCopy);
+    EXPECT_EQ(copy->flags, bits(RecordFlag::Copy));
     EXPECT_EQ(c.copies().all().size(), 1u);
     ASSERT_NE(c.copies().first_syn(0), nullptr);
     c.expire_before(1);

@@ -1,4 +1,4 @@
-// Fuzzes the classifier: the evidence drawn from two option blocks (the
+// Fuzzes the echo rules: the evidence drawn from two option blocks (the
 // SYN's and the SYN+ACK's) and the verdict that follows, with the
 // invariants of docs/verdicts.md that hold for any input.
 //
