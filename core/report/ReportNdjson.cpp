@@ -1,5 +1,5 @@
 // The NDJSON stream (StreamReport.h).
-#include "ReportWriters.h"
+#include "report/ReportWriters.h"
 #include "middlebox/Describe.h"
 #include "middlebox/StreamReport.h"
 

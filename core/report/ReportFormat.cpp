@@ -1,7 +1,7 @@
 // The table of report forms: every name, usage line and writer, once.
 #include "middlebox/ReportFormat.h"
 
-#include "ReportWriters.h"
+#include "report/ReportWriters.h"
 #include "middlebox/PathReport.h"
 
 namespace middlebox {

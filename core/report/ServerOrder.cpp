@@ -1,4 +1,4 @@
-#include "ServerOrder.h"
+#include "report/ServerOrder.h"
 
 namespace middlebox::detail {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "ServerOrder.h"
+#include "report/ServerOrder.h"
 
 namespace middlebox {
 

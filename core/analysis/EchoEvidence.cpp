@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "ByteOrder.h"
+#include "decode/ByteOrder.h"
 #include "middlebox/FastOpen.h"
 #include "middlebox/Segment.h"
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "ByteOrder.h"
+#include "decode/ByteOrder.h"
 #include "middlebox/Describe.h"
 #include "middlebox/FastOpen.h"
 #include "middlebox/Mptcp.h"

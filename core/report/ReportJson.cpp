@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ReportWriters.h"
+#include "report/ReportWriters.h"
 #include "middlebox/Describe.h"
 #include "middlebox/ReportSchema.h"
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "ServerOrder.h"
+#include "report/ServerOrder.h"
 
 namespace middlebox {
 

@@ -1,6 +1,6 @@
 #include "middlebox/Mptcp.h"
 
-#include "ByteOrder.h"
+#include "decode/ByteOrder.h"
 
 namespace middlebox {
 
