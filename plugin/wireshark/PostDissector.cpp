@@ -134,15 +134,15 @@ Needs needs_of(const packet_info* pinfo, proto_tree* tree) {
     Needs n;
     n.tap = have_tap_listener(tap_id);
     n.column = prefs.info_column && pinfo->cinfo != nullptr && col_get_writable(pinfo->cinfo, COL_INFO);
-    const bool expert_tap = expert_tap_listening();
+    const bool expert_listening = expert_tap_listening();
     const bool ours_referenced =
         tree != nullptr && (proto_field_is_referenced(tree, fields.proto) || expert_referenced(tree));
-    n.analysis = always_analyse() || n.tap || expert_tap || ours_referenced || n.column;
+    n.analysis = always_analyse() || n.tap || expert_listening || ours_referenced || n.column;
     if (!n.analysis && !pinfo->fd->visited && !tapped_pass) {
         tap_queue_packet(probe_tap, const_cast<packet_info*>(pinfo), nullptr);
         n.analysis = true;
     }
-    n.annotations = tree != nullptr || always_analyse() || expert_tap;
+    n.annotations = tree != nullptr || always_analyse() || expert_listening;
     n.tree = ours_referenced ? tree : nullptr;
     return n;
 }

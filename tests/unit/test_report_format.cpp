@@ -335,10 +335,10 @@ TEST_F(Report, FormsFollowTheSchema) {
     ASSERT_NE(head_at, std::string::npos) << text;
     const std::string head = text.substr(head_at + 1, text.find('\n', head_at + 1) - head_at - 1);
     size_t at = 0;
-    for (const TextColumn& c : kTextColumns) {
-        at = head.find(std::string(c.heading), at);
-        ASSERT_NE(at, std::string::npos) << c.heading << " in " << head;
-        at += c.heading.size();
+    for (const TextColumn& column : kTextColumns) {
+        at = head.find(std::string(column.heading), at);
+        ASSERT_NE(at, std::string::npos) << column.heading << " in " << head;
+        at += column.heading.size();
     }
     EXPECT_EQ(at, head.size());
 }
