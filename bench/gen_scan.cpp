@@ -233,12 +233,18 @@ Args parse(int argc, char** argv) {
             if (i + 1 >= argc) usage();
             return argv[++i];
         };
-        if (k == "-n" || k == "--handshakes") a.n = std::strtoull(value(), nullptr, 10);
-        else if (k == "-o" || k == "--out") a.outs.push_back(value());
-        else if (k == "--seed") a.seed = std::strtoull(value(), nullptr, 10);
-        else if (k == "--rate") a.rate = static_cast<uint32_t>(std::strtoul(value(), nullptr, 10));
-        else if (k == "--answers-only") a.answers_only = true;
-        else usage();
+        if (k == "-n" || k == "--handshakes")
+            a.n = std::strtoull(value(), nullptr, 10);
+        else if (k == "-o" || k == "--out")
+            a.outs.push_back(value());
+        else if (k == "--seed")
+            a.seed = std::strtoull(value(), nullptr, 10);
+        else if (k == "--rate")
+            a.rate = static_cast<uint32_t>(std::strtoul(value(), nullptr, 10));
+        else if (k == "--answers-only")
+            a.answers_only = true;
+        else
+            usage();
     }
     if (a.n == 0 || a.rate == 0 || a.n > 3700000000ull) usage();
     if (a.outs.empty()) a.outs.push_back("-");
@@ -311,8 +317,11 @@ int main(int argc, char** argv) {
         if (!a.answers_only) queue(ts, Tcp{kScanner, server, sport, 80, seq, 0, kSyn, 64, kProbe, sizeof kProbe});
         ++truth.handshakes;
         const double r = rng.uniform();
-        const Answer kind = r < 0.87 ? Answer::None : r < 0.97 ? Answer::Rst : r < 0.997 ? Answer::Plain
-                          : r < 0.998 ? Answer::Genuine : Answer::Echo;
+        const Answer kind = r < 0.87    ? Answer::None
+                            : r < 0.97  ? Answer::Rst
+                            : r < 0.997 ? Answer::Plain
+                            : r < 0.998 ? Answer::Genuine
+                                        : Answer::Echo;
         if (kind == Answer::None) {
             ++truth.none;
             continue;

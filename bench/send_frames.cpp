@@ -79,10 +79,14 @@ int main(int argc, char** argv) {
     bool wrong = false;
     for (int i = 1; i < argc; ++i) {
         const std::string k = argv[i];
-        if (k == "-i" && i + 1 < argc) iface = argv[++i];
-        else if (k == "--pps" && i + 1 < argc) pps = std::atof(argv[++i]);
-        else if (path == nullptr && k[0] != '-') path = argv[i];
-        else wrong = true;
+        if (k == "-i" && i + 1 < argc)
+            iface = argv[++i];
+        else if (k == "--pps" && i + 1 < argc)
+            pps = std::atof(argv[++i]);
+        else if (path == nullptr && k[0] != '-')
+            path = argv[i];
+        else
+            wrong = true;
     }
     if (wrong || iface.empty() || path == nullptr || pps < 0) {
         std::fprintf(stderr, "usage: send-frames -i IFACE [--pps RATE] CAPTURE.pcap\n");
@@ -117,8 +121,10 @@ int main(int argc, char** argv) {
             const auto due = start + std::chrono::duration_cast<Clock::duration>(
                                          std::chrono::duration<double>(static_cast<double>(i) / pps));
             const auto now = Clock::now();
-            if (due > now + std::chrono::microseconds(100)) std::this_thread::sleep_until(due);
-            else while (Clock::now() < due) {}
+            if (due > now + std::chrono::microseconds(100))
+                std::this_thread::sleep_until(due);
+            else
+                while (Clock::now() < due) {}
         }
         const size_t k = std::min(batch, n - i);
         for (size_t j = 0; j < k; ++j) {

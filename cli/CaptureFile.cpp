@@ -32,9 +32,7 @@ public:
             if (encap > 0 && static_cast<size_t>(encap) < map_.size() && map_[encap] < 0) map_[encap] = linktype;
         }
     }
-    int operator()(int encap) const {
-        return encap > 0 && static_cast<size_t>(encap) < map_.size() ? map_[encap] : -1;
-    }
+    int operator()(int encap) const { return encap > 0 && static_cast<size_t>(encap) < map_.size() ? map_[encap] : -1; }
 
 private:
     std::vector<int> map_;
@@ -84,8 +82,7 @@ public:
             error_ = wtap_message(err, err_info);
             return Next::Error;
         }
-        if (rec_.presence_flags & WTAP_HAS_TS)
-            time_us_ = int64_t{rec_.ts.secs} * 1000000 + rec_.ts.nsecs / 1000;
+        if (rec_.presence_flags & WTAP_HAS_TS) time_us_ = int64_t{rec_.ts.secs} * 1000000 + rec_.ts.nsecs / 1000;
         f->time_us = time_us_;  // a record without a time keeps the one before
         // Every record is a frame to tshark, which numbers them all; one
         // that is not a packet (a NetMon event, a pcapng custom block) is

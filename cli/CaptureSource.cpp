@@ -21,15 +21,15 @@ public:
         pcap_pkthdr* h = nullptr;
         const u_char* d = nullptr;
         switch (pcap_next_ex(p_, &h, &d)) {
-        case 1:
-            f->data = d;
-            f->caplen = h->caplen;
-            f->time_us = int64_t{h->ts.tv_sec} * 1000000 + h->ts.tv_usec;
-            f->linktype = linktype_;
-            return Next::Frame;
-        case 0: return Next::Timeout;
-        case PCAP_ERROR_BREAK: return Next::End;
-        default: return Next::Error;
+            case 1:
+                f->data = d;
+                f->caplen = h->caplen;
+                f->time_us = int64_t{h->ts.tv_sec} * 1000000 + h->ts.tv_usec;
+                f->linktype = linktype_;
+                return Next::Frame;
+            case 0: return Next::Timeout;
+            case PCAP_ERROR_BREAK: return Next::End;
+            default: return Next::Error;
         }
     }
     std::string error() const override { return pcap_geterr(p_); }

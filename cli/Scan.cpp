@@ -12,7 +12,7 @@ namespace {
 constexpr int64_t kClockStepUs = 100000;
 
 bool is_analysed(FrameOutcome o) { return o == FrameOutcome::Segment || o == FrameOutcome::Quote; }
-}
+}  // namespace
 
 namespace {
 // The path report reads every probe's record at the end: it is never scoped.

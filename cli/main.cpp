@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <zlib.h>
+#include <CLI/CLI.hpp>
 
 #include "CaptureSource.h"
 #include "Privileges.h"
@@ -59,8 +59,8 @@ struct Options {
 // What the frames were: a line on stderr, so that nothing is skipped silently.
 void print_outcomes(const Scan& s, const char* prog) {
     using middlebox::FrameOutcome;
-    std::string line = std::string(prog) + ": " + std::to_string(s.frames()) + " frames: " +
-                       std::to_string(s.outcome(FrameOutcome::Segment)) + " TCP segments, " +
+    std::string line = std::string(prog) + ": " + std::to_string(s.frames()) +
+                       " frames: " + std::to_string(s.outcome(FrameOutcome::Segment)) + " TCP segments, " +
                        std::to_string(s.outcome(FrameOutcome::Quote)) + " ICMP errors quoting TCP";
     std::string rest;
     for (int i = static_cast<int>(FrameOutcome::Quote) + 1; i < middlebox::kFrameOutcomeCount; ++i) {
@@ -80,20 +80,19 @@ bool drain(CaptureSource& src, Scan& scan, Progress& progress, const Options& o,
     for (;;) {
         if (interrupted || (o.count != 0 && scan.frames() >= o.count)) return true;
         switch (src.next(&f)) {
-        case CaptureSource::Next::Frame:
-            scan.frame(f.linktype, f.data, f.caplen, f.time_us);
-            progress.tick(scan);
-            if (live && (scan.frames() & 255) == 0) scan.flush();
-            break;
-        case CaptureSource::Next::Timeout:
-            scan.flush();
-            progress.poll(scan);
-            break;
-        case CaptureSource::Next::End:
-            return true;
-        case CaptureSource::Next::Error:
-            std::fprintf(stderr, "middlebox-scan: %s: %s\n", name.c_str(), src.error().c_str());
-            return false;
+            case CaptureSource::Next::Frame:
+                scan.frame(f.linktype, f.data, f.caplen, f.time_us);
+                progress.tick(scan);
+                if (live && (scan.frames() & 255) == 0) scan.flush();
+                break;
+            case CaptureSource::Next::Timeout:
+                scan.flush();
+                progress.poll(scan);
+                break;
+            case CaptureSource::Next::End: return true;
+            case CaptureSource::Next::Error:
+                std::fprintf(stderr, "middlebox-scan: %s: %s\n", name.c_str(), src.error().c_str());
+                return false;
         }
     }
 }
@@ -161,9 +160,9 @@ bool read_zmap_csv(const std::string& path, Scan& scan, Progress& progress, cons
     std::string unused;
     for (int i = 1; i < middlebox::kCsvOutcomeCount; ++i)
         if (counts[i] > 0)
-            unused += (unused.empty() ? "" : ", ") + std::string(middlebox::csv_outcome_name(
-                                                         static_cast<middlebox::CsvOutcome>(i))) +
-                      " " + std::to_string(counts[i]);
+            unused += (unused.empty() ? "" : ", ") +
+                      std::string(middlebox::csv_outcome_name(static_cast<middlebox::CsvOutcome>(i))) + " " +
+                      std::to_string(counts[i]);
     scan.add_input_note("Frame numbers are line numbers of " + name +
                         " (zmap's CSV results: line 1 is its header); it holds no SYN, so every answer was compared "
                         "against the probe template.");
@@ -231,8 +230,8 @@ int run(const Options& o) {
     std::unique_ptr<CaptureSource> live;
     if (!o.iface.empty()) {
         std::string error;
-        live = CaptureSource::open_live(o.iface, o.filter.empty() ? kDefaultFilter : o.filter, o.snaplen,
-                                        o.buffer_mib, &error);
+        live = CaptureSource::open_live(o.iface, o.filter.empty() ? kDefaultFilter : o.filter, o.snaplen, o.buffer_mib,
+                                        &error);
         if (!live) {
             std::fprintf(stderr, "middlebox-scan: -i %s\n", error.c_str());
             return 2;
@@ -294,14 +293,16 @@ int main(int argc, char** argv) {
     using middlebox_scan::CaptureSource;
     using middlebox_scan::Options;
     Options o;
-    CLI::App app{"middlebox-scan: find middleboxes that echo TCP options (MPTCP MP_CAPABLE, unknown kinds) in scan "
-                 "captures, without Wireshark.\nThe report forms equal tshark -q -z middlebox,FORM with the middlebox "
-                 "plugin, byte for byte.",
-                 "middlebox-scan"};
+    CLI::App app{
+        "middlebox-scan: find middleboxes that echo TCP options (MPTCP MP_CAPABLE, unknown kinds) in scan "
+        "captures, without Wireshark.\nThe report forms equal tshark -q -z middlebox,FORM with the middlebox "
+        "plugin, byte for byte.",
+        "middlebox-scan"};
     app.set_version_flag("--version",
                          std::string("middlebox-scan ") + MIDDLEBOX_VERSION + " (" + CaptureSource::versions() + ")");
-    app.add_option("-r,--read,files", o.files, "Capture files (every format tshark reads: pcap, pcapng, NetMon, Sniffer, "
-                                               "snoop, ..., gzip'd or not; - for stdin), read in order as one capture");
+    app.add_option("-r,--read,files", o.files,
+                   "Capture files (every format tshark reads: pcap, pcapng, NetMon, Sniffer, "
+                   "snoop, ..., gzip'd or not; - for stdin), read in order as one capture");
     auto* iface = app.add_option("-i,--interface", o.iface, "Capture live on this interface until Ctrl-C");
     app.add_option("-f,--filter", o.filter, "BPF filter for -i (default: TCP SYNs and RSTs, ICMP and ICMPv6 errors)")
         ->needs(iface);
@@ -328,20 +329,24 @@ int main(int argc, char** argv) {
                    "saddr, sport, dport, optionshex (daddr, ttl, seqnum, acknum, classification when present); needs "
                    "--probe. Frame numbers are then line numbers");
     app.add_option("-o,--output", o.output, "Write the report to FILE instead of stdout");
-    app.add_option("--max-pending", o.max_pending, "At most N pending SYNs (and, with ndjson, live handshakes) are kept; "
-                                                   "beyond it the oldest are dropped and counted")
+    app.add_option("--max-pending", o.max_pending,
+                   "At most N pending SYNs (and, with ndjson, live handshakes) are kept; "
+                   "beyond it the oldest are dropped and counted")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    app.add_option("--syn-timeout", o.syn_timeout, "Seconds of capture time after which a handshake's pending state "
-                                                   "ends (an unanswered SYN stays no-answer); default 60 with ndjson, "
-                                                   "none otherwise")
+    app.add_option("--syn-timeout", o.syn_timeout,
+                   "Seconds of capture time after which a handshake's pending state "
+                   "ends (an unanswered SYN stays no-answer); default 60 with ndjson, "
+                   "none otherwise")
         ->check(CLI::NonNegativeNumber);
     app.add_option("-Z,--user", o.user, "With -i as root: become USER once the interface is open (root: stay root)")
         ->capture_default_str();
-    app.add_option("-s,--snaplen", o.snaplen, "With -i: bytes captured per frame")->check(CLI::Range(68, 262144))
+    app.add_option("-s,--snaplen", o.snaplen, "With -i: bytes captured per frame")
+        ->check(CLI::Range(68, 262144))
         ->capture_default_str();
-    app.add_option("-B,--buffer-size", o.buffer_mib, "With -i: the kernel's capture buffer in MiB (frames beyond it "
-                                                     "are dropped, counted in the totals)")
+    app.add_option("-B,--buffer-size", o.buffer_mib,
+                   "With -i: the kernel's capture buffer in MiB (frames beyond it "
+                   "are dropped, counted in the totals)")
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();
     app.add_option("-c,--count", o.count, "Stop after N frames");
@@ -350,14 +355,16 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     const int inputs = !o.iface.empty() + !o.files.empty() + !o.zmap_csv.empty();
     if (inputs != 1) {
-        std::fprintf(stderr, "middlebox-scan: give capture files (-r FILE, or - for stdin), one -i INTERFACE or one "
-                             "--zmap-csv FILE\n%s",
+        std::fprintf(stderr,
+                     "middlebox-scan: give capture files (-r FILE, or - for stdin), one -i INTERFACE or one "
+                     "--zmap-csv FILE\n%s",
                      app.help().c_str());
         return 1;
     }
     if (!o.zmap_csv.empty() && o.probe.empty()) {
-        std::fprintf(stderr, "middlebox-scan: --zmap-csv needs --probe hex:OPTIONS (zmap's --probe-args): the CSV "
-                             "holds the answers, not the probes they answer\n");
+        std::fprintf(stderr,
+                     "middlebox-scan: --zmap-csv needs --probe hex:OPTIONS (zmap's --probe-args): the CSV "
+                     "holds the answers, not the probes they answer\n");
         return 1;
     }
     return middlebox_scan::run(o);

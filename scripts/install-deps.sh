@@ -41,6 +41,7 @@ pkgs=(
   graphviz mscgen fonts-dejavu-core    # the figures name DejaVu Sans: the same PNG everywhere
   # fuzzing, sanitizers, instruction counts
   clang libclang-rt-14-dev valgrind
+  clang-format          # ctest style.format: the house style (.clang-format)
 )
 if [ "$want_lab" -eq 1 ]; then
   pkgs+=(iptables tcpdump zmap mptcpd ethtool procps)

@@ -226,8 +226,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
     PendingSyn* e = table_.find(syn_fp);
     // ack == seq + 1 answers most SYNs without reading their record; a TFO
     // SYN's data may be acknowledged too.
-    const bool matches =
-        e != nullptr && (s.ack == e->seq + 1 || handshakes_[e->handshake].acknowledges(e->seq, s.ack));
+    const bool matches = e != nullptr && (s.ack == e->seq + 1 || handshakes_[e->handshake].acknowledges(e->seq, s.ack));
 
     // A SYN an RST answered first (a box's, or the server's) still pairs
     // with the SYN+ACK that acknowledges it: that SYN+ACK may be a copy.
@@ -236,7 +235,8 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
         Handshake& hs = handshakes_[e->handshake];
         if (hs.answer_role == Role::SynAck) {
             if (hs.answer_copies < 0xffff) ++hs.answer_copies;
-            const Copy* copy = copies_.may_matter(s.ttl, hs.answer_ttl) ? observe_synack_copy(s, e->handshake) : nullptr;
+            const Copy* copy =
+                copies_.may_matter(s.ttl, hs.answer_ttl) ? observe_synack_copy(s, e->handshake) : nullptr;
             return add_record(s.frame, e->handshake, Role::SynAck,
                               copy != nullptr ? bits(RecordFlag::Copy) : bits(RecordFlag::Retransmission));
         }
@@ -386,7 +386,7 @@ void Correlator::on_other(const Segment& s, uint64_t fp) {
 }
 
 const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bool options_visible,
-                                      const Address& router) {
+                                       const Address& router) {
     if (!quoted.is_syn() || !advance(frame)) return nullptr;
     Quote q;
     q.frame = frame;
@@ -431,8 +431,8 @@ std::vector<uint32_t> Correlator::quote_frames(uint32_t handshake) const {
 }
 
 const Quote* Correlator::lookup_quote(uint32_t frame) const {
-    auto it = std::lower_bound(quotes_.begin(), quotes_.end(), frame,
-                               [](const Quote& q, uint32_t f) { return q.frame < f; });
+    auto it =
+        std::lower_bound(quotes_.begin(), quotes_.end(), frame, [](const Quote& q, uint32_t f) { return q.frame < f; });
     return it != quotes_.end() && it->frame == frame ? &*it : nullptr;
 }
 

@@ -14,14 +14,14 @@ uint8_t estimated_hops(uint8_t ttl) {
 uint8_t handshake_facts(const EchoEvidence& e, Verdict v) {
     const bool comparable = v != Verdict::SimultaneousOpen;
     const bool mpc = e.synack_mpc.present;
-    return static_cast<uint8_t>(bits(HandshakeFact::SynAck) | (mpc ? bits(HandshakeFact::Mpc) : 0) |
-                                (mpc && v == Verdict::MptcpGenuine ? bits(HandshakeFact::MpcGenuine) : 0) |
-                                (mpc && e.mpc_echo && v == Verdict::MptcpEcho ? bits(HandshakeFact::MpcEcho) : 0) |
-                                (e.synack_unknown ? bits(HandshakeFact::Unknown) : 0) |
-                                (e.synack_unknown && e.unknown_echo && comparable ? bits(HandshakeFact::UnknownEcho)
-                                                                                  : 0) |
-                                (e.any_echo() && comparable ? bits(HandshakeFact::Evidence) : 0) |
-                                (e.flags_echo && comparable ? bits(HandshakeFact::FlagEcho) : 0));
+    return static_cast<uint8_t>(
+        bits(HandshakeFact::SynAck) | (mpc ? bits(HandshakeFact::Mpc) : 0) |
+        (mpc && v == Verdict::MptcpGenuine ? bits(HandshakeFact::MpcGenuine) : 0) |
+        (mpc && e.mpc_echo && v == Verdict::MptcpEcho ? bits(HandshakeFact::MpcEcho) : 0) |
+        (e.synack_unknown ? bits(HandshakeFact::Unknown) : 0) |
+        (e.synack_unknown && e.unknown_echo && comparable ? bits(HandshakeFact::UnknownEcho) : 0) |
+        (e.any_echo() && comparable ? bits(HandshakeFact::Evidence) : 0) |
+        (e.flags_echo && comparable ? bits(HandshakeFact::FlagEcho) : 0));
 }
 
 Distance Handshake::distance() const {

@@ -21,8 +21,7 @@ std::string describe_option(const OptionBlock& b, const TcpOption& o) {
         case kWindowScale:
             if (o.length == 3) return name + " " + std::to_string(p[2]);
             break;
-        case kSackPermitted:
-            return name;
+        case kSackPermitted: return name;
         case kTimestamp:
             if (o.length == 10) return name + " " + std::to_string(be32(p + 2)) + "/" + std::to_string(be32(p + 6));
             break;
@@ -38,8 +37,7 @@ std::string describe_option(const OptionBlock& b, const TcpOption& o) {
             if (f.present) return name + (f.request() ? " request" : " cookie " + hex_text(f.cookie, f.cookie_length));
             break;
         }
-        default:
-            break;
+        default: break;
     }
     return o.length > 2 ? name + " " + hex_text(p + 2, o.length - 2u) : name;
 }
@@ -70,7 +68,8 @@ std::vector<std::string> option_diff_items(const OptionBlock* syn, const OptionB
     if (syn != nullptr)
         for (size_t i = 0; i < syn->count(); ++i) {
             const TcpOption& o = syn->at(i);
-            if (synack.counterpart(*syn, o) == nullptr) out.push_back("-" + option_name(o.kind, syn->data(o), o.length));
+            if (synack.counterpart(*syn, o) == nullptr)
+                out.push_back("-" + option_name(o.kind, syn->data(o), o.length));
         }
     return out;
 }

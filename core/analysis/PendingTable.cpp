@@ -105,7 +105,8 @@ PendingSyn& PendingTable::at(uint32_t id) const {
 }
 
 void PendingTable::add_chunk() {
-    if (chunks_.size() == chunks_.capacity()) chunks_.reserve(chunks_.size() + std::max<size_t>(16, chunks_.size() / 8));
+    if (chunks_.size() == chunks_.capacity())
+        chunks_.reserve(chunks_.size() + std::max<size_t>(16, chunks_.size() / 8));
     const size_t n = std::min(chunk_nominal(chunks_.size()), capacity_ - allocated_);
     chunks_.emplace_back(new PendingSyn[n]);
     allocated_ += n;
@@ -302,7 +303,8 @@ PendingSyn* PendingTable::insert(uint64_t tuple) {
         // a step of 1/8 (5.14 bytes) while small, 1/5 (5.49) past 2^16.
         const size_t divisor = size_ < (size_t{1} << 16) ? 8 : 5;
         size_t n = slot_count_;
-        while ((size_ + 1) * 8 > n * 7 && n < max_slots_) n = std::min(max_slots_, n + std::max<size_t>(n / divisor, 1));
+        while ((size_ + 1) * 8 > n * 7 && n < max_slots_)
+            n = std::min(max_slots_, n + std::max<size_t>(n / divisor, 1));
         rebuild(n);
         place(h, id);
     } else {
@@ -342,9 +344,7 @@ void PendingTable::erase(PendingSyn* entry) {
     release_chunks();
 }
 
-void PendingTable::prefetch(uint64_t tuple) const {
-    prefetch_line(&index_[home(mix(tuple))]);
-}
+void PendingTable::prefetch(uint64_t tuple) const { prefetch_line(&index_[home(mix(tuple))]); }
 
 void PendingTable::prefetch_entry(uint64_t tuple) const {
     // The first slot of the run with the key's tag: in a table at most 7/8

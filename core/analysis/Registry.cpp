@@ -59,7 +59,8 @@ const std::vector<uint32_t>& Registry::frames_seen() const {
 
 std::vector<ServerSummary> Registry::summarize(const Correlator& c, bool with_handshakes) const {
     std::vector<ServerSummary> out;
-    visit(c, [&out](const ServerSummary& row) { out.push_back(row); }, with_handshakes);
+    visit(
+        c, [&out](const ServerSummary& row) { out.push_back(row); }, with_handshakes);
     return out;
 }
 
@@ -69,8 +70,8 @@ Item item_of(const Correlator& c, uint32_t index, uint32_t position) {
     const Handshake& hs = c.handshake(index);
     const FlowTuple& t = c.endpoints(index);
     const bool synack = hs.facts & bits(HandshakeFact::SynAck);
-    const uint8_t path = static_cast<uint8_t>((hs.hop_mismatch() ? Item::kHopMismatch : 0) |
-                                              (hs.syn_proxy() ? Item::kSynProxy : 0));
+    const uint8_t path =
+        static_cast<uint8_t>((hs.hop_mismatch() ? Item::kHopMismatch : 0) | (hs.syn_proxy() ? Item::kSynProxy : 0));
     return Item(SortKey(t.destination(), position), synack ? hs.answer_frame : 0, static_cast<uint8_t>(hs.verdict),
                 synack ? estimated_hops(hs.answer_ttl) : 0, hs.facts, path);
 }
@@ -80,7 +81,8 @@ void add_item(ServerSummary& row, const Item& it) {
     ++row.verdicts[it.verdict];
     if (!(it.facts & bits(HandshakeFact::SynAck))) return;
     ++row.synacks;
-    if (row.first_synack_frame == 0 || it.answer_frame < row.first_synack_frame) row.first_synack_frame = it.answer_frame;
+    if (row.first_synack_frame == 0 || it.answer_frame < row.first_synack_frame)
+        row.first_synack_frame = it.answer_frame;
     row.min_hops = std::min(row.min_hops, it.hops);
     row.max_hops = std::max(row.max_hops, it.hops);
     if (it.path & Item::kHopMismatch) ++row.hop_mismatches;
@@ -89,7 +91,8 @@ void add_item(ServerSummary& row, const Item& it) {
 }
 
 void add_evidence(ServerSummary& row, const EchoEvidence& ev, uint32_t answer_frame) {
-    if (row.first_evidence_frame == 0 || answer_frame < row.first_evidence_frame) row.first_evidence_frame = answer_frame;
+    if (row.first_evidence_frame == 0 || answer_frame < row.first_evidence_frame)
+        row.first_evidence_frame = answer_frame;
     for (uint8_t i = 0; i < ev.echoed_count; ++i) row.echoed_kinds.set(ev.echoed_kinds[i]);
     if (!ev.mpc_echo) return;
     if (!ev.synack_mpc.has_key) {

@@ -4,20 +4,8 @@ namespace middlebox {
 
 namespace {
 constexpr const char* kNames[kVerdictCount] = {
-    "",
-    "mptcp-genuine",
-    "mptcp-echo",
-    "mptcp-absent",
-    "mptcp-join",
-    "option-echo",
-    "simultaneous-open",
-    "plain",
-    "no-syn",
-    "no-answer",
-    "rst",
-    "truncated",
-    "icmp-error",
-    "flag-echo",
+    "",      "mptcp-genuine", "mptcp-echo", "mptcp-absent", "mptcp-join", "option-echo", "simultaneous-open",
+    "plain", "no-syn",        "no-answer",  "rst",          "truncated",  "icmp-error",  "flag-echo",
 };
 }  // namespace
 

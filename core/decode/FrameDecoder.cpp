@@ -83,16 +83,12 @@ FrameOutcome ethertype(Cursor c, uint16_t type, int at, Segment* seg, bool* opti
         at += 4;
     }
     switch (type) {
-    case kEtherIpv4:
-    case kEtherIpv6:
-        return ip(c, at, seg, options_visible);
-    case kEtherMpls:
-    case kEtherMplsMulticast:
-        return mpls(c, at, seg, options_visible);
-    case kEtherPppoeSession:
-        return pppoe_session(c, at, seg, options_visible);
-    default:
-        return FrameOutcome::NotIp;
+        case kEtherIpv4:
+        case kEtherIpv6: return ip(c, at, seg, options_visible);
+        case kEtherMpls:
+        case kEtherMplsMulticast: return mpls(c, at, seg, options_visible);
+        case kEtherPppoeSession: return pppoe_session(c, at, seg, options_visible);
+        default: return FrameOutcome::NotIp;
     }
 }
 
@@ -116,11 +112,11 @@ FrameOutcome ppp(Cursor c, int at, Segment* seg, bool* options_visible) {
         at += 2;
     }
     switch (protocol) {
-    case kPppIpv4:
-    case kPppIpv6: return ip(c, at, seg, options_visible);
-    case kPppMpls:
-    case kPppMplsMulticast: return mpls(c, at, seg, options_visible);
-    default: return FrameOutcome::NotIp;  // LCP, IPCP, CHAP, ...
+        case kPppIpv4:
+        case kPppIpv6: return ip(c, at, seg, options_visible);
+        case kPppMpls:
+        case kPppMplsMulticast: return mpls(c, at, seg, options_visible);
+        default: return FrameOutcome::NotIp;  // LCP, IPCP, CHAP, ...
     }
 }
 
@@ -177,9 +173,9 @@ FrameOutcome ieee80211(Cursor c, int at, bool padded, Segment* seg, bool* option
     const uint8_t control = c.d[at], flags = c.d[at + 1];
     const int type = (control >> 2) & 3, subtype = control >> 4;
     if (type != 2 || (subtype & 0x4) != 0) return FrameOutcome::NotIp;  // management, control, no data
-    if (flags & 0x40) return FrameOutcome::NotIp;                         // protected: the body is encrypted
-    int header = 24 + ((flags & 0x03) == 0x03 ? 6 : 0);                   // to and from DS: a fourth address
-    if (subtype & 0x8) {                                                  // QoS data: QoS control, maybe HT control
+    if (flags & 0x40) return FrameOutcome::NotIp;                       // protected: the body is encrypted
+    int header = 24 + ((flags & 0x03) == 0x03 ? 6 : 0);                 // to and from DS: a fourth address
+    if (subtype & 0x8) {                                                // QoS data: QoS control, maybe HT control
         if (c.len - at < header + 2) return FrameOutcome::LinkTruncated;
         if (c.d[at + header] & 0x80) return FrameOutcome::NotIp;  // an A-MSDU: subframes, not one packet
         header += 2 + ((flags & 0x80) ? 4 : 0);
@@ -236,11 +232,11 @@ FrameOutcome erspan(Cursor c, int at, bool sequenced, Segment* seg, bool* option
     if (!sequenced) return ethernet(c, at, seg, options_visible);
     if (c.len - at < 8) return FrameOutcome::LinkTruncated;
     switch (c.d[at] >> 4) {
-    case 1: return ethernet(c, at + 8, seg, options_visible);
-    case 2:
-        if (c.len - at < 12) return FrameOutcome::LinkTruncated;
-        return ethernet(c, at + 12 + ((c.d[at + 11] & 0x01) ? 8 : 0), seg, options_visible);
-    default: return FrameOutcome::NotIp;
+        case 1: return ethernet(c, at + 8, seg, options_visible);
+        case 2:
+            if (c.len - at < 12) return FrameOutcome::LinkTruncated;
+            return ethernet(c, at + 12 + ((c.d[at + 11] & 0x01) ? 8 : 0), seg, options_visible);
+        default: return FrameOutcome::NotIp;
     }
 }
 
@@ -255,12 +251,12 @@ FrameOutcome gre(Cursor c, int at, Segment* seg, bool* options_visible) {
     const int length = 4 + ((flags & 0x8000) ? 4 : 0) + ((flags & 0x2000) ? 4 : 0) + (sequenced ? 4 : 0);
     if (c.len - at < length) return FrameOutcome::LinkTruncated;
     switch (be16(c.d + at + 2)) {
-    case kEtherTransparentBridging: return ethernet(c, at + length, seg, options_visible);
-    case kEtherErspan:
-    case kEtherErspan3: return erspan(c, at + length, sequenced, seg, options_visible);
-    case kEtherIpv4:
-    case kEtherIpv6: return ip(c, at + length, seg, options_visible);
-    default: return FrameOutcome::NotTcp;
+        case kEtherTransparentBridging: return ethernet(c, at + length, seg, options_visible);
+        case kEtherErspan:
+        case kEtherErspan3: return erspan(c, at + length, sequenced, seg, options_visible);
+        case kEtherIpv4:
+        case kEtherIpv6: return ip(c, at + length, seg, options_visible);
+        default: return FrameOutcome::NotTcp;
     }
 }
 
@@ -331,27 +327,24 @@ FrameOutcome udp(Cursor c, int at, Segment* seg, bool* options_visible) {
 FrameOutcome upper_layer(Cursor c, int ip_at, int payload, uint8_t proto, bool v6, Segment* seg,
                          bool* options_visible) {
     switch (proto) {
-    case kIpProtoTcp:
-        if (c.len - payload < 20) return FrameOutcome::TcpTruncated;
-        return read_live_segment(c.d, c.len, ip_at, payload, v6, seg) ? FrameOutcome::Segment
-                                                                      : FrameOutcome::TcpTruncated;
-    case kIpProtoIcmp:
-    case kIpProtoIcmpv6:
-        if (proto != (v6 ? kIpProtoIcmpv6 : kIpProtoIcmp)) return FrameOutcome::NotTcp;
-        if (c.len - payload < 8) return FrameOutcome::IcmpOther;
-        if (!read_icmp_quote(c.d + payload, c.len - payload, v6, seg, options_visible)) return FrameOutcome::IcmpOther;
-        // The router that sent the error: the source of its own IP header.
-        if (c.router != nullptr) *c.router = ip_source(c.d + ip_at, v6);
-        return FrameOutcome::Quote;
-    case kIpProtoIpIp:
-    case kIpProtoIpv6:
-        return ip_of_version(c, payload, proto == kIpProtoIpIp ? 4 : 6, seg, options_visible);
-    case kIpProtoGre:
-        return gre(c, payload, seg, options_visible);
-    case kIpProtoUdp:
-        return udp(c, payload, seg, options_visible);
-    default:
-        return FrameOutcome::NotTcp;
+        case kIpProtoTcp:
+            if (c.len - payload < 20) return FrameOutcome::TcpTruncated;
+            return read_live_segment(c.d, c.len, ip_at, payload, v6, seg) ? FrameOutcome::Segment
+                                                                          : FrameOutcome::TcpTruncated;
+        case kIpProtoIcmp:
+        case kIpProtoIcmpv6:
+            if (proto != (v6 ? kIpProtoIcmpv6 : kIpProtoIcmp)) return FrameOutcome::NotTcp;
+            if (c.len - payload < 8) return FrameOutcome::IcmpOther;
+            if (!read_icmp_quote(c.d + payload, c.len - payload, v6, seg, options_visible))
+                return FrameOutcome::IcmpOther;
+            // The router that sent the error: the source of its own IP header.
+            if (c.router != nullptr) *c.router = ip_source(c.d + ip_at, v6);
+            return FrameOutcome::Quote;
+        case kIpProtoIpIp:
+        case kIpProtoIpv6: return ip_of_version(c, payload, proto == kIpProtoIpIp ? 4 : 6, seg, options_visible);
+        case kIpProtoGre: return gre(c, payload, seg, options_visible);
+        case kIpProtoUdp: return udp(c, payload, seg, options_visible);
+        default: return FrameOutcome::NotTcp;
     }
 }
 
@@ -393,59 +386,44 @@ FrameOutcome null_link(Cursor c, int at, bool network_order, Segment* seg, bool*
     // a family too big to be one is the other order (as Wireshark reads it).
     if (family > 0xffff) family = __builtin_bswap32(family);
     switch (family) {
-    case 2:   // AF_INET everywhere
-    case 10:  // AF_INET6: Linux
-    case 24:  // NetBSD, OpenBSD, BSD/OS
-    case 28:  // FreeBSD, DragonFly
-    case 30:  // Darwin
-        return ip(c, at + 4, seg, options_visible);
-    default:
-        return FrameOutcome::NotIp;
+        case 2:   // AF_INET everywhere
+        case 10:  // AF_INET6: Linux
+        case 24:  // NetBSD, OpenBSD, BSD/OS
+        case 28:  // FreeBSD, DragonFly
+        case 30:  // Darwin
+            return ip(c, at + 4, seg, options_visible);
+        default: return FrameOutcome::NotIp;
     }
 }
 
 // The link layer of type `linktype` whose header starts at `at`.
 FrameOutcome link_layer(Cursor c, int linktype, int at, Segment* seg, bool* options_visible) {
     switch (linktype) {
-    case linktype::kEthernet:
-        return ethernet(c, at, seg, options_visible);
-    case linktype::kLinuxSll:
-        // 16 bytes: packet type, ARPHRD type, address length, 8 address bytes, protocol.
-        if (c.len - at < 16) return FrameOutcome::LinkTruncated;
-        return ethertype(c, be16(c.d + at + 14), at + 16, seg, options_visible);
-    case linktype::kLinuxSll2:
-        // 20 bytes: protocol first, then reserved, interface, ARPHRD type, ...
-        if (c.len - at < 20) return FrameOutcome::LinkTruncated;
-        return ethertype(c, be16(c.d + at), at + 20, seg, options_visible);
-    case linktype::kRaw:
-    case linktype::kRawDlt:
-    case linktype::kRawDltOpenBsd:
-        return by_ip_version(c, at, seg, options_visible);
-    case linktype::kIpv4:
-        return ip_of_version(c, at, 4, seg, options_visible);
-    case linktype::kIpv6:
-        return ip_of_version(c, at, 6, seg, options_visible);
-    case linktype::kNull:
-        return null_link(c, at, false, seg, options_visible);
-    case linktype::kLoop:
-        return null_link(c, at, true, seg, options_visible);
-    case linktype::kPpp:
-    case linktype::kPppHdlc:
-        return ppp_hdlc(c, at, seg, options_visible);
-    case linktype::kPppoe:
-        return pppoe_session(c, at, seg, options_visible);
-    case linktype::kCiscoHdlc:
-        return cisco_hdlc(c, at, seg, options_visible);
-    case linktype::kIeee80211:
-        return ieee80211(c, at, false, seg, options_visible);
-    case linktype::kRadiotap:
-        return radiotap(c, at, seg, options_visible);
-    case linktype::kPpi:
-        return ppi(c, at, seg, options_visible);
-    case linktype::kNflog:
-        return nflog(c, at, seg, options_visible);
-    default:
-        return FrameOutcome::LinkUnsupported;
+        case linktype::kEthernet: return ethernet(c, at, seg, options_visible);
+        case linktype::kLinuxSll:
+            // 16 bytes: packet type, ARPHRD type, address length, 8 address bytes, protocol.
+            if (c.len - at < 16) return FrameOutcome::LinkTruncated;
+            return ethertype(c, be16(c.d + at + 14), at + 16, seg, options_visible);
+        case linktype::kLinuxSll2:
+            // 20 bytes: protocol first, then reserved, interface, ARPHRD type, ...
+            if (c.len - at < 20) return FrameOutcome::LinkTruncated;
+            return ethertype(c, be16(c.d + at), at + 20, seg, options_visible);
+        case linktype::kRaw:
+        case linktype::kRawDlt:
+        case linktype::kRawDltOpenBsd: return by_ip_version(c, at, seg, options_visible);
+        case linktype::kIpv4: return ip_of_version(c, at, 4, seg, options_visible);
+        case linktype::kIpv6: return ip_of_version(c, at, 6, seg, options_visible);
+        case linktype::kNull: return null_link(c, at, false, seg, options_visible);
+        case linktype::kLoop: return null_link(c, at, true, seg, options_visible);
+        case linktype::kPpp:
+        case linktype::kPppHdlc: return ppp_hdlc(c, at, seg, options_visible);
+        case linktype::kPppoe: return pppoe_session(c, at, seg, options_visible);
+        case linktype::kCiscoHdlc: return cisco_hdlc(c, at, seg, options_visible);
+        case linktype::kIeee80211: return ieee80211(c, at, false, seg, options_visible);
+        case linktype::kRadiotap: return radiotap(c, at, seg, options_visible);
+        case linktype::kPpi: return ppi(c, at, seg, options_visible);
+        case linktype::kNflog: return nflog(c, at, seg, options_visible);
+        default: return FrameOutcome::LinkUnsupported;
     }
 }
 
@@ -453,18 +431,18 @@ FrameOutcome link_layer(Cursor c, int linktype, int at, Segment* seg, bool* opti
 
 const char* frame_outcome_name(FrameOutcome o) {
     switch (o) {
-    case FrameOutcome::Segment: return "tcp";
-    case FrameOutcome::Quote: return "icmp-quote";
-    case FrameOutcome::LinkUnsupported: return "link-unsupported";
-    case FrameOutcome::LinkTruncated: return "link-truncated";
-    case FrameOutcome::NotIp: return "not-ip";
-    case FrameOutcome::IpInvalid: return "ip-invalid";
-    case FrameOutcome::IpFragment: return "ip-fragment";
-    case FrameOutcome::Ipv6Chain: return "ipv6-chain";
-    case FrameOutcome::NotTcp: return "not-tcp";
-    case FrameOutcome::TcpTruncated: return "tcp-truncated";
-    case FrameOutcome::IcmpOther: return "icmp-other";
-    case FrameOutcome::TooDeep: return "too-deep";
+        case FrameOutcome::Segment: return "tcp";
+        case FrameOutcome::Quote: return "icmp-quote";
+        case FrameOutcome::LinkUnsupported: return "link-unsupported";
+        case FrameOutcome::LinkTruncated: return "link-truncated";
+        case FrameOutcome::NotIp: return "not-ip";
+        case FrameOutcome::IpInvalid: return "ip-invalid";
+        case FrameOutcome::IpFragment: return "ip-fragment";
+        case FrameOutcome::Ipv6Chain: return "ipv6-chain";
+        case FrameOutcome::NotTcp: return "not-tcp";
+        case FrameOutcome::TcpTruncated: return "tcp-truncated";
+        case FrameOutcome::IcmpOther: return "icmp-other";
+        case FrameOutcome::TooDeep: return "too-deep";
     }
     return "";
 }

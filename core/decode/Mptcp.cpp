@@ -14,8 +14,7 @@ uint8_t mptcp_subtype(const uint8_t* option, size_t length) {
 
 MpCapable MpCapable::decode(const uint8_t* option, size_t length) {
     MpCapable m;
-    if (option == nullptr || length < 4 || option[0] != 30 || mptcp_subtype(option, length) != kMpCapable)
-        return m;
+    if (option == nullptr || length < 4 || option[0] != 30 || mptcp_subtype(option, length) != kMpCapable) return m;
     m.present = true;
     m.length = static_cast<uint8_t>(length);
     m.version = option[2] & 0x0f;

@@ -26,24 +26,22 @@ int ipv6_upper_layer(const uint8_t* d, int len, int ip, uint8_t* proto) {
     for (int n = 0; n <= kMaxExtensionHeaders; ++n) {
         int ext_len;
         switch (next) {
-        case kHopByHop:
-        case kRouting:
-        case kDestinationOptions:
-            if (len - at < 2) return -1;
-            ext_len = (d[at + 1] + 1) * 8;  // Hdr Ext Len: 8-octet units after the first 8
-            break;
-        case kFragment:
-            if (len - at < 8) return -1;
-            if ((((d[at + 2] << 8) | d[at + 3]) & 0xfff8) != 0) return -1;  // fragment offset != 0
-            ext_len = 8;
-            break;
-        case kAuthentication:
-            if (len - at < 2) return -1;
-            ext_len = (d[at + 1] + 2) * 4;  // Payload Len: 4-octet units, minus 2
-            break;
-        default:
-            *proto = next;
-            return at;
+            case kHopByHop:
+            case kRouting:
+            case kDestinationOptions:
+                if (len - at < 2) return -1;
+                ext_len = (d[at + 1] + 1) * 8;  // Hdr Ext Len: 8-octet units after the first 8
+                break;
+            case kFragment:
+                if (len - at < 8) return -1;
+                if ((((d[at + 2] << 8) | d[at + 3]) & 0xfff8) != 0) return -1;  // fragment offset != 0
+                ext_len = 8;
+                break;
+            case kAuthentication:
+                if (len - at < 2) return -1;
+                ext_len = (d[at + 1] + 2) * 4;  // Payload Len: 4-octet units, minus 2
+                break;
+            default: *proto = next; return at;
         }
         if (n == kMaxExtensionHeaders || len - at < ext_len) return -1;
         next = d[at];
@@ -111,7 +109,8 @@ bool read_icmp_quote(const uint8_t* h, int avail, bool v6, Segment* seg, bool* o
     if (avail < 8) return false;
     // Error messages only: they quote the packet that caused them.
     const uint8_t type = h[0];
-    const bool error = v6 ? (type >= 1 && type <= 4) : (type == 3 || type == 11 || type == 12 || type == 4 || type == 5);
+    const bool error =
+        v6 ? (type >= 1 && type <= 4) : (type == 3 || type == 11 || type == 12 || type == 4 || type == 5);
     if (!error) return false;
 
     Segment& s = *seg;

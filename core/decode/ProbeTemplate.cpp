@@ -47,9 +47,10 @@ bool parse_probe_template(std::string_view text, ProbeTemplate* out, std::string
     }
     if (!parse_hex_bytes(hex, t.options, kMaxOptionBytes, &length)) {
         const size_t digits = hex.size() - (hex.substr(0, 2) == "0x" ? 2 : 0);
-        *error = digits / 2 > kMaxOptionBytes
-                     ? "more than 40 bytes of options in \"" + std::string(text) + "\""
-                     : "\"" + std::string(text) + "\" is not hex bytes (an even number of digits 0-9a-f: hex:020405b4...)";
+        *error =
+            digits / 2 > kMaxOptionBytes
+                ? "more than 40 bytes of options in \"" + std::string(text) + "\""
+                : "\"" + std::string(text) + "\" is not hex bytes (an even number of digits 0-9a-f: hex:020405b4...)";
         return false;
     }
     if (length % 4 != 0) {

@@ -76,8 +76,7 @@ bool OptionBlock::has_identical(const OptionBlock& other, const TcpOption& o) co
     const uint8_t* mine = data(o);
     for (size_t i = 0; i < other.count_; ++i) {
         const TcpOption& t = other.options_[i];
-        if (t.kind == o.kind && t.length == o.length && std::memcmp(other.data(t), mine, o.length) == 0)
-            return true;
+        if (t.kind == o.kind && t.length == o.length && std::memcmp(other.data(t), mine, o.length) == 0) return true;
     }
     return false;
 }
@@ -122,10 +121,8 @@ bool may_match_legitimately(uint8_t kind) {
         // same values, so equal options are what a correct stack may send.
         case kEno:
         case kAccEcn0:
-        case kAccEcn1:
-            return true;
-        default:
-            return false;
+        case kAccEcn1: return true;
+        default: return false;
     }
 }
 
@@ -167,8 +164,7 @@ std::string option_name(uint8_t kind, const uint8_t* option, size_t length) {
         case kExperiment2:
             if (is_fast_open(option, length)) return "TFO_EXP";
             return "KIND254";
-        default:
-            return "KIND" + std::to_string(kind);
+        default: return "KIND" + std::to_string(kind);
     }
 }
 

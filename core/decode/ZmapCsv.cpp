@@ -10,9 +10,9 @@ namespace middlebox {
 
 namespace {
 
-constexpr const char* kFieldNames[] = {"saddr",   "daddr",      "sport",          "dport",
-                                       "ttl",     "seqnum",     "acknum",         "optionshex",
-                                       "classification", "timestamp_ts", "timestamp_us"};
+constexpr const char* kFieldNames[] = {"saddr",       "daddr",  "sport",      "dport",          "ttl",
+                                       "seqnum",      "acknum", "optionshex", "classification", "timestamp_ts",
+                                       "timestamp_us"};
 
 // zmap's csv module quotes no cell that needs none; a quoted cell (RFC
 // 4180) is unquoted here. Cells are split on commas outside quotes.

@@ -212,17 +212,15 @@ std::string info_note(Verdict v, const EchoEvidence& e, bool syn_proxy) {
             std::string list;
             for (int k = 0; k < 256; ++k)
                 if (kinds[k]) list += (list.empty() ? "" : ", ") + std::to_string(k);
-            note = kinds.none() ? "[Options echoed]" : (kinds.count() == 1 ? "[Option " : "[Options ") + list + " echoed]";
+            note =
+                kinds.none() ? "[Options echoed]" : (kinds.count() == 1 ? "[Option " : "[Options ") + list + " echoed]";
             break;
         }
-        case Verdict::FlagEcho:
-            note = "[ECN flags echoed: middlebox]";
-            break;
+        case Verdict::FlagEcho: note = "[ECN flags echoed: middlebox]"; break;
         case Verdict::MptcpGenuine:
             if (!syn_proxy) note = "[MPTCP server key]";
             break;
-        default:
-            break;
+        default: break;
     }
     if (syn_proxy) note += note.empty() ? "[SYN+ACK from a SYN proxy]" : " [SYN+ACK from a SYN proxy]";
     return note;
@@ -273,13 +271,18 @@ std::string json_string(std::string_view s) {
         // becomes U+FFFD.
         size_t len = 0;
         uint32_t cp = 0, min = 0;
-        if ((c & 0xe0) == 0xc0) len = 2, cp = c & 0x1f, min = 0x80;
-        else if ((c & 0xf0) == 0xe0) len = 3, cp = c & 0x0f, min = 0x800;
-        else if ((c & 0xf8) == 0xf0) len = 4, cp = c & 0x07, min = 0x10000;
+        if ((c & 0xe0) == 0xc0)
+            len = 2, cp = c & 0x1f, min = 0x80;
+        else if ((c & 0xf0) == 0xe0)
+            len = 3, cp = c & 0x0f, min = 0x800;
+        else if ((c & 0xf8) == 0xf0)
+            len = 4, cp = c & 0x07, min = 0x10000;
         bool ok = len != 0 && i + len <= n;
         for (size_t k = 1; ok && k < len; ++k) {
-            if ((p[i + k] & 0xc0) != 0x80) ok = false;
-            else cp = (cp << 6) | (p[i + k] & 0x3f);
+            if ((p[i + k] & 0xc0) != 0x80)
+                ok = false;
+            else
+                cp = (cp << 6) | (p[i + k] & 0x3f);
         }
         ok = ok && cp >= min && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
         if (ok) {

@@ -1,8 +1,8 @@
 // The CSV form: a header line, then one line per server, streamed; the
 // columns are ReportSchema.h's kCsvFields. No totals, no notes.
-#include "report/ReportWriters.h"
 #include "middlebox/Describe.h"
 #include "middlebox/ReportSchema.h"
+#include "report/ReportWriters.h"
 
 namespace middlebox::report {
 

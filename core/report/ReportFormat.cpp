@@ -1,8 +1,8 @@
 // The table of report forms: every name, usage line and writer, once.
 #include "middlebox/ReportFormat.h"
 
-#include "report/ReportWriters.h"
 #include "middlebox/PathReport.h"
+#include "report/ReportWriters.h"
 
 namespace middlebox {
 
@@ -20,12 +20,10 @@ std::unique_ptr<ServerReportWriter> csv_writer(std::ostream& out, const ReportRe
 void pairs(std::ostream& out, const Correlator& c, const Registry& seen, const Totals& t, const ReportRequest& r) {
     write_pairs(out, pair_lines(c, seen, r.scope), t, r);
 }
-void path_text(std::ostream& out, const Correlator& c, const Registry& seen, const Totals& t,
-               const ReportRequest& r) {
+void path_text(std::ostream& out, const Correlator& c, const Registry& seen, const Totals& t, const ReportRequest& r) {
     write_path_text(out, path_sweeps(c, seen), t, r);
 }
-void path_json(std::ostream& out, const Correlator& c, const Registry& seen, const Totals& t,
-               const ReportRequest& r) {
+void path_json(std::ostream& out, const Correlator& c, const Registry& seen, const Totals& t, const ReportRequest& r) {
     write_path_json(out, path_sweeps(c, seen), t, r);
 }
 
@@ -35,12 +33,11 @@ const std::vector<ReportFormInfo> kForms = {
      report::make_json_writer, nullptr},
     {"csv", nullptr, false, ReportForm::Csv, "one CSV line per server, after a header line", nullptr, csv_writer,
      nullptr},
-    {"pairs", nullptr, false, ReportForm::Pairs, "one line per SYN/SYN+ACK pair with its option diff", nullptr,
-     nullptr, pairs},
+    {"pairs", nullptr, false, ReportForm::Pairs, "one line per SYN/SYN+ACK pair with its option diff", nullptr, nullptr,
+     pairs},
     {"path", "path,text", true, ReportForm::Text, "per probed target, its probes hop by hop (tracebox's view)",
      kPathUnscoped, nullptr, path_text},
-    {"path,json", nullptr, true, ReportForm::Json, "the same, as one JSON document", kPathUnscoped, nullptr,
-     path_json},
+    {"path,json", nullptr, true, ReportForm::Json, "the same, as one JSON document", kPathUnscoped, nullptr, path_json},
 };
 
 }  // namespace

@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "report/ReportWriters.h"
 #include "middlebox/Describe.h"
 #include "middlebox/ReportSchema.h"
+#include "report/ReportWriters.h"
 
 namespace middlebox::report {
 
@@ -73,7 +73,9 @@ void put_value(TextBuffer& s, ServerField f, const ServerSummary& r) {
         case ServerField::HopsMax: put_null_or_uint(s, r.synacks > 0, r.max_hops); break;
         case ServerField::HopMismatches: put_uint(s, r.hop_mismatches); break;
         case ServerField::SynProxies: put_uint(s, r.syn_proxies); break;
-        case ServerField::FirstEvidenceFrame: put_null_or_uint(s, r.first_evidence_frame != 0, r.first_evidence_frame); break;
+        case ServerField::FirstEvidenceFrame:
+            put_null_or_uint(s, r.first_evidence_frame != 0, r.first_evidence_frame);
+            break;
         case ServerField::FirstSynackFrame: put_null_or_uint(s, r.first_synack_frame != 0, r.first_synack_frame); break;
     }
 }
@@ -168,8 +170,8 @@ public:
             out << t.servers;
         else
             out << "null, \"servers_listed\": " << rows_;
-        out << ", \"suspect_servers\": " << t.suspect_servers
-            << ", \"handshakes\": " << t.handshakes << ", \"synacks\": " << t.synacks << ", \"verdicts\": ";
+        out << ", \"suspect_servers\": " << t.suspect_servers << ", \"handshakes\": " << t.handshakes
+            << ", \"synacks\": " << t.synacks << ", \"verdicts\": ";
         {
             TextBuffer v;
             put_verdicts(v, t.verdicts);

@@ -1,7 +1,7 @@
 // The NDJSON stream (StreamReport.h).
-#include "report/ReportWriters.h"
 #include "middlebox/Describe.h"
 #include "middlebox/StreamReport.h"
+#include "report/ReportWriters.h"
 
 namespace middlebox {
 
@@ -90,8 +90,9 @@ void NdjsonWriter::finish(const Correlator& c, const std::vector<std::pair<std::
     s += ", \"verdicts\": ";
     put_verdicts(s, n.verdicts);
     s += ", \"mp_capable\": ";
-    put_counts(s, {{"synacks", n.synacks_with_mp_capable}, {"genuine", n.mp_capable_genuine},
-                   {"echoed", n.mp_capable_echoed}});
+    put_counts(
+        s,
+        {{"synacks", n.synacks_with_mp_capable}, {"genuine", n.mp_capable_genuine}, {"echoed", n.mp_capable_echoed}});
     s += ", \"unknown_options\": ";
     put_counts(s, {{"synacks", n.synacks_with_unknown_option}, {"echoed", n.unknown_option_echoed}});
     s += ", \"syn_proxies\": ";

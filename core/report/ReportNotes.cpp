@@ -26,26 +26,29 @@ std::vector<std::string> report_notes(const Totals& t, const ReportRequest& r) {
                         "(-z middlebox,FORM,FILTER).");
     }
     if (t.read_filtered_frames > 0) {
-        notes.push_back("Read filter (tshark -2 -R): " +
-                        plural(t.read_filtered_frames, "handshake frame", "handshake frames") +
-                        " (SYN, SYN+ACK or RST) paired by the analysis are not in the output; the verdicts use "
-                        "them, the frame links to them are left empty.");
+        notes.push_back(
+            "Read filter (tshark -2 -R): " + plural(t.read_filtered_frames, "handshake frame", "handshake frames") +
+            " (SYN, SYN+ACK or RST) paired by the analysis are not in the output; the verdicts use "
+            "them, the frame links to them are left empty.");
     }
     if (t.hidden_handshakes > 0) {
-        notes.push_back(plural(t.hidden_handshakes, "handshake", "handshakes") + " found by the analysis had no frame " +
-                        (r.has_filter ? "matching " + filter : std::string("handed to the report (a read filter dropped them)")) +
-                        ": left out of the rows and totals.");
+        notes.push_back(
+            plural(t.hidden_handshakes, "handshake", "handshakes") + " found by the analysis had no frame " +
+            (r.has_filter ? "matching " + filter : std::string("handed to the report (a read filter dropped them)")) +
+            ": left out of the rows and totals.");
     }
     if (t.hidden_frames > 0) {
         notes.push_back(plural(t.hidden_frames, "frame", "frames") +
                         " (SYN, SYN+ACK, RST or a copy) of the handshakes counted " +
-                        (r.has_filter ? "did not match " + filter : std::string("were not handed to the report (a read filter dropped them)")) +
+                        (r.has_filter ? "did not match " + filter
+                                      : std::string("were not handed to the report (a read filter dropped them)")) +
                         ": those handshakes are counted whole, with the verdict the analysis gave them from all "
                         "their frames.");
     }
     if (r.has_filter && r.filter.find("middlebox") != std::string::npos) {
-        notes.push_back("The filter tests middlebox fields: in a single pass a SYN carries no verdict yet (it is "
-                        "decided by a later frame), so SYNs match such a filter only with tshark -2.");
+        notes.push_back(
+            "The filter tests middlebox fields: in a single pass a SYN carries no verdict yet (it is "
+            "decided by a later frame), so SYNs match such a filter only with tshark -2.");
     }
     if (t.evictions > 0) {
         notes.push_back(plural(t.evictions, "pending SYN was", "pending SYNs were") +

@@ -7,9 +7,8 @@ void write_report(std::ostream& out, const Correlator& c, const Registry& seen, 
     const ReportFormInfo& form = report_form(r.path, r.form);
     Totals totals;
     std::unique_ptr<ServerReportWriter> writer =
-        form.make_writer != nullptr
-            ? form.make_writer(out, r, c.probe() != nullptr ? c.probe()->text() : std::string())
-            : nullptr;
+        form.make_writer != nullptr ? form.make_writer(out, r, c.probe() != nullptr ? c.probe()->text() : std::string())
+                                    : nullptr;
     seen.visit(c, [&](const ServerSummary& row) {
         Registry::add_row(&totals, row);
         if (writer && in_scope(r.scope, row)) writer->row(row);

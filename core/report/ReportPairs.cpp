@@ -47,11 +47,12 @@ void write_pairs(std::ostream& out, const std::vector<PairLine>& pairs, const To
             << t.probe << '\n';
     out << "# syn_frame\tsynack_frame\tclient\tserver\tverdict\tdiff\n";
     for (const PairLine& p : pairs) {
-        out << (p.syn_frame ? std::to_string(p.syn_frame) : p.against_probe ? "probe" : "-") << '\t' << p.synack_frame
-            << '\t'
-            << endpoint_text(p.server_to_client.dst, p.server_to_client.dst_port) << '\t'
-            << endpoint_text(p.server_to_client.src, p.server_to_client.src_port) << '\t' << verdict_name(p.verdict)
-            << '\t' << p.diff << '\n';
+        out << (p.syn_frame       ? std::to_string(p.syn_frame)
+                : p.against_probe ? "probe"
+                                  : "-")
+            << '\t' << p.synack_frame << '\t' << endpoint_text(p.server_to_client.dst, p.server_to_client.dst_port)
+            << '\t' << endpoint_text(p.server_to_client.src, p.server_to_client.src_port) << '\t'
+            << verdict_name(p.verdict) << '\t' << p.diff << '\n';
     }
     out << "# " << plural(pairs.size(), "pair", "pairs") << '\n';
     for (const std::string& n : report_notes(t, r)) out << "# note: " << n << '\n';

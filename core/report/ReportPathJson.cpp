@@ -51,8 +51,7 @@ void put_copy(std::ostream& out, const PathCopy& c) {
 
 }  // namespace
 
-void write_path_json(std::ostream& out, const std::vector<PathSweep>& sweeps, const Totals& t,
-                     const ReportRequest& r) {
+void write_path_json(std::ostream& out, const std::vector<PathSweep>& sweeps, const Totals& t, const ReportRequest& r) {
     out << "{\"report\": \"middlebox-path\", \"version\": 1, \"filter\": "
         << (r.has_filter ? json_string(r.filter) : std::string("null")) << ", \"sweeps\": [";
     for (size_t i = 0; i < sweeps.size(); ++i) {

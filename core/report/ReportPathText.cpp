@@ -32,8 +32,8 @@ std::string path_quote_text(const PathQuote& q) {
 std::string path_answer_text(const PathProbe& p) {
     switch (p.answer) {
         case Role::SynAck:
-            return std::string(role_name(p.answer)) + " " + std::to_string(p.answer_frame) + ": " + verdict_name(p.verdict) + ", " +
-                   plural(p.answer_hops, "hop", "hops") + " away";
+            return std::string(role_name(p.answer)) + " " + std::to_string(p.answer_frame) + ": " +
+                   verdict_name(p.verdict) + ", " + plural(p.answer_hops, "hop", "hops") + " away";
         case Role::Rst: return std::string(role_name(p.answer)) + " " + std::to_string(p.answer_frame);
         case Role::Syn: break;
     }
@@ -42,8 +42,8 @@ std::string path_answer_text(const PathProbe& p) {
 
 std::string path_copy_text(const PathCopy& c) {
     std::string s = "copy of " + std::string(role_name(c.role)) + " " + std::to_string(c.first_frame) + " in frame " +
-                    std::to_string(c.frame) + ", " + plural(c.ttl_delta, "hop", "hops") + " on:" +
-                    changes_marked(c.changes, nullptr);
+                    std::to_string(c.frame) + ", " + plural(c.ttl_delta, "hop", "hops") +
+                    " on:" + changes_marked(c.changes, nullptr);
     if (c.rewritten_on_path)
         s += std::string(" [rewritten on the path: ") + verdict_name(c.first_verdict) + " where first seen, " +
              verdict_name(c.verdict_here) + " here]";
@@ -60,8 +60,7 @@ std::string path_change_text(const PathChange& c) {
            std::to_string(c.frame) + ")";
 }
 
-void write_path_text(std::ostream& out, const std::vector<PathSweep>& sweeps, const Totals& t,
-                     const ReportRequest& r) {
+void write_path_text(std::ostream& out, const std::vector<PathSweep>& sweeps, const Totals& t, const ReportRequest& r) {
     out << "# middlebox path: per probed target, its SYNs in sweeps of rising TTL (hop: the SYN's TTL as captured); "
            "filter: "
         << (r.has_filter ? r.filter : std::string("none")) << '\n';

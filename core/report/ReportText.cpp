@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "report/ReportWriters.h"
 #include "middlebox/Describe.h"
 #include "middlebox/ReportSchema.h"
+#include "report/ReportWriters.h"
 
 namespace middlebox::report {
 
@@ -97,7 +97,8 @@ public:
         rule(out, rule_width, '-');
         if (index_.empty()) {
             if (r.scope != ReportScope::All && t.handshakes > 0)
-                out << (r.scope == ReportScope::Answered ? "No server answered with a SYN+ACK" : "No server is a suspect")
+                out << (r.scope == ReportScope::Answered ? "No server answered with a SYN+ACK"
+                                                         : "No server is a suspect")
                     << " (only " << report_scope_name(r.scope) << ").\n";
             else
                 out << "No SYN, SYN+ACK or RST of a TCP handshake reached the report.\n";
@@ -140,8 +141,8 @@ public:
                 << t.against_probe << '\n';
         out << "  Pending SYNs dropped at the cap: " << t.evictions << '\n';
         if (r.live) out << "  Frames the kernel dropped (live capture): " << t.kernel_drops << '\n';
-        out << "  Handshake frames hidden from the report: " << t.hidden_frames << " (handshakes wholly hidden: "
-            << t.hidden_handshakes << ")\n";
+        out << "  Handshake frames hidden from the report: " << t.hidden_frames
+            << " (handshakes wholly hidden: " << t.hidden_handshakes << ")\n";
         for (const std::string& n : report_notes(t, r)) out << "Note: " << n << '\n';
         rule(out, rule_width, '=');
     }

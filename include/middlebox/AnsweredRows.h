@@ -49,9 +49,7 @@ private:
         uint64_t hi = 0, lo = 0;
         uint32_t tail = 0;
         bool operator==(const Key& o) const { return hi == o.hi && lo == o.lo && tail == o.tail; }
-        bool operator<(const Key& o) const {
-            return hi != o.hi ? hi < o.hi : lo != o.lo ? lo < o.lo : tail < o.tail;
-        }
+        bool operator<(const Key& o) const { return hi != o.hi ? hi < o.hi : lo != o.lo ? lo < o.lo : tail < o.tail; }
     };
     struct KeyHash {
         size_t operator()(const Key& k) const {

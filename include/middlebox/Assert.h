@@ -8,12 +8,12 @@
 #if MIDDLEBOX_CHECKS
 #include <cstdio>
 #include <cstdlib>
-#define MIDDLEBOX_ASSERT(cond)                                                                  \
-    do {                                                                                        \
-        if (!(cond)) {                                                                          \
+#define MIDDLEBOX_ASSERT(cond)                                                               \
+    do {                                                                                     \
+        if (!(cond)) {                                                                       \
             std::fprintf(stderr, "%s:%d: contract broken: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                       \
-        }                                                                                       \
+            std::abort();                                                                    \
+        }                                                                                    \
     } while (0)
 #else
 #define MIDDLEBOX_ASSERT(cond) ((void)0)

@@ -37,8 +37,8 @@ struct SeenSegment {
 struct Copy {
     uint32_t handshake = 0;
     Role role = Role::Syn;
-    SeenSegment first;  // the segment as seen first (the copy farthest upstream)
-    SeenSegment seen;   // this copy
+    SeenSegment first;                      // the segment as seen first (the copy farthest upstream)
+    SeenSegment seen;                       // this copy
     Verdict first_verdict = Verdict::None;  // the handshake's, decided at the first copy
     // A SYN+ACK's copy set against the SYN as first seen (the capture point
     // nearest the client): its verdict there. Verdict::None for a SYN.

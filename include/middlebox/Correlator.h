@@ -116,7 +116,7 @@ struct Handshake {
     uint16_t syn_data = 0;  // payload of the SYN (TCP Fast Open), the largest of its copies
     Verdict verdict = Verdict::NoAnswer;
     Role answer_role = Role::Syn;  // Role::Syn while unanswered
-    uint16_t syn_ip_id = 0;  // the IPv4 identification of the copy the answer is paired with
+    uint16_t syn_ip_id = 0;        // the IPv4 identification of the copy the answer is paired with
     uint8_t syn_ttl = 0;
     uint8_t answer_ttl = 0;
     // The server's distance, from its own segments after the SYN+ACK that
@@ -190,13 +190,13 @@ struct FrameRecord {
 // unreachable): what the SYN looked like when it reached that hop, set
 // against what was sent. This is tracebox's hop-by-hop view, read passively.
 struct Quote {
-    uint32_t frame = 0;           // the ICMP error
-    uint32_t handshake = kNone;   // the quoted SYN's handshake; kNone: not in the capture
-    uint32_t syn_frame = 0;       // the copy that was quoted (latest before the error)
-    Address router;               // who sent the error (family 0: not known)
-    bool options_visible = false; // the quote reaches the TCP data offset
-    StoredOptions syn;     // as sent
-    StoredOptions quoted;  // as the router quoted it
+    uint32_t frame = 0;            // the ICMP error
+    uint32_t handshake = kNone;    // the quoted SYN's handshake; kNone: not in the capture
+    uint32_t syn_frame = 0;        // the copy that was quoted (latest before the error)
+    Address router;                // who sent the error (family 0: not known)
+    bool options_visible = false;  // the quote reaches the TCP data offset
+    StoredOptions syn;             // as sent
+    StoredOptions quoted;          // as the router quoted it
 
     // Kinds the SYN carried that the quote lacks: removed before that hop.
     bool stripped() const;

@@ -29,9 +29,9 @@
 
 namespace middlebox {
 
-struct EchoEvidence;   // EchoEvidence.h
+struct EchoEvidence;            // EchoEvidence.h
 enum class Distance : uint8_t;  // Correlator.h
-struct ServerSummary;  // Registry.h, which includes this header
+struct ServerSummary;           // Registry.h, which includes this header
 
 // ---- addresses ----
 

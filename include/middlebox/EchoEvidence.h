@@ -35,7 +35,7 @@ struct EchoEvidence {
     // would differ: its TSecr is the SYN's TSecr, not the SYN's TSval.
     bool ts_echo = false;
     bool tfo_request_echo = false;  // the SYN's TFO cookie request returned unchanged
-    bool all_options = false;   // the whole block is the SYN's, and it holds evidence
+    bool all_options = false;       // the whole block is the SYN's, and it holds evidence
     // The SYN's ECN-setup flags returned (compare_flags): AE, CWR and ECE
     // as the SYN had them, which no correct stack answers.
     bool flags_echo = false;

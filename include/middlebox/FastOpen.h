@@ -19,7 +19,7 @@ constexpr uint16_t kFastOpenExperimentId = 0xF989;
 
 struct FastOpen {
     bool present = false;
-    bool experimental = false;      // kind 254, ExID 0xF989
+    bool experimental = false;        // kind 254, ExID 0xF989
     const uint8_t* cookie = nullptr;  // into the option's bytes; nullptr for a request
     uint8_t cookie_length = 0;
 

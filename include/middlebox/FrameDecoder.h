@@ -31,24 +31,24 @@ namespace middlebox {
 // Link-layer header types, as pcap_datalink() and pcap files name them
 // (the LINKTYPE_ and DLT_ values of www.tcpdump.org/linktypes.html).
 namespace linktype {
-constexpr int kNull = 0;           // DLT_NULL: 4-byte address family, the capturing host's byte order
+constexpr int kNull = 0;  // DLT_NULL: 4-byte address family, the capturing host's byte order
 constexpr int kEthernet = 1;
-constexpr int kRaw = 101;          // LINKTYPE_RAW in a file
-constexpr int kRawDlt = 12;        // DLT_RAW, as libpcap reports LINKTYPE_RAW (most systems)
+constexpr int kRaw = 101;    // LINKTYPE_RAW in a file
+constexpr int kRawDlt = 12;  // DLT_RAW, as libpcap reports LINKTYPE_RAW (most systems)
 constexpr int kRawDltOpenBsd = 14;
-constexpr int kLoop = 108;         // OpenBSD loopback: the family in network byte order
+constexpr int kLoop = 108;  // OpenBSD loopback: the family in network byte order
 constexpr int kLinuxSll = 113;
 constexpr int kLinuxSll2 = 276;
 constexpr int kIpv4 = 228;
 constexpr int kIpv6 = 229;
-constexpr int kPpp = 9;            // PPP, HDLC-like framing optional (Wireshark reads 50 as 9)
-constexpr int kPppHdlc = 50;       // PPP in HDLC-like framing (DLT_PPP_SERIAL)
-constexpr int kPppoe = 51;         // PPPoE without its Ethernet header (DLT_PPP_ETHER)
-constexpr int kCiscoHdlc = 104;    // DLT_C_HDLC
-constexpr int kIeee80211 = 105;    // 802.11 without radio header
-constexpr int kRadiotap = 127;     // 802.11 behind a radiotap header
-constexpr int kPpi = 192;          // Per-Packet Information header, then its own link type
-constexpr int kNflog = 239;        // Linux NFLOG: TLVs, the packet in one
+constexpr int kPpp = 9;          // PPP, HDLC-like framing optional (Wireshark reads 50 as 9)
+constexpr int kPppHdlc = 50;     // PPP in HDLC-like framing (DLT_PPP_SERIAL)
+constexpr int kPppoe = 51;       // PPPoE without its Ethernet header (DLT_PPP_ETHER)
+constexpr int kCiscoHdlc = 104;  // DLT_C_HDLC
+constexpr int kIeee80211 = 105;  // 802.11 without radio header
+constexpr int kRadiotap = 127;   // 802.11 behind a radiotap header
+constexpr int kPpi = 192;        // Per-Packet Information header, then its own link type
+constexpr int kNflog = 239;      // Linux NFLOG: TLVs, the packet in one
 }  // namespace linktype
 
 // What one frame was, for the scanner's counts: a segment, a quote, or why

@@ -26,8 +26,8 @@ struct MpCapable {
     uint8_t version = 0;       // 0 = RFC 6824, 1 = RFC 8684
     uint8_t flags = 0;         // A..H bits
     uint8_t length = 0;
-    bool has_key = false;      // the sender's key is present (length >= 12)
-    uint64_t key = 0;          // the sender's key, network order decoded
+    bool has_key = false;  // the sender's key is present (length >= 12)
+    uint64_t key = 0;      // the sender's key, network order decoded
 
     // Decodes an option whose first byte is kind 30. Missing/short input
     // leaves present = false.

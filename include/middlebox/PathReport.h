@@ -41,8 +41,8 @@ struct PathCopy {
     uint32_t first_frame = 0;
     Role role = Role::Syn;
     uint8_t ttl_delta = 0;
-    uint8_t first_ttl = 0;  // of the copy it is set against
-    std::string diff;  // middlebox.copy.diff
+    uint8_t first_ttl = 0;             // of the copy it is set against
+    std::string diff;                  // middlebox.copy.diff
     std::vector<std::string> changes;  // its items less the "=" ones
     bool changed = false;
     bool rewritten_on_path = false;
@@ -59,7 +59,7 @@ struct PathProbe {
     Role answer = Role::Syn;
     uint32_t answer_frame = 0;
     Verdict verdict = Verdict::None;
-    uint8_t answer_hops = 0;  // estimated, from the answer's TTL
+    uint8_t answer_hops = 0;       // estimated, from the answer's TTL
     std::vector<PathCopy> copies;  // of this probe's SYN and SYN+ACK
 };
 
@@ -75,8 +75,8 @@ struct PathSweep {
     Address client;
     Address server;
     uint16_t port = 0;
-    std::string probe;  // the first probe's option names, "MSS,SACK_PERM,TS,WS,MP_CAPABLE"
-    std::vector<PathProbe> probes;  // in frame order, TTL rising
+    std::string probe;                // the first probe's option names, "MSS,SACK_PERM,TS,WS,MP_CAPABLE"
+    std::vector<PathProbe> probes;    // in frame order, TTL rising
     std::vector<PathChange> changes;  // in hop order
 };
 
@@ -106,10 +106,8 @@ std::string path_change_text(const PathChange& c);
 
 // Text: a header, per sweep its target and one line per probe (and per
 // quote, per copy), then where each change first appears; the notes.
-void write_path_text(std::ostream& out, const std::vector<PathSweep>& sweeps, const Totals& t,
-                     const ReportRequest& r);
+void write_path_text(std::ostream& out, const std::vector<PathSweep>& sweeps, const Totals& t, const ReportRequest& r);
 // JSON: {"report": "middlebox-path", "version", "filter", "sweeps": [...], "notes": [...]}.
-void write_path_json(std::ostream& out, const std::vector<PathSweep>& sweeps, const Totals& t,
-                     const ReportRequest& r);
+void write_path_json(std::ostream& out, const std::vector<PathSweep>& sweeps, const Totals& t, const ReportRequest& r);
 
 }  // namespace middlebox

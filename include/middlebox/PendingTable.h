@@ -160,8 +160,8 @@ private:
     std::unique_ptr<uint32_t[]> index_;                  // 0: empty, else dist | tag | (id + 1)
     size_t slot_count_ = 0;
     size_t max_slots_ = 0;
-    uint32_t id_mask_ = 0;   // low bits: id + 1
-    uint32_t tag_mask_ = 0;  // middle bits: hash tag
+    uint32_t id_mask_ = 0;      // low bits: id + 1
+    uint32_t tag_mask_ = 0;     // middle bits: hash tag
     unsigned dist_shift_ = 32;  // top bits from here: probe distance
     uint32_t dist_sat_ = 0;
     size_t capacity_ = 0;

@@ -23,17 +23,17 @@ namespace middlebox {
 struct ServerSummary {
     Address address;
     uint16_t port = 0;
-    uint32_t handshakes = 0;          // distinct handshakes towards this endpoint
-    uint32_t synacks = 0;             // handshakes answered by a SYN+ACK
+    uint32_t handshakes = 0;  // distinct handshakes towards this endpoint
+    uint32_t synacks = 0;     // handshakes answered by a SYN+ACK
     uint32_t verdicts[kVerdictCount] = {};
-    std::vector<uint64_t> echoed_keys;  // distinct MP_CAPABLE keys returned to their sender
-    bool echoed_keyless = false;        // a keyless (v1 SYN form) MP_CAPABLE returned
-    std::bitset<256> echoed_kinds;      // option kinds copied byte for byte (evidence)
-    bool echoed_flags = false;          // the SYN's ECN-setup flags returned (flag reflection)
+    std::vector<uint64_t> echoed_keys;      // distinct MP_CAPABLE keys returned to their sender
+    bool echoed_keyless = false;            // a keyless (v1 SYN form) MP_CAPABLE returned
+    std::bitset<256> echoed_kinds;          // option kinds copied byte for byte (evidence)
+    bool echoed_flags = false;              // the SYN's ECN-setup flags returned (flag reflection)
     uint8_t min_hops = 0xff, max_hops = 0;  // estimated hops of its SYN+ACKs
-    uint32_t hop_mismatches = 0;        // SYN+ACKs from another distance than the server's data
-    uint32_t syn_proxies = 0;           // ... from nearer: a box answered for the server (SYN proxy)
-    uint32_t first_evidence_frame = 0;  // first SYN+ACK proving an echo; 0: none
+    uint32_t hop_mismatches = 0;            // SYN+ACKs from another distance than the server's data
+    uint32_t syn_proxies = 0;               // ... from nearer: a box answered for the server (SYN proxy)
+    uint32_t first_evidence_frame = 0;      // first SYN+ACK proving an echo; 0: none
     uint32_t first_synack_frame = 0;
     std::vector<uint32_t> handshake_indices;  // in first-frame order
     // "echoed" above lists what the SYN+ACKs copied from their SYNs (the
@@ -58,7 +58,7 @@ struct StudyCounts {
     uint32_t mp_capable_echoed = 0;
     uint32_t synacks_with_unknown_option = 0;  // SYN+ACKs carrying a kind no genuine server copies
     uint32_t unknown_option_echoed = 0;        // ... that is a byte-for-byte copy of the SYN's
-    uint32_t against_probe = 0;  // SYN+ACKs without their SYN, set against the probe template
+    uint32_t against_probe = 0;                // SYN+ACKs without their SYN, set against the probe template
 };
 
 // What one handshake adds to the counts: itself, its verdict, its SYN+ACK
@@ -74,7 +74,7 @@ inline void count_handshake(StudyCounts* n, const Handshake& hs) {
 
 // The counts at the end of a file, and what the report could not see.
 struct Totals : StudyCounts {
-    uint64_t evictions = 0;                    // pending SYNs dropped at the cap
+    uint64_t evictions = 0;  // pending SYNs dropped at the cap
     // Unanswered handshakes a streaming correlator retired before the end
     // of the input (Correlator::expired() then, not after the last
     // retirement); 0 for a whole-capture analysis.

@@ -62,12 +62,12 @@ void write_report(std::ostream& out, const Correlator& c, const Registry& seen, 
 
 // One SYN/SYN+ACK pair.
 struct PairLine {
-    uint32_t syn_frame = 0;     // the SYN copy the SYN+ACK answers; 0: no SYN in the capture
-    uint32_t synack_frame = 0;  // the first SYN+ACK
-    bool against_probe = false; // no SYN: the probe template stood for it
+    uint32_t syn_frame = 0;      // the SYN copy the SYN+ACK answers; 0: no SYN in the capture
+    uint32_t synack_frame = 0;   // the first SYN+ACK
+    bool against_probe = false;  // no SYN: the probe template stood for it
     FlowTuple server_to_client;
     Verdict verdict = Verdict::None;
-    std::string diff;           // option_diff() of the SYN+ACK against the SYN
+    std::string diff;  // option_diff() of the SYN+ACK against the SYN
 };
 
 // Every handshake the registry saw that a SYN+ACK answered (and `scope`

@@ -61,7 +61,7 @@ struct ReportRequest {
     // "middlebox,FORM,answered|suspects[,FILTER]": which rows are listed.
     ReportScope scope = ReportScope::All;
     bool has_filter = false;
-    std::string filter;       // display filter handed to the tap listener
+    std::string filter;  // display filter handed to the tap listener
     // What a front end must say of its input under the notes (middlebox-scan
     // reading zmap's CSV: frame numbers are line numbers).
     std::vector<std::string> input_notes;

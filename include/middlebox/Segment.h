@@ -17,9 +17,7 @@ struct Address {
 
     static Address v4(const uint8_t b[4]);
     static Address v6(const uint8_t b[16]);
-    bool operator==(const Address& o) const {
-        return family == o.family && std::memcmp(bytes, o.bytes, 16) == 0;
-    }
+    bool operator==(const Address& o) const { return family == o.family && std::memcmp(bytes, o.bytes, 16) == 0; }
     bool operator!=(const Address& o) const { return !(*this == o); }
 };
 
@@ -101,7 +99,7 @@ struct Segment {
     uint32_t seq = 0;
     uint32_t ack = 0;
     uint16_t flags = 0;
-    uint8_t ttl = 0;  // IPv4 TTL or IPv6 hop limit
+    uint8_t ttl = 0;     // IPv4 TTL or IPv6 hop limit
     uint16_t ip_id = 0;  // IPv4 identification (0 for IPv6, which has none in its fixed header)
     // TCP payload bytes, from the IP header's length (0 when unknown): data
     // on a SYN (TCP Fast Open), and which server segments carry data.
@@ -114,9 +112,7 @@ struct Segment {
     bool is_syn() const { return (flags & (kSyn | kAck | kRst)) == kSyn; }
     bool is_synack() const { return (flags & (kSyn | kAck | kRst)) == (kSyn | kAck); }
     bool is_rst() const { return (flags & kRst) != 0; }
-    OptionBlock option_block() const {
-        return OptionBlock::parse(options, options_captured, options_declared);
-    }
+    OptionBlock option_block() const { return OptionBlock::parse(options, options_captured, options_declared); }
 };
 
 }  // namespace middlebox

@@ -88,7 +88,6 @@ public:
     // True when both blocks declare the same length and every byte matches.
     bool same_bytes(const OptionBlock& other) const;
 
-
     // Copies the captured bytes into `out` (kMaxOptionBytes) so a block can
     // outlive the packet buffer; the result is re-parsed by the caller.
     size_t copy_to(uint8_t* out) const;

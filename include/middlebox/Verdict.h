@@ -9,7 +9,7 @@
 namespace middlebox {
 
 enum class Verdict : uint8_t {
-    None = 0,          // not a handshake packet: no verdict shown
+    None = 0,  // not a handshake packet: no verdict shown
     MptcpGenuine,
     MptcpEcho,
     MptcpAbsent,

@@ -19,13 +19,13 @@
 namespace middlebox {
 
 enum class CsvOutcome : uint8_t {
-    Answer,          // a SYN+ACK or RST (in `seg`)
-    NotAnswer,       // classification is neither synack nor rst (zmap's other modules' lines)
-    MissingField,    // fewer cells than the header has fields
-    BadAddress,      // saddr or daddr is not an IPv4 or IPv6 address
-    BadPort,         // sport or dport is not 0-65535
-    BadNumber,       // ttl, seqnum, acknum or a timestamp is not a number in range
-    BadOptions,      // optionshex is not hex bytes (at most 40)
+    Answer,        // a SYN+ACK or RST (in `seg`)
+    NotAnswer,     // classification is neither synack nor rst (zmap's other modules' lines)
+    MissingField,  // fewer cells than the header has fields
+    BadAddress,    // saddr or daddr is not an IPv4 or IPv6 address
+    BadPort,       // sport or dport is not 0-65535
+    BadNumber,     // ttl, seqnum, acknum or a timestamp is not a number in range
+    BadOptions,    // optionshex is not hex bytes (at most 40)
 };
 constexpr int kCsvOutcomeCount = static_cast<int>(CsvOutcome::BadOptions) + 1;
 
@@ -47,8 +47,20 @@ public:
     CsvOutcome line(std::string_view line, Segment* seg, uint8_t* options, int64_t* time_us) const;
 
 private:
-    enum Field { Saddr, Daddr, Sport, Dport, Ttl, Seqnum, Acknum, OptionsHex, Classification, TimestampTs,
-                 TimestampUs, kFields };
+    enum Field {
+        Saddr,
+        Daddr,
+        Sport,
+        Dport,
+        Ttl,
+        Seqnum,
+        Acknum,
+        OptionsHex,
+        Classification,
+        TimestampTs,
+        TimestampUs,
+        kFields
+    };
     int column_[kFields] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
     int columns_ = 0;
 };

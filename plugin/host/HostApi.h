@@ -33,18 +33,18 @@ extern "C" {
 #define MIDDLEBOX_QT_FILE "middlebox-qt.so"
 
 enum middlebox_file_state {
-    MIDDLEBOX_FILE_NONE = 0,     /* no capture file */
-    MIDDLEBOX_FILE_READING = 1,  /* being read, or a live capture */
-    MIDDLEBOX_FILE_ABORTED = 2,  /* read stopped by the user */
-    MIDDLEBOX_FILE_DONE = 3,     /* read completely */
+    MIDDLEBOX_FILE_NONE = 0,    /* no capture file */
+    MIDDLEBOX_FILE_READING = 1, /* being read, or a live capture */
+    MIDDLEBOX_FILE_ABORTED = 2, /* read stopped by the user */
+    MIDDLEBOX_FILE_DONE = 3,    /* read completely */
 };
 
 struct middlebox_file_info {
-    int state;              /* enum middlebox_file_state */
-    uint32_t frames;        /* frames in the file */
-    uint32_t displayed;     /* frames passing the display filter; 0 when unknown */
-    uint32_t current_frame; /* selected frame; 0: none */
-    char name[512];         /* file path, "" when none */
+    int state;                 /* enum middlebox_file_state */
+    uint32_t frames;           /* frames in the file */
+    uint32_t displayed;        /* frames passing the display filter; 0 when unknown */
+    uint32_t current_frame;    /* selected frame; 0: none */
+    char name[512];            /* file path, "" when none */
     char display_filter[1024]; /* the applied display filter, "" when none */
 };
 
@@ -104,14 +104,14 @@ typedef int (*middlebox_qt_open_fn)(const struct middlebox_host_api* host, char*
 #include "middlebox/Registry.h"
 
 inline middlebox_layout middlebox_expected_layout() {
-    return middlebox_layout{sizeof(middlebox::Correlator), sizeof(middlebox::Registry),
-                            sizeof(middlebox::Handshake),  sizeof(middlebox::PairedOptions),
+    return middlebox_layout{sizeof(middlebox::Correlator),    sizeof(middlebox::Registry),
+                            sizeof(middlebox::Handshake),     sizeof(middlebox::PairedOptions),
                             sizeof(middlebox::ServerSummary), sizeof(middlebox::Totals)};
 }
 
 inline bool middlebox_layout_matches(const middlebox_layout& a, const middlebox_layout& b) {
-    return a.correlator == b.correlator && a.registry == b.registry && a.handshake == b.handshake &&
-           a.pair == b.pair && a.summary == b.summary && a.totals == b.totals;
+    return a.correlator == b.correlator && a.registry == b.registry && a.handshake == b.handshake && a.pair == b.pair &&
+           a.summary == b.summary && a.totals == b.totals;
 }
 #endif
 

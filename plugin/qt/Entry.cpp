@@ -60,7 +60,8 @@ public:
         return api_->with_state(
                    [](void* p, const void* correlator, const void*) {
                        auto* x = static_cast<Ctx*>(p);
-                       *x->out = build_handshake_rows(*static_cast<const middlebox::Correlator*>(correlator), *x->server);
+                       *x->out =
+                           build_handshake_rows(*static_cast<const middlebox::Correlator*>(correlator), *x->server);
                    },
                    &ctx) != 0;
     }
@@ -87,9 +88,9 @@ public:
                    [](void* p, const void* correlator, const void* registry) {
                        auto* x = static_cast<Ctx*>(p);
                        x->out->clear();
-                       for (middlebox::PathSweep& s : middlebox::path_sweeps(
-                                *static_cast<const middlebox::Correlator*>(correlator),
-                                *static_cast<const middlebox::Registry*>(registry)))
+                       for (middlebox::PathSweep& s :
+                            middlebox::path_sweeps(*static_cast<const middlebox::Correlator*>(correlator),
+                                                   *static_cast<const middlebox::Registry*>(registry)))
                            if (s.server == x->server->address && s.port == x->server->port)
                                x->out->push_back(std::move(s));
                    },
@@ -167,7 +168,7 @@ private:
 }  // namespace middlebox_qt
 
 extern "C" __attribute__((visibility("default"))) int middlebox_qt_open(const middlebox_host_api* api, char* error,
-                                                                       size_t n) {
+                                                                        size_t n) {
     using namespace middlebox_qt;
     auto fail = [error, n](const char* msg) {
         if (error != nullptr && n > 0) std::snprintf(error, n, "%s", msg);

@@ -84,8 +84,9 @@ void PathView::activated(QTreeWidgetItem* item) {
 bool show_path_view(Host* host, const ServerRow& server, QWidget* parent) {
     std::vector<PathSweep> sweeps;
     if (!host->path(server, &sweeps)) return false;
-    auto* view = new PathView(q(endpoint_text(server.address, server.port)), sweeps,
-                              [host](uint32_t frame) { host->gotoFrame(frame); }, parent);
+    auto* view = new PathView(
+        q(endpoint_text(server.address, server.port)), sweeps, [host](uint32_t frame) { host->gotoFrame(frame); },
+        parent);
     view->show();
     return true;
 }

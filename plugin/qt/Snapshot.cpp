@@ -159,7 +159,8 @@ std::string address_filter(const Address& a, const char* direction) {
 
 std::string server_filter(const ServerRow& s) {
     const std::string port = std::to_string(s.port);
-    if (s.suspect()) return std::string(kEchoSet) + " && " + address_filter(s.address, "src") + " && tcp.srcport == " + port;
+    if (s.suspect())
+        return std::string(kEchoSet) + " && " + address_filter(s.address, "src") + " && tcp.srcport == " + port;
     return "middlebox.verdict && ((" + address_filter(s.address, "src") + " && tcp.srcport == " + port + ") || (" +
            address_filter(s.address, "dst") + " && tcp.dstport == " + port + "))";
 }

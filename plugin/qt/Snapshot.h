@@ -78,9 +78,7 @@ struct ServerRow {
     // "12, 40, 77" (at most `limit`, then ", ...").
     std::string evidence_text(size_t limit = 8) const;
     // Where a double-click goes: the first echoing SYN+ACK, else the first SYN+ACK.
-    uint32_t target_frame() const {
-        return !evidence_frames.empty() ? evidence_frames.front() : first_synack_frame;
-    }
+    uint32_t target_frame() const { return !evidence_frames.empty() ? evidence_frames.front() : first_synack_frame; }
 };
 
 struct Snapshot {

@@ -69,8 +69,9 @@ SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
     buttons_ = ui_->buttons;
 
     model_ = new SuspectModel(this);
-    model_->setPairSource({[this](const ServerRow& sr, std::vector<HandshakeRow>* out) { return host_->pairs(sr, out); },
-                           [this](const ServerRow& sr, std::string* out) { return host_->targetDiff(sr, out); }});
+    model_->setPairSource(
+        {[this](const ServerRow& sr, std::vector<HandshakeRow>* out) { return host_->pairs(sr, out); },
+         [this](const ServerRow& sr, std::string* out) { return host_->targetDiff(sr, out); }});
     proxy_ = new SuspectProxy(this);
     proxy_->setSourceModel(model_);
 
@@ -83,8 +84,9 @@ SuspectDialog::SuspectDialog(Host* host, QWidget* parent)
     goto_button_ = buttons_->addButton(tr("&Go to Packet"), QDialogButtonBox::ActionRole);
     goto_button_->setToolTip(tr("Go to the selected row's SYN+ACK in the packet list (Enter, double-click)"));
     apply_button_ = buttons_->addButton(tr("&Apply as Filter"), QDialogButtonBox::ActionRole);
-    apply_button_->setToolTip(tr("Show the selected server's echoing SYN+ACKs, or the selected handshake's "
-                                 "connection, in the packet list"));
+    apply_button_->setToolTip(
+        tr("Show the selected server's echoing SYN+ACKs, or the selected handshake's "
+           "connection, in the packet list"));
     filter_all_button_ = buttons_->addButton(tr("Filter A&ll Suspects"), QDialogButtonBox::ActionRole);
     filter_all_button_->setToolTip(tr("Show the echoing SYN+ACKs of every server listed"));
     copy_button_ = buttons_->addButton(tr("C&opy"), QDialogButtonBox::ActionRole);
@@ -333,8 +335,9 @@ QString SuspectDialog::emptyText() const {
     const Snapshot& s = model_->snapshot();
     QString head;
     if (!have_file_) {
-        head = tr("<p><b>No capture file is open.</b> Open one or start a capture: this list fills as its "
-                  "handshakes are dissected.</p>");
+        head =
+            tr("<p><b>No capture file is open.</b> Open one or start a capture: this list fills as its "
+               "handshakes are dissected.</p>");
     } else if (s.totals.handshakes == 0) {
         const FileInfo info = host_->fileInfo();
         head = info.state == FileInfo::Reading
@@ -471,13 +474,20 @@ void SuspectDialog::contextMenu(const QPoint& pos) {
     }
     QAction* chosen = menu.exec(view_->viewport()->mapToGlobal(pos));
     if (chosen != nullptr && chosen == path) show_path_view(host_, *server, this);
-    if (chosen == go) gotoSelected();
-    else if (chosen != nullptr && chosen == go_syn) host_->gotoFrame(p->syn_frame);
-    else if (chosen == apply) applySelectedFilter(true);
-    else if (chosen == prepare) applySelectedFilter(false);
-    else if (chosen == apply_all) applyAllSuspectsFilter(true);
-    else if (chosen == copy_filter) QApplication::clipboard()->setText(selectedFilter());
-    else if (chosen == copy) copyCsv(false);
+    if (chosen == go)
+        gotoSelected();
+    else if (chosen != nullptr && chosen == go_syn)
+        host_->gotoFrame(p->syn_frame);
+    else if (chosen == apply)
+        applySelectedFilter(true);
+    else if (chosen == prepare)
+        applySelectedFilter(false);
+    else if (chosen == apply_all)
+        applyAllSuspectsFilter(true);
+    else if (chosen == copy_filter)
+        QApplication::clipboard()->setText(selectedFilter());
+    else if (chosen == copy)
+        copyCsv(false);
 }
 
 }  // namespace middlebox_qt

@@ -5,8 +5,8 @@
 // the display filter and the packet list.
 #pragma once
 
-#include <QDialog>
 #include <QByteArray>
+#include <QDialog>
 #include <QPointer>
 #include <QSet>
 #include <QString>
@@ -168,9 +168,9 @@ private:
     uint64_t seen_generation_ = ~uint64_t(0);
     qint64 last_refresh_ms_ = 0;
     QString listen_error_;
-    QSet<QByteArray> expanded_;       // servers the user expanded
-    QByteArray current_server_;       // the server of the current row
-    qint64 current_handshake_ = -1;   // and its handshake, for a child row
+    QSet<QByteArray> expanded_;      // servers the user expanded
+    QByteArray current_server_;      // the server of the current row
+    qint64 current_handshake_ = -1;  // and its handshake, for a child row
 };
 
 // Text shared by the empty view and Help: what the dialog looks for.

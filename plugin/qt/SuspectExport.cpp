@@ -41,10 +41,9 @@ void SuspectDialog::saveAs() {
     QString selected;
     const QString csv_only = tr("Comma-separated values (*.csv)");
     const QString csv_all = tr("CSV with handshakes (*.csv)");
-    const QString path = QFileDialog::getSaveFileName(
-        this, wiresharkTitle(tr("Save Suspected Middleboxes As…")),
-        QDir(dir).filePath(base + QStringLiteral("-middleboxes.csv")), csv_only + QStringLiteral(";;") + csv_all,
-        &selected);
+    const QString path = QFileDialog::getSaveFileName(this, wiresharkTitle(tr("Save Suspected Middleboxes As…")),
+                                                      QDir(dir).filePath(base + QStringLiteral("-middleboxes.csv")),
+                                                      csv_only + QStringLiteral(";;") + csv_all, &selected);
     if (path.isEmpty()) return;
     QString error;
     if (!saveCsv(path, selected == csv_all, &error))

@@ -29,15 +29,16 @@ void SuspectDialog::showHelp() {
     box.setIcon(QMessageBox::Information);
     box.setTextFormat(Qt::RichText);
     QString text = whatItLooksFor();
-    text += tr("<p>Each row is a server endpoint (the SYNs' destination address and port); expand it to see each "
-               "handshake with its verdict and its SYN+ACK's options set against the SYN's "
-               "(<tt>+</tt>added, <tt>-</tt>removed, <tt>~</tt>changed, <tt>=</tt>returned unchanged). "
-               "Hops are estimated from the SYN+ACK's TTL; <tt>*</tt> marks a SYN+ACK that came from another distance "
-               "than the server's data: a box, such as a SYN proxy, may have answered for the server.</p>"
-               "<p><b>Go to Packet</b> (Enter, double-click) selects the SYN+ACK. <b>Apply as Filter</b> shows the "
-               "selected server's echoing SYN+ACKs, or the selected handshake's connection; <b>Filter All Suspects</b> "
-               "the echoing SYN+ACKs of every server listed. The same analysis is in the packet details under "
-               "<i>Middlebox</i> and in the <tt>middlebox.verdict</tt> field.</p>");
+    text +=
+        tr("<p>Each row is a server endpoint (the SYNs' destination address and port); expand it to see each "
+           "handshake with its verdict and its SYN+ACK's options set against the SYN's "
+           "(<tt>+</tt>added, <tt>-</tt>removed, <tt>~</tt>changed, <tt>=</tt>returned unchanged). "
+           "Hops are estimated from the SYN+ACK's TTL; <tt>*</tt> marks a SYN+ACK that came from another distance "
+           "than the server's data: a box, such as a SYN proxy, may have answered for the server.</p>"
+           "<p><b>Go to Packet</b> (Enter, double-click) selects the SYN+ACK. <b>Apply as Filter</b> shows the "
+           "selected server's echoing SYN+ACKs, or the selected handshake's connection; <b>Filter All Suspects</b> "
+           "the echoing SYN+ACKs of every server listed. The same analysis is in the packet details under "
+           "<i>Middlebox</i> and in the <tt>middlebox.verdict</tt> field.</p>");
     if (!host_->pluginVersion().isEmpty()) text += tr("<p>Middlebox plugin %1.</p>").arg(host_->pluginVersion());
     box.setText(text);
     box.exec();

@@ -209,7 +209,8 @@ QModelIndex SuspectModel::index(int row, int column, const QModelIndex& parent) 
     }
     if (parent.internalId() != 0) return QModelIndex();  // handshakes have no children
     const size_t srow = static_cast<size_t>(parent.row());
-    if (srow >= snapshot_.servers.size() || static_cast<size_t>(row) >= snapshot_.servers[srow].handshake_indices.size())
+    if (srow >= snapshot_.servers.size() ||
+        static_cast<size_t>(row) >= snapshot_.servers[srow].handshake_indices.size())
         return QModelIndex();
     return createIndex(row, column, quintptr(srow + 1));
 }
@@ -238,15 +239,22 @@ QVariant SuspectModel::headerData(int section, Qt::Orientation orientation, int 
             case ColHandshakes: return tr("Handshakes (distinct SYNs) towards this server");
             case ColEchoes: return tr("Handshakes whose SYN+ACK echoed the SYN (mptcp-echo + option-echo + flag-echo)");
             case ColVerdicts: return tr("Handshakes per verdict (middlebox.verdict)");
-            case ColEchoed: return tr("What came back from the SYN: MP_CAPABLE keys and option kinds copied byte for byte");
-            case ColHops: return tr("Estimated hops of the SYN+ACKs (from their TTL); * marks a TTL that differs from "
-                                    "the server's data (a box such as a SYN proxy may have answered)");
+            case ColEchoed:
+                return tr("What came back from the SYN: MP_CAPABLE keys and option kinds copied byte for byte");
+            case ColHops:
+                return tr(
+                    "Estimated hops of the SYN+ACKs (from their TTL); * marks a TTL that differs from "
+                    "the server's data (a box such as a SYN proxy may have answered)");
             case ColSyn: return tr("Frame of the SYN the answer was paired with");
-            case ColSynAck: return tr("Frame of the SYN+ACK (or RST); for a server, its first echoing SYN+ACK. "
-                                      "Double-click to go there.");
+            case ColSynAck:
+                return tr(
+                    "Frame of the SYN+ACK (or RST); for a server, its first echoing SYN+ACK. "
+                    "Double-click to go there.");
             case ColEvidence: return tr("SYN+ACK frames that prove an echo");
-            case ColDiff: return tr("The SYN+ACK's options set against the SYN's: +added -removed ~changed "
-                                    "=returned unchanged");
+            case ColDiff:
+                return tr(
+                    "The SYN+ACK's options set against the SYN's: +added -removed ~changed "
+                    "=returned unchanged");
             default: break;
         }
     }
@@ -265,8 +273,10 @@ QVariant SuspectModel::serverData(size_t row, const ServerRow& s, int column, in
     if (role == FrameRole) return static_cast<uint>(s.target_frame());
     if (role == Qt::TextAlignmentRole) {
         switch (column) {
-            case ColPort: case ColHandshakes: case ColEchoes: case ColSynAck:
-                return static_cast<int>(Qt::AlignRight | Qt::AlignVCenter);
+            case ColPort:
+            case ColHandshakes:
+            case ColEchoes:
+            case ColSynAck: return static_cast<int>(Qt::AlignRight | Qt::AlignVCenter);
             default: return QVariant();
         }
     }
@@ -293,10 +303,12 @@ QVariant SuspectModel::serverData(size_t row, const ServerRow& s, int column, in
     }
     if (role == Qt::ToolTipRole) {
         QString tip = tr("%1: %2 handshake(s), %3 answered by SYN+ACK")
-                          .arg(qs(middlebox::endpoint_text(s.address, s.port))).arg(s.handshakes).arg(s.synacks);
+                          .arg(qs(middlebox::endpoint_text(s.address, s.port)))
+                          .arg(s.handshakes)
+                          .arg(s.synacks);
         if (s.suspect()) tip += tr("\n%1 echoed the SYN: %2").arg(s.echoes()).arg(qs(s.echoed));
-        if (s.hop_mismatches) tip += tr("\n%1 SYN+ACK(s) came from another distance than the server's data")
-                                         .arg(s.hop_mismatches);
+        if (s.hop_mismatches)
+            tip += tr("\n%1 SYN+ACK(s) came from another distance than the server's data").arg(s.hop_mismatches);
         if (s.syn_proxies)
             tip += tr("\n%1 SYN+ACK(s) came from a box that answered for the server (a SYN proxy): their options "
                       "are the box's, what the server supports is unknown")
@@ -328,19 +340,24 @@ QVariant SuspectModel::pairData(const ServerRow&, const HandshakeRow& p, int col
     if (role == FrameRole) return static_cast<uint>(p.target_frame());
     if (role == Qt::TextAlignmentRole) {
         switch (column) {
-            case ColPort: case ColSyn: case ColSynAck: return static_cast<int>(Qt::AlignRight | Qt::AlignVCenter);
+            case ColPort:
+            case ColSyn:
+            case ColSynAck: return static_cast<int>(Qt::AlignRight | Qt::AlignVCenter);
             default: return QVariant();
         }
     }
-    if (role == Qt::ForegroundRole && !middlebox::is_echo(p.verdict)) return QBrush(QPalette().color(QPalette::Disabled, QPalette::Text));
+    if (role == Qt::ForegroundRole && !middlebox::is_echo(p.verdict))
+        return QBrush(QPalette().color(QPalette::Disabled, QPalette::Text));
     if (role == SortRole) {
         switch (column) {
             case ColAddress: return p.client_known ? addressKey(p.client, p.client_port) : QByteArray();
             case ColPort: return num(p.client_port);
-            case ColHandshakes: case ColEchoes: return num(middlebox::is_echo(p.verdict) ? 1 : 0);
+            case ColHandshakes:
+            case ColEchoes: return num(middlebox::is_echo(p.verdict) ? 1 : 0);
             case ColHops: return num(p.hops < 0 ? 0x10000 : p.hops);
             case ColSyn: return num(p.syn_frame);
-            case ColSynAck: case ColEvidence: return num(p.answer_frame);
+            case ColSynAck:
+            case ColEvidence: return num(p.answer_frame);
             default: break;
         }
         role = Qt::DisplayRole;
@@ -349,7 +366,8 @@ QVariant SuspectModel::pairData(const ServerRow&, const HandshakeRow& p, int col
         QString tip = tr("Handshake %1: %2").arg(p.handshake).arg(middlebox::verdict_name(p.verdict));
         if (p.against_probe)
             tip += tr("\nNo SYN in the capture: compared against the probe template (preference "
-                      "middlebox.probe_options): %1").arg(qs(p.syn_options));
+                      "middlebox.probe_options): %1")
+                       .arg(qs(p.syn_options));
         else if (!p.syn_options.empty())
             tip += tr("\nSYN options (frame %1): %2").arg(p.syn_frame).arg(qs(p.syn_options));
         if (!p.synack_options.empty())
@@ -357,8 +375,9 @@ QVariant SuspectModel::pairData(const ServerRow&, const HandshakeRow& p, int col
         if (!p.diff.empty()) tip += tr("\nAgainst the SYN: %1").arg(qs(p.diff));
         if (p.syn_copies > 1) tip += tr("\nThe SYN was sent %1 times").arg(p.syn_copies);
         if (p.syn_proxy)
-            tip += tr("\nThe SYN+ACK came from a box that answered for the server (a SYN proxy): its options are the "
-                      "box's");
+            tip +=
+                tr("\nThe SYN+ACK came from a box that answered for the server (a SYN proxy): its options are the "
+                   "box's");
         else if (p.hop_mismatch)
             tip += tr("\nThe SYN+ACK came from another distance than the server's data");
         if (p.target_frame()) tip += tr("\nDouble-click: go to frame %1").arg(p.target_frame());

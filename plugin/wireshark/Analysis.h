@@ -20,8 +20,8 @@ using PrefBool = gboolean;
 #endif
 
 struct Preferences {
-    guint max_pending = 1000000;   // cap on pending handshakes (at most 64 bytes each, index included)
-    PrefBool info_column = true;   // a note on echoes and genuine MPTCP in the Info column
+    guint max_pending = 1000000;     // cap on pending handshakes (at most 64 bytes each, index included)
+    PrefBool info_column = true;     // a note on echoes and genuine MPTCP in the Info column
     const char* probe_options = "";  // the scan's probe template (ProbeTemplate.h); empty: none
 };
 

@@ -130,8 +130,8 @@ void add_mptcp_keys(tvbuff_t* tvb, proto_tree* mt, const EchoEvidence& e) {
 }
 
 // TCP Fast Open: what was asked, given, and whether the SYN's data was taken.
-void add_fast_open(tvbuff_t* tvb, proto_tree* mt, const Handshake& hs, const PairedOptions& p,
-                   const OptionBlock& syn, const OptionBlock& synack) {
+void add_fast_open(tvbuff_t* tvb, proto_tree* mt, const Handshake& hs, const PairedOptions& p, const OptionBlock& syn,
+                   const OptionBlock& synack) {
     const FastOpen syn_tfo = FastOpen::find(syn), synack_tfo = FastOpen::find(synack);
     if (!syn_tfo.present && !synack_tfo.present && hs.syn_data == 0) return;
     Fields& f = fields;
@@ -236,8 +236,7 @@ void add_verdict_info(packet_info* pinfo, proto_item* anchor, const Handshake& h
                                        "use MPTCP, or a box on the way removed the option",
                                        syn_frame);
             break;
-        default:
-            break;
+        default: break;
     }
 }
 
@@ -314,7 +313,8 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
         case Role::Syn:
             if (hs.answered() && hs.answer_frame != 0)
                 add_uint(mt, hs.answer_role == Role::Rst ? f.rst_frame : f.synack_frame, tvb, hs.answer_frame);
-            if (hs.pair != kNone && c.pair(hs.pair).rst_frame != 0) add_uint(mt, f.rst_frame, tvb, c.pair(hs.pair).rst_frame);
+            if (hs.pair != kNone && c.pair(hs.pair).rst_frame != 0)
+                add_uint(mt, f.rst_frame, tvb, c.pair(hs.pair).rst_frame);
             // Later frames decide these: not on first sight.
             if (!first_sight)
                 for (uint32_t frame : c.quote_frames(r.handshake)) add_uint(mt, f.icmp_frame, tvb, frame);
@@ -340,7 +340,8 @@ void annotate(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Correla
                 proto_item* ev = proto_tree_add_uint64(mt, f.evictions, tvb, 0, 0, c.evictions());
                 proto_item_set_generated(ev);
                 expert_add_info_format(pinfo, ev, &f.ei_no_syn_evicted,
-                                       "%" PRIu64 " pending SYNs were dropped at the cap "
+                                       "%" PRIu64
+                                       " pending SYNs were dropped at the cap "
                                        "(Middlebox preference \"max_pending\"): this SYN+ACK's SYN may be one of them",
                                        c.evictions());
             }

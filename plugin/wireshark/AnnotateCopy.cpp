@@ -15,8 +15,8 @@ void annotate_copy(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Co
     Fields& f = fields;
     proto_item* ti = nullptr;
     proto_tree* ct = proto_tree_add_subtree_format(tree, tvb, 0, 0, f.ett_copy, &ti,
-                                                   "Copy of frame %u, %u hop%s further along the path",
-                                                   c.first_frame(), c.ttl_delta(), c.ttl_delta() == 1 ? "" : "s");
+                                                   "Copy of frame %u, %u hop%s further along the path", c.first_frame(),
+                                                   c.ttl_delta(), c.ttl_delta() == 1 ? "" : "s");
     proto_item* link = proto_tree_add_uint(ct, f.copy_first_frame, tvb, 0, 0, c.first_frame());
     proto_item_set_generated(link);
     proto_item_set_generated(proto_tree_add_uint(ct, f.copy_ttl_delta, tvb, 0, 0, c.ttl_delta()));

@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include <epan/proto.h>
-#include <wsutil/report_message.h>
 #include <epan/tvbuff.h>
+#include <wsutil/report_message.h>
 
 #include "middlebox/PacketDecoder.h"
 
@@ -23,9 +23,10 @@ bool resolve_required_protocols(RequiredProtocols* out) {
     for (const Need& n : needs) {
         *n.id = proto_get_id_by_filter_name(n.name);
         if (*n.id < 0) {
-            report_failure("Middlebox plugin: protocol \"%s\" is not registered in this Wireshark; "
-                           "the plugin is disabled.",
-                           n.name);
+            report_failure(
+                "Middlebox plugin: protocol \"%s\" is not registered in this Wireshark; "
+                "the plugin is disabled.",
+                n.name);
             ok = false;
         }
     }
@@ -53,7 +54,8 @@ int tcp_behind(const guint8* d, int len, int ip, const address& src, const addre
         const guint8* h = d + ip;
         const int ihl = h[0] & 0x0f;  // options make it longer than 20 (IHL > 5)
         // A non-first fragment carries the rest of a segment, no TCP header.
-        if ((h[0] >> 4) != 4 || ihl < 5 || h[9] != middlebox::kIpProtoTcp || (((h[6] << 8) | h[7]) & 0x1fff) != 0) return -1;
+        if ((h[0] >> 4) != 4 || ihl < 5 || h[9] != middlebox::kIpProtoTcp || (((h[6] << 8) | h[7]) & 0x1fff) != 0)
+            return -1;
         if (std::memcmp(h + 12, src.data, 4) != 0 || std::memcmp(h + 16, dst.data, 4) != 0) return -1;
         tcp_at = ip + ihl * 4;
     } else if (src.type == AT_IPv6 && dst.type == AT_IPv6) {
@@ -164,8 +166,7 @@ FrameKind read_frame(tvbuff_t* frame, const packet_info* pinfo, const RequiredPr
         if (icmp_at < 0 || icmp_at + 8 > len) continue;
         if (middlebox::read_icmp_quote(d + icmp_at, len - icmp_at, icmp_v6, seg, options_visible)) {
             seg->frame = pinfo->num;
-            if (router != nullptr)
-                *router = middlebox::ip_source(d + at, icmp_v6);
+            if (router != nullptr) *router = middlebox::ip_source(d + at, icmp_v6);
             return FrameKind::Quoted;
         }
     }
@@ -219,8 +220,8 @@ ReadResult read_segment(proto_tree* tree, const RequiredProtocols& p, uint32_t f
     if (h == nullptr || (h[0] >> 4) != (v6 ? 6 : 4)) return ReadResult::Unreadable;
     middlebox::read_ip_endpoints(h, v6, &s);
 
-    const int avail = tcp->ds_tvb != nullptr && tcp->start >= 0
-                          ? tvb_captured_length_remaining(tcp->ds_tvb, tcp->start) : 0;
+    const int avail =
+        tcp->ds_tvb != nullptr && tcp->start >= 0 ? tvb_captured_length_remaining(tcp->ds_tvb, tcp->start) : 0;
     const guint8* t = item_bytes(tcp, avail);
     if (t == nullptr || avail < 20) return ReadResult::Unreadable;
     bool complete = false;

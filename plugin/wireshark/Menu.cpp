@@ -10,8 +10,8 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -21,9 +21,9 @@
 #include <epan/tap.h>
 #include <wsutil/report_message.h>
 
-#include "HostApi.h"
 #include "Analysis.h"
 #include "Fields.h"
+#include "HostApi.h"
 #include "TapEvent.h"
 #include "middlebox/Registry.h"
 
@@ -212,7 +212,8 @@ middlebox_qt_open_fn load_dialog_library(std::string* error) {
     std::string tried;
     const std::string path = dialog_library_path(&tried);
     if (path.empty()) {
-        *error = "The dialog library was not found (looked for " + tried + "). Install it with scripts/install-plugin.sh.";
+        *error =
+            "The dialog library was not found (looked for " + tried + "). Install it with scripts/install-plugin.sh.";
         return nullptr;
     }
     // Never closed: Qt keeps pointers into it (meta-objects, widgets).

@@ -34,7 +34,7 @@ int tap_id = -1;
 // "_ws.expert" and its fields, those found (all optional), looked up per
 // file: Wireshark 4.4 registers them after the plugins' handoff.
 int expert_ids[4] = {-1, -1, -1, -1};
-int expert_tap = 0;     // "expert" (0: none): -z expert and the Expert Information dialog
+int expert_tap = 0;  // "expert" (0: none): -z expert and the Expert Information dialog
 bool in_gui = false;
 bool may_skip = false;  // tshark: skip the analysis when nothing reads it
 std::unique_ptr<middlebox::Correlator> state;
@@ -224,8 +224,7 @@ int dissect(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
 
     if (needs.annotations) annotate(tvb, pinfo, needs.tree, *state, record, seg, first);
     if (needs.column) note_in_info_column(pinfo, record, first);
-    if (needs.tap)
-        tap_handshake_frame(pinfo, record.handshake, record.role, seg.tuple);
+    if (needs.tap) tap_handshake_frame(pinfo, record.handshake, record.role, seg.tuple);
     return tvb_captured_length(tvb);
 }
 
@@ -235,11 +234,11 @@ middlebox::Correlator* correlator() { return state.get(); }
 
 void register_post_dissector(int proto) {
     module_t* m = prefs_register_protocol(proto, apply_preferences);
-    prefs_register_uint_preference(
-        m, "max_pending", "Pending handshakes kept",
-        "At most this many unanswered SYNs are remembered (at most 64 bytes each). When the cap is reached the oldest are "
-        "dropped, counted, and end as no-answer. Takes effect when a file is (re)loaded.",
-        10, &prefs.max_pending);
+    prefs_register_uint_preference(m, "max_pending", "Pending handshakes kept",
+                                   "At most this many unanswered SYNs are remembered (at most 64 bytes each). When the "
+                                   "cap is reached the oldest are "
+                                   "dropped, counted, and end as no-answer. Takes effect when a file is (re)loaded.",
+                                   10, &prefs.max_pending);
     prefs_register_bool_preference(
         m, "info_column", "Notes in the Info column",
         "Append a short note to the Info column of a SYN+ACK (and, with two passes, its SYN) whose options were echoed "
@@ -248,7 +247,8 @@ void register_post_dissector(int proto) {
         &prefs.info_column);
     prefs_register_string_preference(
         m, "probe_options", "Probe template (TCP options of every probe)",
-        "The options every SYN of a scan carried, as zmap's --probe-args gives them (hex:020405b4..., or the bare hex). "
+        "The options every SYN of a scan carried, as zmap's --probe-args gives them (hex:020405b4..., or the bare "
+        "hex). "
         "A SYN+ACK whose SYN is not in the capture (a capture of the answers only) is then compared against them as "
         "if they were its SYN (middlebox.against_probe); a SYN in the capture is always preferred. Empty: none. Takes "
         "effect when a file is (re)loaded.",

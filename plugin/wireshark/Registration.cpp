@@ -10,10 +10,10 @@
 namespace middlebox_ws {
 
 void register_protocol() {
-    register_fields();                    // fields, subtrees, expert info (Fields.cpp)
+    register_fields();                      // fields, subtrees, expert info (Fields.cpp)
     register_post_dissector(fields.proto);  // preferences, post-dissector, taps
-    register_report();                    // -z middlebox and Statistics > Middlebox Verdicts, on the tap
-    register_menu();                      // Statistics > Middlebox Detection > Suspected Middleboxes...
+    register_report();                      // -z middlebox and Statistics > Middlebox Verdicts, on the tap
+    register_menu();                        // Statistics > Middlebox Detection > Suspected Middleboxes...
 }
 
 void register_handoff() { handoff_post_dissector(); }

@@ -58,7 +58,6 @@ struct ReportListener {
     const Correlator* source = nullptr;  // the analysis the events came from
 };
 
-
 [[noreturn]] void fail(const char* opt_arg, const std::string& message) {
     const char* prog = g_get_prgname();
     std::fflush(stdout);
@@ -129,14 +128,12 @@ InitResult report_init(const char* opt_arg, void*) {
     auto* l = new ReportListener{request, Registry{}, nullptr};
     // No protocol tree needed: the post-dissector reads the frame's bytes.
     GString* err = register_tap_listener(kTapName, l, request.has_filter ? request.filter.c_str() : nullptr,
-                                         TL_REQUIRES_NOTHING, report_reset, report_packet, report_draw,
-                                         report_finish);
+                                         TL_REQUIRES_NOTHING, report_reset, report_packet, report_draw, report_finish);
     if (err != nullptr) {
-        std::string message =
-            request.form_given
-                ? "invalid filter \"" + request.filter + "\": " + err->str
-                : "\"" + request.filter + "\" is neither a report form (" + report_form_names(", ") +
-                      ") nor a valid display filter: " + err->str;
+        std::string message = request.form_given
+                                  ? "invalid filter \"" + request.filter + "\": " + err->str
+                                  : "\"" + request.filter + "\" is neither a report form (" + report_form_names(", ") +
+                                        ") nor a valid display filter: " + err->str;
         g_string_free(err, TRUE);
         // The listener was not registered; it is not freed here because the
         // process ends.
@@ -150,12 +147,8 @@ tap_param report_params[] = {
 };
 
 stat_tap_ui report_ui = {
-    REGISTER_PACKET_STAT_GROUP_UNSORTED,
-    "Middlebox report",
-    kReportCli,
-    report_init,
-    G_N_ELEMENTS(report_params),
-    report_params,
+    REGISTER_PACKET_STAT_GROUP_UNSORTED, "Middlebox report", kReportCli, report_init,
+    G_N_ELEMENTS(report_params),         report_params,
 };
 
 // ---- stat-tap table: Statistics > Middlebox Verdicts ----------------------

@@ -21,5 +21,7 @@ extern "C" WS_DLL_PUBLIC_DEF void plugin_register(void) {
 #if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
 // 4.2 and later ask a plugin what it is (wsutil/plugins.h, absent from 4.0).
 #include <wsutil/plugins.h>
-extern "C" WS_DLL_PUBLIC_DEF uint32_t plugin_describe(void) { return WS_PLUGIN_DESC_DISSECTOR | WS_PLUGIN_DESC_TAP_LISTENER; }
+extern "C" WS_DLL_PUBLIC_DEF uint32_t plugin_describe(void) {
+    return WS_PLUGIN_DESC_DISSECTOR | WS_PLUGIN_DESC_TAP_LISTENER;
+}
 #endif

@@ -31,12 +31,12 @@ private:
 };
 
 // Fails loudly (libFuzzer reports the abort with the input that caused it).
-#define MBFUZZ_CHECK(cond)                                                                  \
-    do {                                                                                    \
-        if (!(cond)) {                                                                      \
+#define MBFUZZ_CHECK(cond)                                                                 \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
             __builtin_printf("invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-            __builtin_abort();                                                              \
-        }                                                                                   \
+            __builtin_abort();                                                             \
+        }                                                                                  \
     } while (0)
 
 }  // namespace mbfuzz

@@ -27,15 +27,15 @@ using namespace middlebox;
 namespace {
 
 const std::vector<uint8_t> kCanned[8] = {
-    {30, 12, 0x00, 0x81, 1, 2, 3, 4, 5, 6, 7, 8},                  // MP_CAPABLE v0 key A
-    {30, 12, 0x00, 0x81, 9, 9, 9, 9, 9, 9, 9, 9},                  // MP_CAPABLE v0 key B
-    {30, 4, 0x01, 0x81},                                           // MP_CAPABLE v1 SYN form
-    {222, 4, 0xf9, 0x89},                                          // kind 222
-    {8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 1},                         // TS + NOP NOP
-    {2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 3, 3, 7,
-     30, 12, 0x00, 0x81, 1, 2, 3, 4, 5, 6, 7, 8, 222, 4, 0xf9, 0x89},  // a zmap-like SYN
-    {30, 12, 0x10, 0x01, 0, 0, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd},      // MP_JOIN SYN
-    {2, 4, 5, 0xb4},                                               // MSS
+    {30, 12, 0x00, 0x81, 1, 2, 3, 4, 5, 6, 7, 8},  // MP_CAPABLE v0 key A
+    {30, 12, 0x00, 0x81, 9, 9, 9, 9, 9, 9, 9, 9},  // MP_CAPABLE v0 key B
+    {30, 4, 0x01, 0x81},                           // MP_CAPABLE v1 SYN form
+    {222, 4, 0xf9, 0x89},                          // kind 222
+    {8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 1},         // TS + NOP NOP
+    {2, 4, 5,  0xb4, 4,    2,    8, 10, 0, 0, 0, 7, 0, 0, 0,   0, 1,    3,
+     3, 7, 30, 12,   0x00, 0x81, 1, 2,  3, 4, 5, 6, 7, 8, 222, 4, 0xf9, 0x89},  // a zmap-like SYN
+    {30, 12, 0x10, 0x01, 0, 0, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd},                   // MP_JOIN SYN
+    {2, 4, 5, 0xb4},                                                            // MSS
 };
 
 const uint16_t kFlags[7] = {kSyn, kSyn | kAck, kRst, kRst | kAck, kAck, kFin | kAck, kPsh | kAck};

@@ -15,11 +15,15 @@ using namespace middlebox;
 
 namespace {
 
-const int kLinkTypes[] = {linktype::kEthernet, linktype::kLinuxSll, linktype::kLinuxSll2, linktype::kRaw,
-                          linktype::kIpv4,     linktype::kIpv6,     linktype::kNull,      linktype::kLoop,
-                          linktype::kRawDlt,   147,  // 147: a link type the decoder does not know
-                          linktype::kPpp,      linktype::kPppoe,    linktype::kCiscoHdlc, linktype::kNflog,
-                          linktype::kIeee80211, linktype::kRadiotap, linktype::kPpi};
+const int kLinkTypes[] = {linktype::kEthernet,  linktype::kLinuxSll,
+                          linktype::kLinuxSll2, linktype::kRaw,
+                          linktype::kIpv4,      linktype::kIpv6,
+                          linktype::kNull,      linktype::kLoop,
+                          linktype::kRawDlt,    147,  // 147: a link type the decoder does not know
+                          linktype::kPpp,       linktype::kPppoe,
+                          linktype::kCiscoHdlc, linktype::kNflog,
+                          linktype::kIeee80211, linktype::kRadiotap,
+                          linktype::kPpi};
 
 }  // namespace
 

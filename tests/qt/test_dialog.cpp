@@ -4,8 +4,8 @@
 // way the plugin's tap feeds them. Runs with QT_QPA_PLATFORM=offscreen.
 #include <QApplication>
 #include <QCheckBox>
-#include <QHeaderView>
 #include <QClipboard>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -47,12 +47,12 @@ Address v6(std::initializer_list<uint8_t> tail) {  // 2001:db8::<tail>
 
 const Address kClient = v4(192, 0, 2, 10);
 const Address kClient2 = v4(192, 0, 2, 11);
-const Address kEchoV0 = v4(198, 51, 100, 1);     // echoes MP_CAPABLE keys: 2 handshakes
-const Address kKind222 = v4(198, 51, 100, 2);    // echoes option kind 222
-const Address kGenuine = v4(198, 51, 100, 3);    // genuine MPTCP
-const Address kSilent = v4(198, 51, 100, 4);     // never answers
+const Address kEchoV0 = v4(198, 51, 100, 1);   // echoes MP_CAPABLE keys: 2 handshakes
+const Address kKind222 = v4(198, 51, 100, 2);  // echoes option kind 222
+const Address kGenuine = v4(198, 51, 100, 3);  // genuine MPTCP
+const Address kSilent = v4(198, 51, 100, 4);   // never answers
 const Address kClient6 = v6({0x10});
-const Address kEchoV1 = v6({0x01});              // 2001:db8::1, returns the keyless v1 SYN form
+const Address kEchoV1 = v6({0x01});  // 2001:db8::1, returns the keyless v1 SYN form
 
 // The capture as the tap would see it: a Correlator fed every segment, a
 // Registry fed every record.
@@ -318,7 +318,9 @@ void DialogTest::modelColumnsAndChildren() {
     QCOMPARE(cols[SuspectModel::ColEvidence], QStringLiteral("7"));
     QVERIFY(cols[SuspectModel::ColDiff].contains(QStringLiteral("=KIND222 f989")));
     QCOMPARE(m.data(m.index(r, 0), SuspectModel::FrameRole).toUInt(), 7u);
-    QVERIFY(m.data(m.index(r, 0), Qt::ToolTipRole).toString().startsWith(QStringLiteral("198.51.100.2:443: 1 handshake(s)")));
+    QVERIFY(m.data(m.index(r, 0), Qt::ToolTipRole)
+                .toString()
+                .startsWith(QStringLiteral("198.51.100.2:443: 1 handshake(s)")));
 
     // The handshake under it.
     const QModelIndex parent = m.index(r, 0);
@@ -331,7 +333,8 @@ void DialogTest::modelColumnsAndChildren() {
     QCOMPARE(pc[SuspectModel::ColVerdicts], QStringLiteral("option-echo"));
     QCOMPARE(pc[SuspectModel::ColSyn], QStringLiteral("6"));
     QCOMPARE(pc[SuspectModel::ColSynAck], QStringLiteral("7"));
-    QVERIFY2(pc[SuspectModel::ColDiff].contains(QStringLiteral("MSS 1460 -> 1380")), qPrintable(pc[SuspectModel::ColDiff]));
+    QVERIFY2(pc[SuspectModel::ColDiff].contains(QStringLiteral("MSS 1460 -> 1380")),
+             qPrintable(pc[SuspectModel::ColDiff]));
     QVERIFY(m.data(child, Qt::ToolTipRole).toString().contains(QStringLiteral("SYN options (frame 6)")));
     QCOMPARE(m.rowCount(child), 0);
 
@@ -469,11 +472,13 @@ void DialogTest::filterStrings() {
     };
     const ServerRow* echo = server(kEchoV0);
     QCOMPARE(server_filter(*echo),
-             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ip.src == 198.51.100.1 && "
-                         "tcp.srcport == 80"));
+             std::string(
+                 "middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ip.src == 198.51.100.1 && "
+                 "tcp.srcport == 80"));
     QCOMPARE(server_filter(*server(kEchoV1)),
-             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ipv6.src == 2001:db8::1 && "
-                         "tcp.srcport == 80"));
+             std::string(
+                 "middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ipv6.src == 2001:db8::1 && "
+                 "tcp.srcport == 80"));
     QCOMPARE(server_filter(*server(kGenuine)),
              std::string("middlebox.verdict && ((ip.src == 198.51.100.3 && tcp.srcport == 80) || "
                          "(ip.dst == 198.51.100.3 && tcp.dstport == 80))"));
@@ -482,15 +487,18 @@ void DialogTest::filterStrings() {
 
     std::vector<const ServerRow*> all;
     for (const ServerRow& r : s.servers) all.push_back(&r);
-    QCOMPARE(suspects_filter(all, s.suspects()),
-             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && tcp.flags.syn == 1 && "
-                         "tcp.flags.ack == 1"));
+    QCOMPARE(
+        suspects_filter(all, s.suspects()),
+        std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && tcp.flags.syn == 1 && "
+                    "tcp.flags.ack == 1"));
     QCOMPARE(suspects_filter({echo}, s.suspects()),
-             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ip.src == 198.51.100.1 && "
-                         "tcp.srcport == 80"));
+             std::string(
+                 "middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ip.src == 198.51.100.1 && "
+                 "tcp.srcport == 80"));
     QCOMPARE(suspects_filter({echo, server(kEchoV1), server(kGenuine)}, s.suspects()),
-             std::string("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ((ip.src == 198.51.100.1 && "
-                         "tcp.srcport == 80) || (ipv6.src == 2001:db8::1 && tcp.srcport == 80))"));
+             std::string(
+                 "middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ((ip.src == 198.51.100.1 && "
+                 "tcp.srcport == 80) || (ipv6.src == 2001:db8::1 && tcp.srcport == 80))"));
 }
 
 void DialogTest::dialogShowsRows() {
@@ -560,20 +568,23 @@ void DialogTest::dialogFilterButtons() {
     QTest::mouseClick(d.applyFilterButton(), Qt::LeftButton);
     QCOMPARE(host->filters.size(), size_t(1));
     QCOMPARE(host->filters[0].first,
-             QStringLiteral("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ipv6.src == 2001:db8::1 && "
-                            "tcp.srcport == 80"));
+             QStringLiteral(
+                 "middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ipv6.src == 2001:db8::1 && "
+                 "tcp.srcport == 80"));
     QVERIFY(host->filters[0].second);
 
     QTest::mouseClick(d.filterAllButton(), Qt::LeftButton);
-    QCOMPARE(host->filters.back().first,
-             QStringLiteral("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && tcp.flags.syn == 1 && "
-                            "tcp.flags.ack == 1"));
+    QCOMPARE(
+        host->filters.back().first,
+        QStringLiteral("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && tcp.flags.syn == 1 && "
+                       "tcp.flags.ack == 1"));
     // With a search that hides some suspects, "all" means the ones listed.
     d.searchEdit()->setText(QStringLiteral("198.51.100.2"));
     QTest::mouseClick(d.filterAllButton(), Qt::LeftButton);
     QCOMPARE(host->filters.back().first,
-             QStringLiteral("middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ip.src == 198.51.100.2 && "
-                            "tcp.srcport == 443"));
+             QStringLiteral(
+                 "middlebox.verdict in {\"mptcp-echo\", \"option-echo\", \"flag-echo\"} && ip.src == 198.51.100.2 && "
+                 "tcp.srcport == 443"));
     // Alt+A is the button's mnemonic (the GUI test presses it for real).
     QCOMPARE(d.applyFilterButton()->shortcut(), QKeySequence(Qt::ALT | Qt::Key_A));
     v->setCurrentIndex(v->model()->index(0, 0));
@@ -615,7 +626,8 @@ void DialogTest::dialogEmptyExplains() {
     // Handshakes, none echoing: says what was checked and what it looks for.
     Capture cap;
     cap.feed(kClient, 40003, kGenuine, 80, S, 4000, 0, mbtest::mpc_key(0, 0x2222));
-    cap.feed(kGenuine, 80, kClient, 40003, SA, 8000, 4001, mbtest::cat({mbtest::mss(1380), mbtest::mpc_key(0, 0x3333)}));
+    cap.feed(kGenuine, 80, kClient, 40003, SA, 8000, 4001,
+             mbtest::cat({mbtest::mss(1380), mbtest::mpc_key(0, 0x3333)}));
     SuspectDialog d(new FakeHost(&cap));
     d.show();
     QVERIFY(d.showingEmptyText());
@@ -675,8 +687,8 @@ void feedEchoes(Capture& cap, int first, int n) {
         const uint16_t port = static_cast<uint16_t>(41000 + i);
         const uint32_t seq = 100000u + 1000u * static_cast<uint32_t>(i);
         cap.feed(kClient, port, kKind222, 443, S, seq, 0, mbtest::cat({mbtest::mss(1460), mbtest::kind222()}));
-        cap.feed(kKind222, 443, kClient, port, SA, seq + 500000u, seq + 1, mbtest::cat({mbtest::mss(1380), mbtest::kind222()}),
-                 111);
+        cap.feed(kKind222, 443, kClient, port, SA, seq + 500000u, seq + 1,
+                 mbtest::cat({mbtest::mss(1380), mbtest::kind222()}), 111);
     }
 }
 }  // namespace
@@ -790,8 +802,9 @@ void DialogTest::dialogLazyAndIncremental() {
     const QModelIndex fourth = v->model()->index(3, 0, server);
     QCOMPARE(fourth.sibling(3, SuspectModel::ColPort).data().toString(), QStringLiteral("41002"));
     v->setCurrentIndex(fourth);
-    QCOMPARE(d.selectedFilter(),
-             QStringLiteral("ip.addr == 192.0.2.10 && tcp.port == 41002 && ip.addr == 198.51.100.2 && tcp.port == 443"));
+    QCOMPARE(
+        d.selectedFilter(),
+        QStringLiteral("ip.addr == 192.0.2.10 && tcp.port == 41002 && ip.addr == 198.51.100.2 && tcp.port == 443"));
 
     // Live: one more handshake to it. In place: still expanded, the same
     // handshake selected, only the expanded server's rows built again.
@@ -809,7 +822,8 @@ void DialogTest::dialogLazyAndIncremental() {
 
     // A new suspect: a reset; expanded row and selected handshake restored.
     cap.feed(kClient, 40200, v4(198, 51, 100, 9), 80, S, 1, 0, mbtest::cat({mbtest::mss(1460), mbtest::kind222()}));
-    cap.feed(v4(198, 51, 100, 9), 80, kClient, 40200, SA, 9, 2, mbtest::cat({mbtest::mss(1380), mbtest::kind222()}), 50);
+    cap.feed(v4(198, 51, 100, 9), 80, kClient, 40200, SA, 9, 2, mbtest::cat({mbtest::mss(1380), mbtest::kind222()}),
+             50);
     host->changed(&cap);
     QTRY_COMPARE(v->model()->rowCount(), 4);
     QCOMPARE(resets.count(), 1);
@@ -840,7 +854,8 @@ void DialogTest::dialogBuildsOtherServersOnce() {
     QCOMPARE(host->all_servers_asked, (std::vector<bool>{false, true}));
     QCOMPARE(d.model()->rowCount(), 5);
     QCOMPARE(d.view()->model()->rowCount(), 5);
-    QVERIFY(d.view()->isExpanded(d.view()->model()->index(findRow(d.view()->model(), QStringLiteral("198.51.100.2")), 0)));
+    QVERIFY(
+        d.view()->isExpanded(d.view()->model()->index(findRow(d.view()->model(), QStringLiteral("198.51.100.2")), 0)));
     const int genuine = findRow(d.view()->model(), QStringLiteral("198.51.100.3"));
     QVERIFY(genuine >= 0);
     QCOMPARE(d.view()->model()->index(genuine, SuspectModel::ColVerdicts).data().toString(),

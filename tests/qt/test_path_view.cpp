@@ -76,19 +76,20 @@ private Q_SLOTS:
         for (uint8_t ttl = 1; ttl <= 3; ++ttl) {
             const uint16_t sport = static_cast<uint16_t>(40000 + ttl);
             ++frame;
-            const FrameRecord* r = c.observe(mbtest::seg(frame, kClient, sport, kServer, 80, kSyn, 1000u * ttl, 0, sent, ttl));
+            const FrameRecord* r =
+                c.observe(mbtest::seg(frame, kClient, sport, kServer, 80, kSyn, 1000u * ttl, 0, sent, ttl));
             seen.add(r->handshake, frame);
             if (ttl < 3) {
                 const uint8_t router[4] = {203, 0, 113, ttl};
                 ++frame;
-                const Segment q =
-                    mbtest::seg(frame, kClient, sport, kServer, 80, kSyn, 1000u * ttl, 0, ttl == 1 ? sent : clamped, ttl);
+                const Segment q = mbtest::seg(frame, kClient, sport, kServer, 80, kSyn, 1000u * ttl, 0,
+                                              ttl == 1 ? sent : clamped, ttl);
                 seen.add(c.observe_quote(frame, q, true, Address::v4(router))->handshake, frame);
             } else {
                 for (uint8_t copy_ttl : {60, 59}) {
                     ++frame;
-                    const FrameRecord* a = c.observe(
-                        mbtest::seg(frame, kServer, 80, kClient, sport, kSyn | kAck, 9, 1000u * ttl + 1, answer, copy_ttl));
+                    const FrameRecord* a = c.observe(mbtest::seg(frame, kServer, 80, kClient, sport, kSyn | kAck, 9,
+                                                                 1000u * ttl + 1, answer, copy_ttl));
                     seen.add(a->handshake, frame);
                 }
             }

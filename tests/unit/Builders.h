@@ -21,8 +21,16 @@ inline Bytes sack_perm() { return {4, 2}; }
 inline Bytes nop() { return {1}; }
 inline Bytes ws(uint8_t s) { return {3, 3, s}; }
 inline Bytes ts(uint32_t val, uint32_t ecr) {
-    return {8, 10, uint8_t(val >> 24), uint8_t(val >> 16), uint8_t(val >> 8), uint8_t(val),
-            uint8_t(ecr >> 24), uint8_t(ecr >> 16), uint8_t(ecr >> 8), uint8_t(ecr)};
+    return {8,
+            10,
+            uint8_t(val >> 24),
+            uint8_t(val >> 16),
+            uint8_t(val >> 8),
+            uint8_t(val),
+            uint8_t(ecr >> 24),
+            uint8_t(ecr >> 16),
+            uint8_t(ecr >> 8),
+            uint8_t(ecr)};
 }
 inline Bytes key_bytes(uint64_t k) {
     Bytes b;

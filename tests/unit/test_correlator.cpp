@@ -288,7 +288,7 @@ TEST_F(Fixture, ServerFinAtTheSynAcksTtlClearsIt) {
     for (uint32_t f = 3; f < 13; ++f) c.observe(data(f, kServer, 80, kClient, 40000, 53));
     EXPECT_EQ(hs_of(2).distance(), Distance::SynAckFarther);
     EXPECT_TRUE(hs_of(2).hop_mismatch());
-    EXPECT_FALSE(hs_of(2).syn_proxy());  // farther is never a box nearer
+    EXPECT_FALSE(hs_of(2).syn_proxy());                                              // farther is never a box nearer
     c.observe(seg(13, kClient, 40000, kServer, 80, kFin | kAck, 1001, 7778, none));  // the client closes first
     c.observe(seg(14, kServer, 80, kClient, 40000, kFin | kAck, 8778, 1002, none, 52));
     EXPECT_EQ(hs_of(2).distance(), Distance::Same);
@@ -336,17 +336,17 @@ TEST_F(Fixture, EcnSetupFlagsReturnedAreAFlagEcho) {
         uint16_t syn, synack;
         Verdict want;
     } cases[] = {
-        {kEce | kCwr, kEce, Verdict::Plain},                   // RFC 3168 server
-        {kEce | kCwr, 0, Verdict::Plain},                      // a server without ECN
-        {kEce | kCwr, kEce | kCwr, Verdict::FlagEcho},         // reflected
-        {kAe | kCwr | kEce, kCwr, Verdict::Plain},             // AccECN, Not-ECT SYN
-        {kAe | kCwr | kEce, kCwr | kEce, Verdict::Plain},      // AccECN, ECT(1)
-        {kAe | kCwr | kEce, kAe, Verdict::Plain},              // AccECN, ECT(0)
-        {kAe | kCwr | kEce, kAe | kCwr, Verdict::Plain},       // AccECN, CE
-        {kAe | kCwr | kEce, kEce, Verdict::Plain},             // classic ECN server
-        {kAe | kCwr | kEce, kAe | kEce, Verdict::Plain},       // the nonce-era answer
+        {kEce | kCwr, kEce, Verdict::Plain},                        // RFC 3168 server
+        {kEce | kCwr, 0, Verdict::Plain},                           // a server without ECN
+        {kEce | kCwr, kEce | kCwr, Verdict::FlagEcho},              // reflected
+        {kAe | kCwr | kEce, kCwr, Verdict::Plain},                  // AccECN, Not-ECT SYN
+        {kAe | kCwr | kEce, kCwr | kEce, Verdict::Plain},           // AccECN, ECT(1)
+        {kAe | kCwr | kEce, kAe, Verdict::Plain},                   // AccECN, ECT(0)
+        {kAe | kCwr | kEce, kAe | kCwr, Verdict::Plain},            // AccECN, CE
+        {kAe | kCwr | kEce, kEce, Verdict::Plain},                  // classic ECN server
+        {kAe | kCwr | kEce, kAe | kEce, Verdict::Plain},            // the nonce-era answer
         {kAe | kCwr | kEce, kAe | kCwr | kEce, Verdict::FlagEcho},  // RFC 9768's broken (reflecting) host
-        {0, kEce | kCwr, Verdict::Plain},                      // no ECN asked: nothing to return
+        {0, kEce | kCwr, Verdict::Plain},                           // no ECN asked: nothing to return
     };
     uint16_t port = 41000;
     for (const Case& k : cases) {
@@ -451,8 +451,8 @@ TEST(CorrelatorCap, FloodStaysWithinCapAndCountsDrops) {
     Correlator c(100);
     Bytes none;
     for (uint32_t i = 0; i < 10000; ++i)
-        c.observe(seg(i + 1, {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)}, 1234, {198, 51, 100, 1}, 80, kSyn,
-                      i, 0, none));
+        c.observe(seg(i + 1, {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)}, 1234, {198, 51, 100, 1}, 80, kSyn, i,
+                      0, none));
     EXPECT_LE(c.pending(), 100u);
     EXPECT_EQ(c.evictions(), 10000u - c.pending());
     // A late answer to a dropped SYN is no-syn, flagged as maybe dropped.
@@ -472,8 +472,8 @@ TEST(Hops, InitialTtlGuess) {
 
 TEST_F(Fixture, QuotedSynIsLinkedNeverPaired) {
     const Bytes sent = cat({mss(1460), mpc_key(0, 42)});
-    const Bytes stripped = cat({mss(1460), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(),
-                                nop(), nop()});
+    const Bytes stripped =
+        cat({mss(1460), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop()});
     syn(1, 1000, 40000, &sent);
     const Segment quoted = seg(0, kClient, 40000, kServer, 80, S, 1000, 0, stripped);
     const Quote* q = c.observe_quote(2, quoted, true);
@@ -510,8 +510,8 @@ TEST_F(Fixture, QuoteOfASynNotInTheCaptureIsNotLinked) {
 // frame: the dropped frame still counts for pairing, links to it vanish.
 TEST_F(Fixture, RepeatedFrameNumberTakesOverTheNumber) {
     syn(1, 1000);
-    syn(2, 1000);    // a retransmission the read filter will drop...
-    synack(2, 1001);  // ...so the SYN+ACK arrives with the same number
+    syn(2, 1000);                     // a retransmission the read filter will drop...
+    synack(2, 1001);                  // ...so the SYN+ACK arrives with the same number
     EXPECT_EQ(c.filtered_out(), 1u);  // the dropped SYN copy's record
     ASSERT_NE(c.lookup(2), nullptr);
     EXPECT_EQ(c.lookup(2)->role, Role::SynAck);

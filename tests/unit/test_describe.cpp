@@ -106,8 +106,7 @@ TEST(Describe, EchoedOfAServer) {
     s.echoed_keyless = false;
     s.echoed_kinds.reset();
     s.echoed_keys = {1, 2, 3, 4, 5};  // at most three shown
-    EXPECT_EQ(echoed_text(s),
-              "MP_CAPABLE keys 0x0000000000000001,0x0000000000000002,0x0000000000000003 (+2 more)");
+    EXPECT_EQ(echoed_text(s), "MP_CAPABLE keys 0x0000000000000001,0x0000000000000002,0x0000000000000003 (+2 more)");
 
     TextBuffer b;
     b += "Echoed: ";
@@ -131,10 +130,10 @@ TEST(Describe, EchoedOfAPairIsItsRowsText) {
     const Host servers[] = {{198, 51, 100, 1}, {198, 51, 100, 2}, {198, 51, 100, 3}, {198, 51, 100, 4}};
     const uint16_t S = kSyn, SA = kSyn | kAck;
     const std::vector<Bytes> options = {
-        mpc_key(0, 0x099c0e6b50c00000ull),                         // v0 key returned
-        pad4(mpc_v1_syn()),                                        // v1 keyless form returned
-        cat({nop(), nop(), ts(100, 7), pad4(kind222())}),          // TS with its TSecr, and 222
-        cat({mss(1460), pad4(kind222())}),                         // 222 alone
+        mpc_key(0, 0x099c0e6b50c00000ull),                 // v0 key returned
+        pad4(mpc_v1_syn()),                                // v1 keyless form returned
+        cat({nop(), nop(), ts(100, 7), pad4(kind222())}),  // TS with its TSecr, and 222
+        cat({mss(1460), pad4(kind222())}),                 // 222 alone
     };
     Correlator c{100};
     Registry reg;
@@ -177,12 +176,14 @@ TEST(Describe, JsonStringEscapes) {
     EXPECT_EQ(json_string(std::string("\x01\x1f", 2)), "\"\\u0001\\u001f\"");
     EXPECT_EQ(json_string(std::string("a\0b", 3)), "\"a\\u0000b\"");
     // Valid UTF-8 passes through; invalid bytes become U+FFFD.
-    EXPECT_EQ(json_string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+    EXPECT_EQ(json_string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+              "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
     EXPECT_EQ(json_string("\xff"), "\"\xef\xbf\xbd\"");
-    EXPECT_EQ(json_string("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");      // overlong '/'
+    EXPECT_EQ(json_string("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");                  // overlong '/'
     EXPECT_EQ(json_string("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // a surrogate
-    EXPECT_EQ(json_string("\xe2\x82"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");      // cut short
-    EXPECT_EQ(json_string("\xf4\x90\x80\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // above U+10FFFF
+    EXPECT_EQ(json_string("\xe2\x82"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");                  // cut short
+    EXPECT_EQ(json_string("\xf4\x90\x80\x80"),
+              "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // above U+10FFFF
 }
 
 TEST(Describe, TextBufferGrowsAndKeepsItsBytes) {

@@ -18,14 +18,20 @@ Bytes be16(uint16_t v) { return {uint8_t(v >> 8), uint8_t(v)}; }
 // TCP header from port 40000 to 80, seq 1000, flags, with options.
 Bytes tcp(uint8_t flags, const Bytes& options = {}) {
     const uint8_t offset = uint8_t((20 + options.size()) / 4);
-    return cat({be16(40000), be16(80), {0, 0, 0x03, 0xe8}, {0, 0, 0, 0}, {uint8_t(offset << 4), flags},
-                be16(65535), {0, 0, 0, 0}, options});
+    return cat({be16(40000),
+                be16(80),
+                {0, 0, 0x03, 0xe8},
+                {0, 0, 0, 0},
+                {uint8_t(offset << 4), flags},
+                be16(65535),
+                {0, 0, 0, 0},
+                options});
 }
 
 Bytes ipv4(uint8_t proto, const Bytes& payload, uint16_t frag = 0, uint8_t ttl = 57) {
     const uint16_t total = uint16_t(20 + payload.size());
-    return cat({{0x45, 0}, be16(total), {0, 0}, be16(frag), {ttl, proto, 0, 0}, {192, 0, 2, 1}, {198, 51, 100, 7},
-                payload});
+    return cat(
+        {{0x45, 0}, be16(total), {0, 0}, be16(frag), {ttl, proto, 0, 0}, {192, 0, 2, 1}, {198, 51, 100, 7}, payload});
 }
 
 Bytes ipv6(uint8_t next, const Bytes& payload) {
@@ -69,13 +75,19 @@ TEST(FrameDecoder, LinkLayersReachTheSameSegment) {
     const Bytes sll2 = cat({be16(0x0800), {0, 0, 0, 0, 0, 2, 0, 1, 0, 6}, Bytes(8, 0), ip});
     const Bytes null_le = cat({{2, 0, 0, 0}, ip}), null_be = cat({{0, 0, 0, 2}, ip});
     const Bytes qinq = ether(0x88a8, cat({{0, 10}, be16(0x8100), {0, 20}, be16(0x0800), ip}));
-    const Bytes mpls = ether(0x8847, cat({{0, 1, 0x01, 64}, ip}));  // one label, bottom of stack
+    const Bytes mpls = ether(0x8847, cat({{0, 1, 0x01, 64}, ip}));   // one label, bottom of stack
     const Bytes null_v6 = cat({{30, 0, 0, 0}, ipv6(6, tcp(0x12))});  // Darwin's AF_INET6
-    for (const auto& [linktype, frame] : std::vector<std::pair<int, Bytes>>{
-             {linktype::kLinuxSll, sll}, {linktype::kLinuxSll2, sll2}, {linktype::kNull, null_le},
-             {linktype::kNull, null_be}, {linktype::kLoop, null_be}, {linktype::kRaw, ip}, {linktype::kRawDlt, ip},
-             {linktype::kIpv4, ip}, {linktype::kEthernet, qinq}, {linktype::kEthernet, mpls},
-             {linktype::kNull, null_v6}}) {
+    for (const auto& [linktype, frame] : std::vector<std::pair<int, Bytes>>{{linktype::kLinuxSll, sll},
+                                                                            {linktype::kLinuxSll2, sll2},
+                                                                            {linktype::kNull, null_le},
+                                                                            {linktype::kNull, null_be},
+                                                                            {linktype::kLoop, null_be},
+                                                                            {linktype::kRaw, ip},
+                                                                            {linktype::kRawDlt, ip},
+                                                                            {linktype::kIpv4, ip},
+                                                                            {linktype::kEthernet, qinq},
+                                                                            {linktype::kEthernet, mpls},
+                                                                            {linktype::kNull, null_v6}}) {
         Segment s;
         EXPECT_EQ(decode(linktype, frame, &s), FrameOutcome::Segment) << "link type " << linktype;
         EXPECT_TRUE(s.is_synack());
@@ -87,8 +99,8 @@ TEST(FrameDecoder, TunnelsGiveTheInnermostHeader) {
     Bytes outer_ipip = ipv4(4, inner, 0, 200);
     const Bytes gre = ipv4(47, cat({be16(0x2000), be16(0x0800), {0, 0, 0, 7}, inner}), 0, 200);
     const Bytes six_in_four = ipv4(41, ipv6(6, tcp(0x02)), 0, 200);
-    const Bytes vxlan = ipv4(17, cat({be16(50000), be16(4789), be16(0), be16(0), {8, 0, 0, 0, 0, 0, 42, 0},
-                                      ether(0x0800, inner)}), 0, 200);
+    const Bytes vxlan = ipv4(
+        17, cat({be16(50000), be16(4789), be16(0), be16(0), {8, 0, 0, 0, 0, 0, 42, 0}, ether(0x0800, inner)}), 0, 200);
     for (const Bytes& ip : {outer_ipip, gre, six_in_four, vxlan}) {
         Segment s;
         ASSERT_EQ(decode(linktype::kEthernet, ether(0x0800, ip), &s), FrameOutcome::Segment);
@@ -157,14 +169,15 @@ TEST(FrameDecoder, NflogPayloadTlv) {
     const Bytes header = tlv(1, {0x08, 0x00, 3, 0});
     expect_synack(linktype::kNflog, cat({{2, 0}, be16(0), header, prefix, tlv(9, ip)}), "NFLOG, AF_INET");
     Segment v6;
-    EXPECT_EQ(decode(linktype::kNflog, cat({{10, 0}, be16(0), tlv(9, ipv6(6, tcp(0x12)))}), &v6), FrameOutcome::Segment);
+    EXPECT_EQ(decode(linktype::kNflog, cat({{10, 0}, be16(0), tlv(9, ipv6(6, tcp(0x12)))}), &v6),
+              FrameOutcome::Segment);
     EXPECT_EQ(v6.tuple.src.family, 6);
     // The payload ends with its TLV: what follows is not the packet's.
     Bytes cut = ipv4(6, tcp(0x12));
     cut.resize(30);
     EXPECT_EQ(decode(linktype::kNflog, cat({{2, 0}, be16(0), tlv(9, cut), tlv(10, Bytes(40, 0))})),
               FrameOutcome::TcpTruncated);
-    EXPECT_EQ(decode(linktype::kNflog, cat({{2, 0}, be16(0), prefix})), FrameOutcome::NotIp);  // no packet
+    EXPECT_EQ(decode(linktype::kNflog, cat({{2, 0}, be16(0), prefix})), FrameOutcome::NotIp);      // no packet
     EXPECT_EQ(decode(linktype::kNflog, cat({{7, 0}, be16(0), tlv(9, ip)})), FrameOutcome::NotIp);  // AF_BRIDGE
     EXPECT_EQ(decode(linktype::kNflog, cat({{2, 0}, be16(0), {2, 0, 9, 0}, ip})), FrameOutcome::LinkTruncated);
 }
@@ -188,17 +201,18 @@ TEST(FrameDecoder, Ieee80211DataFramesBareRadiotapAndPpi) {
     expect_synack(linktype::kRadiotap, cat({{0, 0}, le16(9), {0x02, 0, 0, 0}, {0x00}, wlan(ip)}), "radiotap");
     Bytes padded = wlan(ip, 0x8);
     padded.insert(padded.begin() + 26, 2, 0);
-    expect_synack(linktype::kRadiotap, cat({{0, 0}, le16(24), {0x03, 0, 0, 0}, {1, 2, 3, 4, 5, 6, 7, 8},
-                                            {0x20}, Bytes(7, 0), padded}),
+    expect_synack(linktype::kRadiotap,
+                  cat({{0, 0}, le16(24), {0x03, 0, 0, 0}, {1, 2, 3, 4, 5, 6, 7, 8}, {0x20}, Bytes(7, 0), padded}),
                   "radiotap, data pad");
     // PPI carrying 802.11 (DLT 105), with one 802.11-common field.
-    expect_synack(linktype::kPpi, cat({{0, 0}, le16(8 + 24), {105, 0, 0, 0}, le16(2), le16(20), Bytes(20, 0), wlan(ip)}),
+    expect_synack(linktype::kPpi,
+                  cat({{0, 0}, le16(8 + 24), {105, 0, 0, 0}, le16(2), le16(20), Bytes(20, 0), wlan(ip)}),
                   "PPI, 802.11");
     EXPECT_EQ(decode(linktype::kPpi, cat({{0, 0}, le16(8), {147, 0, 0, 0}, ip})), FrameOutcome::LinkUnsupported);
     // What carries no readable IP.
     EXPECT_EQ(decode(linktype::kIeee80211, cat({{0x80, 0}, Bytes(40, 0)})), FrameOutcome::NotIp);  // beacon
-    EXPECT_EQ(decode(linktype::kIeee80211, wlan(ip, 0x4)), FrameOutcome::NotIp);                    // null data
-    EXPECT_EQ(decode(linktype::kIeee80211, wlan(ip, 0, 0x42)), FrameOutcome::NotIp);                // protected
+    EXPECT_EQ(decode(linktype::kIeee80211, wlan(ip, 0x4)), FrameOutcome::NotIp);                   // null data
+    EXPECT_EQ(decode(linktype::kIeee80211, wlan(ip, 0, 0x42)), FrameOutcome::NotIp);               // protected
     EXPECT_EQ(decode(linktype::kIeee80211, Bytes(20, 0)), FrameOutcome::LinkTruncated);
     EXPECT_EQ(decode(linktype::kRadiotap, cat({{0, 0}, le16(64), Bytes(8, 0)})), FrameOutcome::LinkTruncated);
 }
@@ -214,10 +228,11 @@ TEST(FrameDecoder, UdpTunnelsGtpUAndGeneve) {
     // Sequence number and one extension header (PDU session container).
     const Bytes gtp_ext = cat({{0x34, 0xff}, be16(0), {0, 0, 0, 1}, {0, 7, 0, 0x85}, {1, 0x10, 9, 0}, inner});
     expect_synack(linktype::kEthernet, ether(0x0800, ipv4(17, udp(2152, 2152, gtp_ext), 0, 200)), "GTP-U, extension");
-    expect_synack(linktype::kEthernet,
-                  ether(0x8847, cat({{0, 1, 0x01, 64}, ipv4(17, udp(2152, 2152, gtp), 0, 200)})), "GTP-U over MPLS");
+    expect_synack(linktype::kEthernet, ether(0x8847, cat({{0, 1, 0x01, 64}, ipv4(17, udp(2152, 2152, gtp), 0, 200)})),
+                  "GTP-U over MPLS");
     const Bytes geneve_eth = cat({{0x00, 0}, be16(0x6558), {0, 0, 42, 0}, ether(0x0800, inner)});
-    expect_synack(linktype::kEthernet, ether(0x0800, ipv4(17, udp(51000, 6081, geneve_eth), 0, 200)), "Geneve, Ethernet");
+    expect_synack(linktype::kEthernet, ether(0x0800, ipv4(17, udp(51000, 6081, geneve_eth), 0, 200)),
+                  "Geneve, Ethernet");
     const Bytes geneve_ip = cat({{0x02, 0}, be16(0x0800), {0, 0, 42, 0}, {0, 0x01, 0x01, 0x01, 0, 0, 0, 0}, inner});
     expect_synack(linktype::kEthernet, ether(0x0800, ipv4(17, udp(51000, 6081, geneve_ip), 0, 200)),
                   "Geneve with an option, IPv4");
@@ -228,8 +243,8 @@ TEST(FrameDecoder, UdpTunnelsGtpUAndGeneve) {
     const Bytes vxlan = cat({{8, 0, 0, 0, 0, 0, 42, 0}, ether(0x0800, inner)});
     expect_synack(linktype::kEthernet, ether(0x0800, ipv4(17, udp(4789, 50000, vxlan), 0, 200)), "VXLAN, reply");
     // GTP's echo and GTP-C-like messages carry no user packet.
-    EXPECT_EQ(decode(linktype::kEthernet, ether(0x0800, ipv4(17, udp(2152, 2152, {0x32, 0x01, 0, 4, 0, 0, 0, 0,
-                                                                                  0, 1, 0, 0})))),
+    EXPECT_EQ(decode(linktype::kEthernet,
+                     ether(0x0800, ipv4(17, udp(2152, 2152, {0x32, 0x01, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0})))),
               FrameOutcome::NotTcp);
     EXPECT_EQ(decode(linktype::kEthernet, ether(0x0800, ipv4(17, udp(2152, 2152, {0x30, 0xff, 0})))),
               FrameOutcome::LinkTruncated);
@@ -241,14 +256,20 @@ TEST(FrameDecoder, ErspanCarriesTheMirroredFrame) {
     const Bytes mirrored = ether(0x0800, ipv4(6, tcp(0x12)));
     const Bytes type1 = cat({be16(0x0000), be16(0x88be), mirrored});
     const Bytes type2 = cat({be16(0x1000), be16(0x88be), {0, 0, 0, 1}, {0x10, 0x01, 0x00, 0x01, 0, 0, 0, 0}, mirrored});
-    const Bytes type3 = cat({be16(0x1000), be16(0x22eb), {0, 0, 0, 1}, {0x20, 0x01, 0x00, 0x01}, Bytes(4, 0),
-                             {0, 0, 0, 0}, mirrored});
-    Bytes type3_sub = cat({be16(0x1000), be16(0x22eb), {0, 0, 0, 1}, {0x20, 0x01, 0x00, 0x01}, Bytes(4, 0),
-                           {0, 0, 0, 1}, Bytes(8, 0), mirrored});
+    const Bytes type3 =
+        cat({be16(0x1000), be16(0x22eb), {0, 0, 0, 1}, {0x20, 0x01, 0x00, 0x01}, Bytes(4, 0), {0, 0, 0, 0}, mirrored});
+    Bytes type3_sub = cat({be16(0x1000),
+                           be16(0x22eb),
+                           {0, 0, 0, 1},
+                           {0x20, 0x01, 0x00, 0x01},
+                           Bytes(4, 0),
+                           {0, 0, 0, 1},
+                           Bytes(8, 0),
+                           mirrored});
     for (const Bytes& g : {type1, type2, type3, type3_sub})
         expect_synack(linktype::kEthernet, ether(0x0800, ipv4(47, g, 0, 200)), "ERSPAN");
-    EXPECT_EQ(decode(linktype::kEthernet, ether(0x0800, ipv4(47, cat({be16(0x1000), be16(0x88be), {0, 0, 0, 1},
-                                                                      {0x10, 0x01}})))),
+    EXPECT_EQ(decode(linktype::kEthernet,
+                     ether(0x0800, ipv4(47, cat({be16(0x1000), be16(0x88be), {0, 0, 0, 1}, {0x10, 0x01}})))),
               FrameOutcome::LinkTruncated);
 }
 

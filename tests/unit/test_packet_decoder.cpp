@@ -16,10 +16,26 @@ namespace {
 
 Bytes tcp_header(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, const Bytes& opts) {
     const size_t len = 20 + opts.size();
-    Bytes t = {uint8_t(sport >> 8), uint8_t(sport), uint8_t(dport >> 8), uint8_t(dport),
-               uint8_t(seq >> 24),  uint8_t(seq >> 16), uint8_t(seq >> 8), uint8_t(seq),
-               uint8_t(ack >> 24),  uint8_t(ack >> 16), uint8_t(ack >> 8), uint8_t(ack),
-               uint8_t((len / 4) << 4), flags, 0xff, 0xff, 0, 0, 0, 0};
+    Bytes t = {uint8_t(sport >> 8),
+               uint8_t(sport),
+               uint8_t(dport >> 8),
+               uint8_t(dport),
+               uint8_t(seq >> 24),
+               uint8_t(seq >> 16),
+               uint8_t(seq >> 8),
+               uint8_t(seq),
+               uint8_t(ack >> 24),
+               uint8_t(ack >> 16),
+               uint8_t(ack >> 8),
+               uint8_t(ack),
+               uint8_t((len / 4) << 4),
+               flags,
+               0xff,
+               0xff,
+               0,
+               0,
+               0,
+               0};
     t.insert(t.end(), opts.begin(), opts.end());
     return t;
 }
@@ -27,8 +43,26 @@ Bytes tcp_header(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uin
 // An IPv4 header (with `ip_opts`, a multiple of 4 bytes) before `payload`.
 Bytes ipv4(uint8_t proto, uint8_t ttl, uint16_t id, const Bytes& ip_opts, const Bytes& payload) {
     const size_t hl = 20 + ip_opts.size(), total = hl + payload.size();
-    Bytes h = {uint8_t(0x40 | (hl / 4)), 0, uint8_t(total >> 8), uint8_t(total), uint8_t(id >> 8), uint8_t(id), 0x40, 0,
-               ttl, proto, 0, 0, 192, 0, 2, 10, 198, 51, 100, 7};
+    Bytes h = {uint8_t(0x40 | (hl / 4)),
+               0,
+               uint8_t(total >> 8),
+               uint8_t(total),
+               uint8_t(id >> 8),
+               uint8_t(id),
+               0x40,
+               0,
+               ttl,
+               proto,
+               0,
+               0,
+               192,
+               0,
+               2,
+               10,
+               198,
+               51,
+               100,
+               7};
     h.insert(h.end(), ip_opts.begin(), ip_opts.end());
     h.insert(h.end(), payload.begin(), payload.end());
     return h;
@@ -99,8 +133,8 @@ TEST(PacketDecoder, OptionsCutByTheCaptureAreCountedNotRead) {
 TEST(PacketDecoder, Ipv6ExtensionHeadersAreWalked) {
     // Hop-by-hop (8 bytes, a PadN), then destination options (8 bytes), then TCP.
     const Bytes tcp = tcp_header(40000, 443, 7, 0, 0x02, cat({mss(1440), sack_perm(), nop(), nop()}));
-    Bytes ext = {60, 0, 1, 4, 0, 0, 0, 0,              // hop-by-hop, next: destination options
-                 kIpProtoTcp, 0, 1, 4, 0, 0, 0, 0};   // destination options, next: TCP
+    Bytes ext = {60,          0, 1, 4, 0, 0, 0, 0,   // hop-by-hop, next: destination options
+                 kIpProtoTcp, 0, 1, 4, 0, 0, 0, 0};  // destination options, next: TCP
     ext.insert(ext.end(), tcp.begin(), tcp.end());
     const Bytes pkt = ipv6(0, 50, ext);
     uint8_t proto = 0;

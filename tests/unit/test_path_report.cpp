@@ -38,7 +38,8 @@ struct Sweep : ::testing::Test {
     Registry seen;
     Bytes sent = cat({mss(1460), mpc_key(0, 42)});
     Bytes clamped = cat({mss(1360), mpc_key(0, 42)});
-    Bytes stripped = cat({mss(1360), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop()});
+    Bytes stripped =
+        cat({mss(1360), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop(), nop()});
     Bytes answer = mss(1400);
     uint32_t frame = 0;
     uint16_t round = 0;  // each run() sends from other ports

@@ -404,7 +404,7 @@ TEST(PendingTable, CapEvictsAnsweredFirst) {
     for (uint32_t i = 0; i < 64; ++i) {
         const uint64_t key = uint64_t(i + 1) * 0x9e3779b97f4a7c15ULL;
         PendingSyn* e = t.insert(key);
-        e->handshake = i;  // the oldest of each window is its first entry...
+        e->handshake = i;                                            // the oldest of each window is its first entry...
         if (i % 8 == 5) e->set_state(bits(PendingState::Answered));  // ...but an answered one goes first
         held.entries[key] = {i, i % 8 == 5};
     }

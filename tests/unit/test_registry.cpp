@@ -293,7 +293,7 @@ TEST_F(RegistryTest, BatchesOfEventsSettleLikeOneByOne) {
         reg.add(i, ++frame);
         eager.add(i, frame);
         if (i % 1000 == 0) (void)eager.handshake_count();  // settles what it holds
-        if (i >= 5000 && i % 2 == 0) {  // the answer to a SYN 5,000 handshakes back
+        if (i >= 5000 && i % 2 == 0) {                     // the answer to a SYN 5,000 handshakes back
             reg.add(i - 5000, ++frame);
             eager.add(i - 5000, frame);
         }

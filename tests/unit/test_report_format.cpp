@@ -157,18 +157,21 @@ TEST_F(Report, JsonDocument) {
         "  \"servers\": [\n"
         "    {\"address\": \"198.51.100.1\", \"family\": 4, \"port\": 80, \"handshakes\": 1, \"synacks\": 1, "
         "\"verdicts\": {\"mptcp-echo\": 1}, \"suspect\": true, \"echoed\": {\"mp_capable_keys\": "
-        "[\"0x099c0e6b50c00000\"], \"keyless\": false, \"kinds\": [30], \"flags\": false}, \"hops\": {\"min\": 18, \"max\": 18}, "
+        "[\"0x099c0e6b50c00000\"], \"keyless\": false, \"kinds\": [30], \"flags\": false}, \"hops\": {\"min\": 18, "
+        "\"max\": 18}, "
         "\"hop_mismatches\": 0, \"syn_proxies\": 0, \"first_evidence_frame\": 2, \"first_synack_frame\": 2},\n"
         "    {\"address\": \"198.51.100.2\", \"family\": 4, \"port\": 80, \"handshakes\": 2, \"synacks\": 1, "
         "\"verdicts\": {\"plain\": 1, \"no-answer\": 1}, \"suspect\": false, \"echoed\": {\"mp_capable_keys\": [], "
-        "\"keyless\": false, \"kinds\": [], \"flags\": false}, \"hops\": {\"min\": 7, \"max\": 7}, \"hop_mismatches\": 0, "
+        "\"keyless\": false, \"kinds\": [], \"flags\": false}, \"hops\": {\"min\": 7, \"max\": 7}, \"hop_mismatches\": "
+        "0, "
         "\"syn_proxies\": 0, \"first_evidence_frame\": null, \"first_synack_frame\": 4}\n"
         "  ],\n"
         "  \"totals\": {\"servers\": 2, \"suspect_servers\": 1, \"handshakes\": 3, \"synacks\": 2, \"verdicts\": "
         "{\"mptcp-echo\": 1, \"plain\": 1, \"no-answer\": 1},\n"
         "             \"mp_capable\": {\"synacks\": 1, \"genuine\": 0, \"echoed\": 1}, \"unknown_options\": "
         "{\"synacks\": 0, \"echoed\": 0}, \"syn_proxies\": 0,\n"
-        "             \"evictions\": 0, \"hidden_frames\": 0, \"hidden_handshakes\": 0, \"read_filtered_frames\": 0, \"reliable\": true},\n"
+        "             \"evictions\": 0, \"hidden_frames\": 0, \"hidden_handshakes\": 0, \"read_filtered_frames\": 0, "
+        "\"reliable\": true},\n"
         "  \"notes\": []\n"
         "}\n";
     EXPECT_EQ(write_form(ReportForm::Json, rows(), totals(), r), expected);
@@ -266,8 +269,9 @@ TEST_F(Report, NotesSayWhatWasHidden) {
     t.evictions = 2;
     auto notes = report_notes(t, r);
     ASSERT_EQ(notes.size(), 3u);
-    EXPECT_NE(notes[0].find("1 handshake found by the analysis had no frame matching the report filter \"ip.src==10.0.0.1\""),
-              std::string::npos)
+    EXPECT_NE(
+        notes[0].find("1 handshake found by the analysis had no frame matching the report filter \"ip.src==10.0.0.1\""),
+        std::string::npos)
         << notes[0];
     EXPECT_NE(notes[1].find("3 frames"), std::string::npos);
     EXPECT_NE(notes[2].find("2 pending SYNs were dropped"), std::string::npos);
@@ -321,7 +325,8 @@ TEST_F(Report, FormsFollowTheSchema) {
             continue;
         }
         // Verdicts added after publication (flag-echo on) go after every field.
-        for (int v = 1; v < int(Verdict::FlagEcho); ++v) header += std::string(v > 1 ? "," : "") + verdict_name(Verdict(v));
+        for (int v = 1; v < int(Verdict::FlagEcho); ++v)
+            header += std::string(v > 1 ? "," : "") + verdict_name(Verdict(v));
     }
     for (int v = int(Verdict::FlagEcho); v < kVerdictCount; ++v) header += std::string(",") + verdict_name(Verdict(v));
     EXPECT_EQ(csv.substr(0, csv.find('\n')), header);

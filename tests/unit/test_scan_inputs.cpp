@@ -162,9 +162,9 @@ TEST(ProbeTemplate, ParsesZmapsSpellingAndRefusesWhatIsNoOptionList) {
     ASSERT_TRUE(parse_probe_template("0x1E0C00810123456789ABCDEF", &t, &error)) << error;
     EXPECT_EQ(t.text(), "hex:1e0c00810123456789abcdef");
     const std::string too_long = "hex:" + std::string(88, '1');  // 44 bytes of NOP
-    for (const std::string& bad : {std::string(), std::string("hex:"), std::string("hex:0204"),
-                                   std::string("hex:020405b"), std::string("hex:02zz05b4"),
-                                   std::string("hex:0201ffff"), std::string("hex:de00f98901010101"), too_long}) {
+    for (const std::string& bad :
+         {std::string(), std::string("hex:"), std::string("hex:0204"), std::string("hex:020405b"),
+          std::string("hex:02zz05b4"), std::string("hex:0201ffff"), std::string("hex:de00f98901010101"), too_long}) {
         error.clear();
         EXPECT_FALSE(parse_probe_template(bad, &t, &error)) << bad;
         EXPECT_FALSE(error.empty()) << bad;
@@ -215,7 +215,8 @@ TEST(ProbeTemplate, StandsForAMissingSynAndNeverForAPresentOne) {
 TEST(ZmapCsv, ReadsTheTcpSynoptFieldsInAnyOrder) {
     ZmapCsv csv;
     std::string error;
-    ASSERT_TRUE(csv.header("saddr,daddr,ttl,sport,dport,seqnum,acknum,window,optionshex,classification,success", &error));
+    ASSERT_TRUE(
+        csv.header("saddr,daddr,ttl,sport,dport,seqnum,acknum,window,optionshex,classification,success", &error));
     Segment s;
     uint8_t opts[kMaxOptionBytes];
     int64_t t = 0;
