@@ -11,12 +11,15 @@ fi
 cd "$root"
 mapfile -t files < <(find core include plugin cli tests bench \( -name '*.cpp' -o -name '*.h' \) | sort)
 bad=0
-for f in "${files[@]}"; do
-  if ! "$cf" --style=file --dry-run --Werror "$f" >/dev/null 2>&1; then
+# One clang-format for every file: it names each file that differs.
+if ! "$cf" --style=file --dry-run --Werror "${files[@]}" 2>"${TMPDIR:-/tmp}/style.$$"; then
+  mapfile -t differ < <(grep -oE '^[^:]+\.(cpp|h)' "${TMPDIR:-/tmp}/style.$$" | sort -u)
+  for f in "${differ[@]}"; do
     echo "style: $f differs from .clang-format (fix: $cf -i $f)"
     "$cf" --style=file "$f" | diff -u "$f" - | head -20 || true
-    bad=1
-  fi
-done
+  done
+  bad=1
+fi
+rm -f "${TMPDIR:-/tmp}/style.$$"
 echo "style: ${#files[@]} files checked"
 exit "$bad"
