@@ -169,10 +169,8 @@ std::string report_usage() {
     std::string out = "Valid forms:\n";
     out += line(z, std::string("the ") + report_forms().front().name + " report (the default form)");
     for (const ReportFormInfo& f : report_forms()) out += line(z + "," + f.name + "[,FILTER]", f.usage);
-    out += line(z + ",FORM,answered[,FILTER]",
-                "only the servers that answered with a SYN+ACK (pairs: the pairs); the totals still count everything");
-    out += line(z + ",FORM,suspects[,FILTER]", "only the suspects (pairs: the echoes)");
-    out += line(z + ",answered|suspects", "the default form so scoped");
+    for (const ReportScopeInfo& s : report_scopes()) out += line(z + ",FORM," + s.name + "[,FILTER]", s.usage);
+    out += line(z + "," + report_scope_names("|"), "the default form so scoped");
     out += line(z + ",FILTER", "the default form over the handshake frames matching FILTER");
     out += line(std::string("-z ") + kTableCli + "[,FILTER]", "the totals as a table (Wireshark: Statistics menu)");
     return out + "FORM is one of " + report_form_names(", ") +

@@ -6,19 +6,42 @@
 
 namespace middlebox {
 
+namespace {
+
+const std::vector<ReportScopeInfo> kScopes = {
+    {ReportScope::Answered, "answered",
+     "only the servers that answered with a SYN+ACK (pairs: the pairs); the totals still count everything",
+     "the rows list the servers that answered with a SYN+ACK", "the lines list the handshakes a SYN+ACK answered"},
+    {ReportScope::Suspects, "suspects", "only the suspects (pairs: the echoes)",
+     "the rows list the suspects (servers with at least one mptcp-echo or option-echo handshake)",
+     "the lines list the handshakes with an mptcp-echo or option-echo verdict"},
+};
+
+const ReportScopeInfo* scope_info(ReportScope s) {
+    for (const ReportScopeInfo& info : kScopes)
+        if (info.scope == s) return &info;
+    return nullptr;
+}
+
+}  // namespace
+
+const std::vector<ReportScopeInfo>& report_scopes() { return kScopes; }
+
 const char* report_scope_name(ReportScope s) {
-    switch (s) {
-        case ReportScope::All: return "all";
-        case ReportScope::Answered: return "answered";
-        case ReportScope::Suspects: return "suspects";
-    }
-    return "";
+    const ReportScopeInfo* info = scope_info(s);
+    return info != nullptr ? info->name : "all";
+}
+
+std::string report_scope_names(const char* separator) {
+    std::string out;
+    for (const ReportScopeInfo& info : kScopes) out += (out.empty() ? "" : separator) + std::string(info.name);
+    return out;
 }
 
 bool parse_report_scope(std::string_view word, ReportScope* out) {
-    for (ReportScope s : {ReportScope::Answered, ReportScope::Suspects}) {
-        if (word != report_scope_name(s)) continue;
-        *out = s;
+    for (const ReportScopeInfo& info : kScopes) {
+        if (word != info.name) continue;
+        *out = info.scope;
         return true;
     }
     return false;
@@ -43,15 +66,9 @@ bool in_scope(ReportScope s, const Handshake& hs) {
 }
 
 std::string scope_note(ReportScope s, bool per_handshake) {
-    const std::string what =
-        per_handshake ? (s == ReportScope::Answered ? "the lines list the handshakes a SYN+ACK answered"
-                                                    : "the lines list the handshakes with an mptcp-echo or "
-                                                      "option-echo verdict")
-                      : (s == ReportScope::Answered
-                             ? "the rows list the servers that answered with a SYN+ACK"
-                             : "the rows list the suspects (servers with at least one mptcp-echo or option-echo "
-                               "handshake)");
-    return std::string("Only ") + report_scope_name(s) + ": " + what +
+    const ReportScopeInfo* info = scope_info(s);
+    if (info == nullptr) return std::string();
+    return std::string("Only ") + info->name + ": " + (per_handshake ? info->lines : info->rows) +
            "; the totals count every handshake, answered or not, but not the servers one by one (that would keep a "
            "record of every silent server).";
 }

@@ -118,6 +118,29 @@ TEST(ReportArgs, EveryFormOfTheTable) {
     EXPECT_EQ(report_forms().front().name, std::string("text"));  // the default
 }
 
+// Every row of the table of scopes is accepted by its name, after a form and
+// in its place, listed by the usage text, and says what its rows hold.
+TEST(ReportArgs, EveryScopeOfTheTable) {
+    const std::string usage = report_usage();
+    for (const ReportScopeInfo& s : report_scopes()) {
+        ReportScope parsed = ReportScope::All;
+        EXPECT_TRUE(parse_report_scope(s.name, &parsed)) << s.name;
+        EXPECT_EQ(parsed, s.scope) << s.name;
+        EXPECT_STREQ(report_scope_name(s.scope), s.name);
+        EXPECT_EQ(parse_ok((std::string("middlebox,json,") + s.name).c_str()).scope, s.scope) << s.name;
+        EXPECT_EQ(parse_ok((std::string("middlebox,") + s.name).c_str()).scope, s.scope) << s.name;
+        EXPECT_NE(usage.find(std::string("-z middlebox,FORM,") + s.name + "[,FILTER]"), std::string::npos) << s.name;
+        EXPECT_NE(usage.find(s.usage), std::string::npos) << s.name;
+        EXPECT_NE(scope_note(s.scope, false).find(s.rows), std::string::npos) << s.name;
+        EXPECT_NE(scope_note(s.scope, true).find(s.lines), std::string::npos) << s.name;
+    }
+    EXPECT_EQ(report_scope_names("|"), "answered|suspects");
+    EXPECT_NE(usage.find("-z middlebox,answered|suspects "), std::string::npos);
+    ReportScope none = ReportScope::Answered;
+    EXPECT_FALSE(parse_report_scope("all", &none));  // the default is never given
+    EXPECT_EQ(none, ReportScope::Answered);
+}
+
 namespace {
 
 struct Report : ::testing::Test {
