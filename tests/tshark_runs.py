@@ -36,6 +36,7 @@ ROOT = os.path.dirname(HERE)
 TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
 CAPTURES = os.path.join(ROOT, "test_captures")
 BUILD = os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build"))
+SCANNER = os.path.join(BUILD, "cli", "middlebox-scan")
 # Capture files by name: pcap and pcapng, and the other formats tshark reads
 # (test_captures/formats/: NetMon and Sniffer .cap, snoop), gzip'd or not.
 CAPTURE_EXTENSIONS = (".pcapng", ".pcap", ".cap", ".snoop")

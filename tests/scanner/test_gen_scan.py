@@ -24,9 +24,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-BUILD = os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build"))
-SCAN = os.path.join(BUILD, "cli", "middlebox-scan")
+sys.path.insert(0, os.path.dirname(HERE))
+from tshark_runs import BUILD, SCANNER  # noqa: E402
 GEN = os.path.join(BUILD, "bench", "gen-scan")
 N = 40000
 VERDICTS = ("mptcp-absent", "mptcp-genuine", "mptcp-echo", "rst", "no-answer")
@@ -42,7 +41,7 @@ def record(ok, what, detail=""):
 def piped(gen_args, scan_args):
     """gen-scan's stdout into middlebox-scan -r -: (report, truth)."""
     gen = subprocess.Popen([GEN, "-n", str(N)] + gen_args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = subprocess.run([SCAN, "-q", "-r", "-"] + scan_args, stdin=gen.stdout, capture_output=True)
+    out = subprocess.run([SCANNER, "-q", "-r", "-"] + scan_args, stdin=gen.stdout, capture_output=True)
     gen.stdout.close()
     truth = json.loads(gen.stderr.read())
     gen.wait()
@@ -64,7 +63,7 @@ def main():
     same = all(open(c, "rb").read() == open(cap, "rb").read() for c in copies)
     record(same, "gen-scan writes the same bytes to every output, every run")
 
-    whole_file = subprocess.run([SCAN, "-q", "--format", "json", cap], capture_output=True).stdout
+    whole_file = subprocess.run([SCANNER, "-q", "--format", "json", cap], capture_output=True).stdout
     whole, piped_truth = piped([], ["--format", "json"])
     record(whole == whole_file and piped_truth == truth, "json from stdin (-r -) = json from the file")
     doc = json.loads(whole)

@@ -30,12 +30,9 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-BUILD = os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build"))
-SCAN = os.path.join(BUILD, "cli", "middlebox-scan")
-TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
 sys.path.insert(0, os.path.dirname(HERE))
 import tshark_runs  # noqa: E402
+from tshark_runs import ROOT, SCANNER, TSHARK  # noqa: E402
 FORMS = ("text", "json", "csv", "pairs", "path", "path,json")
 
 results = []
@@ -52,7 +49,7 @@ def tshark_report(capture, form):
 
 
 def scan(args, stdin=None):
-    return subprocess.run([SCAN, "-q"] + list(args), capture_output=True, input=stdin)
+    return subprocess.run([SCANNER, "-q"] + list(args), capture_output=True, input=stdin)
 
 
 def diff(a, b):
@@ -121,8 +118,8 @@ WRAPS = {  # name: (linktype, function of the IPv4 packet)
 
 
 def main():
-    if not os.access(SCAN, os.X_OK):
-        print(f"no {SCAN}: build first")
+    if not os.access(SCANNER, os.X_OK):
+        print(f"no {SCANNER}: build first")
         return 1
     captures = sys.argv[1:]  # given: only these captures, form by form (run-tests.sh --quick)
     work = tempfile.mkdtemp(prefix="middlebox-scan-test.")
@@ -156,7 +153,7 @@ def main():
         for name, path in wrapped.items():
             compare(path, f"generated scan in {name}")
         compare(with_arp, "generated scan after an ARP frame")
-        p = subprocess.run([SCAN, "--format", "json", with_arp], capture_output=True, text=True)
+        p = subprocess.run([SCANNER, "--format", "json", with_arp], capture_output=True, text=True)
         record("not-ip 1" in p.stderr, "the ARP frame is counted as not-ip on stderr", p.stderr)
 
         # gzip, stdin, two files in order.

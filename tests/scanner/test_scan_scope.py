@@ -31,12 +31,9 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-BUILD = os.environ.get("MIDDLEBOX_BUILD", os.path.join(ROOT, "build"))
-SCAN = os.path.join(BUILD, "cli", "middlebox-scan")
-TSHARK = os.path.join(ROOT, "scripts", "tshark-with-plugin.sh")
 sys.path.insert(0, os.path.dirname(HERE))
 import tshark_runs  # noqa: E402
+from tshark_runs import ROOT, SCANNER, TSHARK  # noqa: E402
 GEN = os.path.join(ROOT, "bench", "gen_scan.py")
 SCOPED = tuple(tuple(z.split(",")[1:]) for z in tshark_runs.SCOPED_REPORTS)
 
@@ -63,7 +60,7 @@ def tshark(capture, zs, prefs=()):
 
 
 def scan(*args):
-    return subprocess.run([SCAN, "-q"] + list(args), capture_output=True)
+    return subprocess.run([SCANNER, "-q"] + list(args), capture_output=True)
 
 
 def check_capture(capture):
