@@ -191,6 +191,14 @@ def main():
                {k: truth_a[k] for k in truth if k != "packets"},
                "the answers-only scan is the same scan", json.dumps([truth, truth_a]))
 
+        for form in ("path", "path,json"):  # the table's row says why it takes no scope
+            r = scan("--format", form, "--only", "suspects", full)
+            record(r.returncode == 1 and not r.stdout and
+                   r.stderr == b"middlebox-scan: --only: the path report lists every probe: it takes no scope\n",
+                   "--format %s --only is refused, saying why" % form, r.stderr.decode())
+        r = scan("--only", "all", full)
+        record(r.returncode != 0 and b"answered" in r.stderr and b"suspects" in r.stderr,
+               "--only takes the scopes of the table, not the default", r.stderr.decode())
         whole = json.loads(scan("--format", "json", full).stdout)
         answered = json.loads(scan("--format", "json", "--only", "answered", full).stdout)
         synack_servers = [(s["address"], s["port"]) for s in whole["servers"] if s["synacks"] > 0]
