@@ -237,9 +237,7 @@ std::string csv_field(std::string_view s) {
     return out;
 }
 
-std::string json_string(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() + 2);
+void put_json_string(TextBuffer& out, std::string_view s) {
     out += '"';
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const size_t n = s.size();
@@ -286,7 +284,7 @@ std::string json_string(std::string_view s) {
         }
         ok = ok && cp >= min && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
         if (ok) {
-            out.append(s.data() + i, len);
+            out += s.substr(i, len);
             i += len;
         } else {
             out += "\xef\xbf\xbd";
@@ -294,7 +292,6 @@ std::string json_string(std::string_view s) {
         }
     }
     out += '"';
-    return out;
 }
 
 }  // namespace middlebox

@@ -1,205 +1,145 @@
 // The JSON form: one document, the servers streamed as they come, each an
 // object whose keys are ReportSchema.h's kServerFields.
-#include <array>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "middlebox/Describe.h"
 #include "middlebox/ReportSchema.h"
+#include "report/JsonOut.h"
 #include "report/ReportWriters.h"
 
 namespace middlebox::report {
 
-void put_null_or_uint(TextBuffer& s, bool present, uint64_t v) {
-    if (present)
-        put_uint(s, v);
-    else
-        s += "null";
-}
-
-void put_bool(TextBuffer& s, bool v) { s += v ? std::string_view("true") : std::string_view("false"); }
-
 // {"mptcp-echo": 2, "plain": 1}: the non-zero counts, in verdict order.
-void put_verdicts(TextBuffer& s, const uint32_t (&verdicts)[kVerdictCount]) {
-    s += '{';
-    bool first = true;
-    for (int v = 1; v < kVerdictCount; ++v) {
-        if (verdicts[v] == 0) continue;
-        if (!first) s += ", ";
-        first = false;
-        s += '"';
-        s += verdict_name(static_cast<Verdict>(v));  // plain ASCII names
-        s += "\": ";
-        put_uint(s, verdicts[v]);
-    }
-    s += '}';
+void put_verdicts(JsonOut& j, const uint32_t (&verdicts)[kVerdictCount]) {
+    j.begin_object();
+    for (int v = 1; v < kVerdictCount; ++v)
+        if (verdicts[v] != 0) j.key(verdict_name(static_cast<Verdict>(v))).number(verdicts[v]);
+    j.end_object();
 }
 
 namespace {
 
-// One field's value. Addresses, keys and verdict names need no escaping.
-void put_value(TextBuffer& s, ServerField f, const ServerSummary& r) {
+// One field's value (the row's keys are laid out ahead). Addresses, keys
+// and verdict names need no escaping.
+void put_value(JsonOut& j, ServerField f, const ServerSummary& r) {
     switch (f) {
-        case ServerField::Address:
-            s += '"';
-            put_address(s, r.address);
-            s += '"';
-            break;
-        case ServerField::Family: put_uint(s, r.address.family); break;
-        case ServerField::Port: put_uint(s, r.port); break;
-        case ServerField::Handshakes: put_uint(s, r.handshakes); break;
-        case ServerField::Synacks: put_uint(s, r.synacks); break;
-        case ServerField::Verdicts: put_verdicts(s, r.verdicts); break;
-        case ServerField::Suspect: put_bool(s, r.suspect()); break;
+        case ServerField::Address: j.string_with([&](TextBuffer& s) { put_address(s, r.address); }); break;
+        case ServerField::Family: j.number(r.address.family); break;
+        case ServerField::Port: j.number(r.port); break;
+        case ServerField::Handshakes: j.number(r.handshakes); break;
+        case ServerField::Synacks: j.number(r.synacks); break;
+        case ServerField::Verdicts: put_verdicts(j, r.verdicts); break;
+        case ServerField::Suspect: j.boolean(r.suspect()); break;
         case ServerField::EchoedKeys:
-            s += '[';
-            for (size_t k = 0; k < r.echoed_keys.size(); ++k) {
-                s += k ? ", \"" : "\"";
-                put_key(s, r.echoed_keys[k]);
-                s += '"';
-            }
-            s += ']';
+            j.begin_array();
+            for (const uint64_t key : r.echoed_keys) j.item().string_with([&](TextBuffer& s) { put_key(s, key); });
+            j.end_array();
             break;
-        case ServerField::EchoedKeyless: put_bool(s, r.echoed_keyless); break;
+        case ServerField::EchoedKeyless: j.boolean(r.echoed_keyless); break;
         case ServerField::EchoedKinds:
-            s += '[';
-            put_kind_list(s, r.echoed_kinds, ", ");
-            s += ']';
+            j.begin_array();
+            if (r.echoed_kinds.any())  // most rows: no walk over 256 bits
+                for (unsigned k = 0; k < 256; ++k)
+                    if (r.echoed_kinds[k]) j.item().number(k);
+            j.end_array();
             break;
-        case ServerField::EchoedFlags: put_bool(s, r.echoed_flags); break;
-        case ServerField::HopsMin: put_null_or_uint(s, r.synacks > 0, r.min_hops); break;
-        case ServerField::HopsMax: put_null_or_uint(s, r.synacks > 0, r.max_hops); break;
-        case ServerField::HopMismatches: put_uint(s, r.hop_mismatches); break;
-        case ServerField::SynProxies: put_uint(s, r.syn_proxies); break;
+        case ServerField::EchoedFlags: j.boolean(r.echoed_flags); break;
+        case ServerField::HopsMin: j.number_or_null(r.synacks > 0, r.min_hops); break;
+        case ServerField::HopsMax: j.number_or_null(r.synacks > 0, r.max_hops); break;
+        case ServerField::HopMismatches: j.number(r.hop_mismatches); break;
+        case ServerField::SynProxies: j.number(r.syn_proxies); break;
         case ServerField::FirstEvidenceFrame:
-            put_null_or_uint(s, r.first_evidence_frame != 0, r.first_evidence_frame);
+            j.number_or_null(r.first_evidence_frame != 0, r.first_evidence_frame);
             break;
-        case ServerField::FirstSynackFrame: put_null_or_uint(s, r.first_synack_frame != 0, r.first_synack_frame); break;
+        case ServerField::FirstSynackFrame: j.number_or_null(r.first_synack_frame != 0, r.first_synack_frame); break;
     }
 }
 
-// "echoed.kinds" -> object "echoed", key "kinds"; "port" -> no object.
-std::string_view object_of(std::string_view key) {
-    const size_t dot = key.find('.');
-    return dot == std::string_view::npos ? std::string_view() : key.substr(0, dot);
-}
-std::string_view name_of(std::string_view key) {
-    const size_t dot = key.find('.');
-    return dot == std::string_view::npos ? key : key.substr(dot + 1);
+// A row's keys, as the schema names them.
+std::vector<std::string_view> row_keys() {
+    std::vector<std::string_view> keys;
+    for (const ServerFieldSpec& f : kServerFields) keys.emplace_back(f.json);
+    return keys;
 }
 
-// A short constant text copied as one fixed-size block (a few register
-// moves, where a copy of its own length is a call to memcpy): a row has a
-// dozen and a half of them.
-class Piece {
-public:
-    Piece() = default;
-    explicit Piece(std::string_view text) : text_(text) {
-        len_ = text.size() <= kSize ? text.size() : 0;
-        if (len_ != 0) std::memcpy(bytes_, text.data(), len_);
-    }
-    void put(TextBuffer& s) const {
-        if (len_ == 0) {  // longer than a block (or empty)
-            s += text_;
-            return;
-        }
-        std::memcpy(s.end(kSize), bytes_, kSize);
-        s.advance(len_);
-    }
-
-private:
-    static constexpr size_t kSize = 32;
-    char bytes_[kSize] = {};
-    size_t len_ = 0;
-    std::string text_;
-};
+// The document's own layout: its members one per line, the servers and
+// the notes one per line below them.
+constexpr JsonLayout kDocument{"\n  ", ",\n  ", "\n"};
+constexpr JsonLayout kList{"\n    ", ",\n    ", "\n  "};
+// Where the totals' line is broken: under the first of its keys.
+constexpr JsonSep kTotalsWrap = ",\n             ";
 
 class JsonWriter final : public ServerReportWriter {
 public:
     JsonWriter(std::ostream& out, const ReportRequest& r, const std::string& probe) : out_(out), request_(r) {
-        // What goes before each value of a row, and after the last, made
-        // once from the schema: a row is then a copy and a value per field.
-        std::string_view open;  // the object the previous field is in
-        for (size_t i = 0; i < kServerFieldCount; ++i) {
-            const std::string_view key = kServerFields[i].json;
-            std::string p;
-            if (object_of(key) != open && !open.empty()) p += '}';
-            p += i == 0 ? "{" : ", ";
-            if (object_of(key) != open && !object_of(key).empty()) {
-                p += '"';
-                p += object_of(key);
-                p += "\": {";
-            }
-            open = object_of(key);
-            p += '"';
-            p += name_of(key);
-            p += "\": ";
-            before_[i] = Piece(p);
-        }
-        after_ = Piece(open.empty() ? "}" : "}}");
-
-        out << "{\n";
-        out << "  \"report\": \"middlebox\",\n";
-        out << "  \"version\": 1,\n";
-        out << "  \"filter\": " << (r.has_filter ? json_string(r.filter) : std::string("null")) << ",\n";
-        if (r.scope != ReportScope::All) out << "  \"only\": \"" << report_scope_name(r.scope) << "\",\n";
-        if (!probe.empty()) out << "  \"probe\": \"" << probe << "\",\n";
-        out << "  \"servers\": [";
+        json_.begin_object(kDocument);
+        json_.key("report").name("middlebox");
+        json_.key("version").number(1);
+        json_.key("filter").string_or_null(r.has_filter, r.filter);
+        if (r.scope != ReportScope::All) json_.key("only").name(report_scope_name(r.scope));
+        if (!probe.empty()) json_.key("probe").string(probe);
+        json_.key("servers").begin_array(kList);
     }
 
     void row(const ServerSummary& s) override {
-        TextBuffer& buf = buf_;
-        buf += rows_++ == 0 ? "\n    " : ",\n    ";
-        for (size_t i = 0; i < kServerFieldCount; ++i) {
-            before_[i].put(buf);
-            put_value(buf, kServerFields[i].field, s);
-        }
-        after_.put(buf);
-        flush_if_full(out_, buf);
+        json_.item();
+        for (size_t i = 0; i < kServerFieldCount; ++i) put_value(row_.key(json_, i), kServerFields[i].field, s);
+        row_.end(json_);
+        ++rows_;
+        flush_if_full(out_, buf_);
     }
 
     void finish(const Totals& t) override {
-        std::ostream& out = out_;
-        write_out(out, buf_);
-        out << (rows_ == 0 ? "],\n" : "\n  ],\n");
+        JsonOut& j = json_;
+        j.end_array();
+        j.key("totals").begin_object();
         // Under a scope the servers that never answered are not counted.
-        out << "  \"totals\": {\"servers\": ";
-        if (request_.scope == ReportScope::All)
-            out << t.servers;
-        else
-            out << "null, \"servers_listed\": " << rows_;
-        out << ", \"suspect_servers\": " << t.suspect_servers << ", \"handshakes\": " << t.handshakes
-            << ", \"synacks\": " << t.synacks << ", \"verdicts\": ";
-        {
-            TextBuffer v;
-            put_verdicts(v, t.verdicts);
-            out << v.view();
+        if (request_.scope == ReportScope::All) {
+            j.key("servers").number(t.servers);
+        } else {
+            j.key("servers").null();
+            j.key("servers_listed").number(rows_);
         }
-        out << ",\n             \"mp_capable\": {\"synacks\": " << t.synacks_with_mp_capable
-            << ", \"genuine\": " << t.mp_capable_genuine << ", \"echoed\": " << t.mp_capable_echoed << "}"
-            << ", \"unknown_options\": {\"synacks\": " << t.synacks_with_unknown_option
-            << ", \"echoed\": " << t.unknown_option_echoed << "}, \"syn_proxies\": " << t.syn_proxies << ",\n"
-            << "             \"evictions\": " << t.evictions << ", \"hidden_frames\": " << t.hidden_frames
-            << ", \"hidden_handshakes\": " << t.hidden_handshakes
-            << ", \"read_filtered_frames\": " << t.read_filtered_frames;
-        if (!t.probe.empty()) out << ", \"against_probe\": " << t.against_probe;
-        if (request_.live) out << ", \"kernel_drops\": " << t.kernel_drops;
-        out << ", \"reliable\": " << (t.reliable() ? "true" : "false") << "},\n";
-        const std::vector<std::string> notes = report_notes(t, request_);
-        out << "  \"notes\": [";
-        for (size_t i = 0; i < notes.size(); ++i) out << (i ? ",\n    " : "\n    ") << json_string(notes[i]);
-        out << (notes.empty() ? "]\n" : "\n  ]\n");
-        out << "}\n";
+        j.key("suspect_servers").number(t.suspect_servers);
+        j.key("handshakes").number(t.handshakes);
+        j.key("synacks").number(t.synacks);
+        put_verdicts(j.key("verdicts"), t.verdicts);
+        j.wrap(kTotalsWrap);
+        j.key("mp_capable").begin_object();
+        j.key("synacks").number(t.synacks_with_mp_capable);
+        j.key("genuine").number(t.mp_capable_genuine);
+        j.key("echoed").number(t.mp_capable_echoed);
+        j.end_object();
+        j.key("unknown_options").begin_object();
+        j.key("synacks").number(t.synacks_with_unknown_option);
+        j.key("echoed").number(t.unknown_option_echoed);
+        j.end_object();
+        j.key("syn_proxies").number(t.syn_proxies);
+        j.wrap(kTotalsWrap);
+        j.key("evictions").number(t.evictions);
+        j.key("hidden_frames").number(t.hidden_frames);
+        j.key("hidden_handshakes").number(t.hidden_handshakes);
+        j.key("read_filtered_frames").number(t.read_filtered_frames);
+        if (!t.probe.empty()) j.key("against_probe").number(t.against_probe);
+        if (request_.live) j.key("kernel_drops").number(t.kernel_drops);
+        j.key("reliable").boolean(t.reliable());
+        j.end_object();
+        j.key("notes").begin_array(kList);
+        for (const std::string& note : report_notes(t, request_)) j.item().string(note);
+        j.end_array();
+        j.end_object();
+        buf_ += '\n';
+        write_out(out_, buf_);
     }
 
 private:
     std::ostream& out_;
     const ReportRequest& request_;
-    std::array<Piece, kServerFieldCount> before_;
-    Piece after_;
+    const JsonRecord row_{row_keys()};
     TextBuffer buf_;
+    JsonOut json_{buf_};
     size_t rows_ = 0;
 };
 

@@ -1,32 +1,45 @@
 // The NDJSON stream (StreamReport.h).
 #include "middlebox/Describe.h"
 #include "middlebox/StreamReport.h"
+#include "report/JsonOut.h"
 #include "report/ReportWriters.h"
 
 namespace middlebox {
 
-using report::put_bool;
-using report::put_null_or_uint;
+using report::JsonOut;
+using report::JsonRecord;
 using report::put_verdicts;
 
 namespace {
 
-void put_quoted_endpoint(TextBuffer& s, const Address& a, uint16_t port) {
-    s += '"';
-    put_endpoint(s, a, port);
-    s += '"';
+// A handshake's line: its keys, in order (against_probe, last, only with a
+// probe template).
+enum class LineKey : uint8_t {
+    SynFrame,
+    AnswerFrame,
+    Answer,
+    Client,
+    Server,
+    Verdict,
+    Hops,
+    Diff,
+    Echoed,
+    AgainstProbe
+};
+const JsonRecord kLine({"syn_frame", "answer_frame", "answer", "client", "server", "verdict", "hops", "diff", "echoed",
+                        "against_probe"});
+
+JsonOut& key(JsonOut& j, LineKey k) { return kLine.key(j, static_cast<size_t>(k)); }
+
+void put_endpoint(JsonOut& j, const Address& a, uint16_t port) {
+    j.string_with([&](TextBuffer& s) { put_endpoint(s, a, port); });
 }
 
 // {"a": 1, "b": 2}; the names are plain ASCII.
-void put_counts(TextBuffer& s, const std::vector<std::pair<std::string_view, uint64_t>>& counts) {
-    s += '{';
-    for (size_t i = 0; i < counts.size(); ++i) {
-        s += i ? ", \"" : "\"";
-        s += counts[i].first;
-        s += "\": ";
-        put_uint(s, counts[i].second);
-    }
-    s += '}';
+void put_counts(JsonOut& j, const std::vector<std::pair<std::string_view, uint64_t>>& counts) {
+    j.begin_object();
+    for (const auto& [name, n] : counts) j.key(name).number(n);
+    j.end_object();
 }
 
 }  // namespace
@@ -35,42 +48,30 @@ void NdjsonWriter::handshake(const Correlator& c, uint32_t index) {
     const Handshake& hs = c.handshake(index);
     if (!in_scope(scope_, hs)) return;
     const FlowTuple& t = c.endpoints(index);
-    TextBuffer& s = buf_;
-    s += "{\"syn_frame\": ";
-    put_null_or_uint(s, hs.syn_frame != 0, hs.syn_frame);
-    s += ", \"answer_frame\": ";
-    put_null_or_uint(s, hs.answered() && hs.answer_frame != 0, hs.answer_frame);
-    s += ", \"answer\": ";
-    if (hs.answered()) {
-        s += '"';
-        s += role_key(hs.answer_role);
-        s += '"';
-    } else {
-        s += "null";
-    }
-    s += ", \"client\": ";
-    put_quoted_endpoint(s, t.src, t.src_port);
-    s += ", \"server\": ";
-    put_quoted_endpoint(s, t.dst, t.dst_port);
-    s += ", \"verdict\": \"";
-    s += verdict_name(hs.verdict);
-    s += "\", \"hops\": ";
-    put_null_or_uint(s, hs.answered(), estimated_hops(hs.answer_ttl));
-    s += ", \"diff\": ";
+    JsonOut j(buf_);
+    key(j, LineKey::SynFrame).number_or_null(hs.syn_frame != 0, hs.syn_frame);
+    key(j, LineKey::AnswerFrame).number_or_null(hs.answered() && hs.answer_frame != 0, hs.answer_frame);
+    if (hs.answered())
+        key(j, LineKey::Answer).name(role_key(hs.answer_role));
+    else
+        key(j, LineKey::Answer).null();
+    put_endpoint(key(j, LineKey::Client), t.src, t.src_port);
+    put_endpoint(key(j, LineKey::Server), t.dst, t.dst_port);
+    key(j, LineKey::Verdict).name(verdict_name(hs.verdict));
+    key(j, LineKey::Hops).number_or_null(hs.answered(), estimated_hops(hs.answer_ttl));
     if (hs.pair != kNone) {
         const PairedOptions& p = c.pair(hs.pair);
-        s += json_string(p.diff());
-        s += ", \"echoed\": ";
-        s += json_string(hs.facts & bits(HandshakeFact::Evidence) ? echoed_text(p.evidence) : std::string());
+        key(j, LineKey::Diff).string(p.diff());
+        key(j, LineKey::Echoed)
+            .string(hs.facts & bits(HandshakeFact::Evidence) ? echoed_text(p.evidence) : std::string());
     } else {
-        s += "null, \"echoed\": \"\"";
+        key(j, LineKey::Diff).null();
+        key(j, LineKey::Echoed).string("");
     }
-    if (c.probe() != nullptr) {
-        s += ", \"against_probe\": ";
-        put_bool(s, hs.against_probe());
-    }
-    s += "}\n";
-    report::flush_if_full(out_, s);
+    if (c.probe() != nullptr) key(j, LineKey::AgainstProbe).boolean(hs.against_probe());
+    kLine.end(j);
+    buf_ += '\n';
+    report::flush_if_full(out_, buf_);
 }
 
 void NdjsonWriter::count(const Correlator& c, uint32_t index) {
@@ -82,51 +83,35 @@ void NdjsonWriter::count(const Correlator& c, uint32_t index) {
 void NdjsonWriter::finish(const Correlator& c, const std::vector<std::pair<std::string_view, uint64_t>>& frames,
                           const std::vector<std::string>& notes, bool live, uint64_t kernel_drops) {
     const StudyCounts& n = counts_;
-    TextBuffer& s = buf_;
-    s += "{\"totals\": {\"handshakes\": ";
-    put_uint(s, n.handshakes);
-    s += ", \"synacks\": ";
-    put_uint(s, n.synacks);
-    s += ", \"verdicts\": ";
-    put_verdicts(s, n.verdicts);
-    s += ", \"mp_capable\": ";
+    JsonOut j(buf_);
+    j.begin_object();
+    j.key("totals").begin_object();
+    j.key("handshakes").number(n.handshakes);
+    j.key("synacks").number(n.synacks);
+    put_verdicts(j.key("verdicts"), n.verdicts);
     put_counts(
-        s,
+        j.key("mp_capable"),
         {{"synacks", n.synacks_with_mp_capable}, {"genuine", n.mp_capable_genuine}, {"echoed", n.mp_capable_echoed}});
-    s += ", \"unknown_options\": ";
-    put_counts(s, {{"synacks", n.synacks_with_unknown_option}, {"echoed", n.unknown_option_echoed}});
-    s += ", \"syn_proxies\": ";
-    put_uint(s, syn_proxies_);
-    s += ", \"evictions\": ";
-    put_uint(s, c.evictions());
-    s += ", \"expired\": ";
-    put_uint(s, c.expired());
-    if (c.probe() != nullptr) {
-        s += ", \"against_probe\": ";
-        put_uint(s, n.against_probe);
-    }
+    put_counts(j.key("unknown_options"),
+               {{"synacks", n.synacks_with_unknown_option}, {"echoed", n.unknown_option_echoed}});
+    j.key("syn_proxies").number(syn_proxies_);
+    j.key("evictions").number(c.evictions());
+    j.key("expired").number(c.expired());
+    if (c.probe() != nullptr) j.key("against_probe").number(n.against_probe);
     if (live) {
-        s += ", \"kernel_drops\": ";
-        put_uint(s, kernel_drops);
-        s += ", \"reliable\": ";
-        put_bool(s, kernel_drops == 0);
+        j.key("kernel_drops").number(kernel_drops);
+        j.key("reliable").boolean(kernel_drops == 0);
     }
-    s += "}, \"frames\": ";
-    put_counts(s, frames);
-    if (scope_ != ReportScope::All) {
-        s += ", \"only\": \"";
-        s += report_scope_name(scope_);
-        s += '"';
-    }
+    j.end_object();
+    put_counts(j.key("frames"), frames);
+    if (scope_ != ReportScope::All) j.key("only").name(report_scope_name(scope_));
     if (!notes.empty()) {
-        s += ", \"notes\": [";
-        for (size_t i = 0; i < notes.size(); ++i) {
-            if (i > 0) s += ", ";
-            s += json_string(notes[i]);
-        }
-        s += ']';
+        j.key("notes").begin_array();
+        for (const std::string& note : notes) j.item().string(note);
+        j.end_array();
     }
-    s += "}\n";
+    j.end_object();
+    buf_ += '\n';
     flush();
 }
 

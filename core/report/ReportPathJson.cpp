@@ -1,90 +1,138 @@
 // The path report as one JSON document (PathReport.h).
-#include <string>
-
 #include "middlebox/Describe.h"
 #include "middlebox/PathReport.h"
 #include "middlebox/ReportFormat.h"
+#include "report/JsonOut.h"
+#include "report/ReportWriters.h"
 
 namespace middlebox {
 
+using report::JsonLayout;
+using report::JsonOut;
+using report::JsonSep;
+
 namespace {
 
-std::string router_json(const Address& a) { return a.family != 0 ? json_string(address_text(a)) : "null"; }
+// The sweeps one per line, each sweep's probes one per line below it; the
+// rest inline.
+constexpr JsonLayout kSweeps{"\n  ", ",\n  ", "\n"};
+constexpr JsonLayout kProbes{"\n    ", ",\n    ", ""};
+// Where a sweep's line is broken after its probes: under its first key.
+constexpr JsonSep kChangesWrap = ",\n   ";
 
-std::string strings_json(const std::vector<std::string>& items) {
-    std::string s = "[";
-    for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + json_string(items[i]);
-    return s + "]";
+void put_router(JsonOut& j, const Address& a) {
+    if (a.family != 0)
+        j.string_with([&](TextBuffer& s) { put_address(s, a); });
+    else
+        j.null();
 }
 
-void put_quote(std::ostream& out, const PathQuote& q) {
-    std::vector<std::string> first;
+void put_strings(JsonOut& j, const std::vector<std::string>& items) {
+    j.begin_array();
+    for (const std::string& item : items) j.item().string(item);
+    j.end_array();
+}
+
+void put_quote(JsonOut& j, const PathQuote& q) {
+    j.begin_object();
+    j.key("icmp_frame").number(q.frame);
+    put_router(j.key("from"), q.router);
+    j.key("partial").boolean(q.partial);
+    put_strings(j.key("changes"), q.changes);
+    j.key("first_here").begin_array();
     for (size_t i = 0; i < q.changes.size(); ++i)
-        if (q.first[i]) first.push_back(q.changes[i]);
-    out << "{\"icmp_frame\": " << q.frame << ", \"from\": " << router_json(q.router)
-        << ", \"partial\": " << (q.partial ? "true" : "false") << ", \"changes\": " << strings_json(q.changes)
-        << ", \"first_here\": " << strings_json(first) << '}';
+        if (q.first[i]) j.item().string(q.changes[i]);
+    j.end_array();
+    j.end_object();
 }
 
-void put_answer(std::ostream& out, const PathProbe& p) {
+void put_answer(JsonOut& j, const PathProbe& p) {
     if (p.answer == Role::Syn) {
-        out << "null";
+        j.null();
         return;
     }
-    out << "{\"kind\": \"" << role_key(p.answer) << "\", \"frame\": " << p.answer_frame << ", \"verdict\": \""
-        << verdict_name(p.verdict) << '"';
-    if (p.answer == Role::SynAck) out << ", \"hops\": " << unsigned{p.answer_hops};
-    out << '}';
+    j.begin_object();
+    j.key("kind").name(role_key(p.answer));
+    j.key("frame").number(p.answer_frame);
+    j.key("verdict").name(verdict_name(p.verdict));
+    if (p.answer == Role::SynAck) j.key("hops").number(p.answer_hops);
+    j.end_object();
 }
 
-void put_copy(std::ostream& out, const PathCopy& c) {
-    out << "{\"frame\": " << c.frame << ", \"first_frame\": " << c.first_frame << ", \"role\": \"" << role_key(c.role)
-        << "\", \"ttl_delta\": " << unsigned{c.ttl_delta} << ", \"diff\": " << json_string(c.diff)
-        << ", \"changed\": " << (c.changed ? "true" : "false")
-        << ", \"rewritten_on_path\": " << (c.rewritten_on_path ? "true" : "false") << ", \"verdict_here\": ";
+void put_copy(JsonOut& j, const PathCopy& c) {
+    j.begin_object();
+    j.key("frame").number(c.frame);
+    j.key("first_frame").number(c.first_frame);
+    j.key("role").name(role_key(c.role));
+    j.key("ttl_delta").number(c.ttl_delta);
+    j.key("diff").string(c.diff);
+    j.key("changed").boolean(c.changed);
+    j.key("rewritten_on_path").boolean(c.rewritten_on_path);
     if (c.verdict_here == Verdict::None)
-        out << "null";
+        j.key("verdict_here").null();
     else
-        out << '"' << verdict_name(c.verdict_here) << '"';
-    out << '}';
+        j.key("verdict_here").name(verdict_name(c.verdict_here));
+    j.end_object();
+}
+
+void put_probe(JsonOut& j, const PathProbe& p) {
+    j.begin_object();
+    j.key("hop").number(p.hop);
+    j.key("syn_frame").number(p.syn_frame);
+    j.key("quotes").begin_array();
+    for (const PathQuote& q : p.quotes) put_quote(j.item(), q);
+    j.end_array();
+    put_answer(j.key("answer"), p);
+    j.key("copies").begin_array();
+    for (const PathCopy& c : p.copies) put_copy(j.item(), c);
+    j.end_array();
+    j.end_object();
+}
+
+void put_change(JsonOut& j, const PathChange& c) {
+    j.begin_object();
+    j.key("change").string(c.change);
+    j.key("hop").number(c.hop);
+    put_router(j.key("from"), c.router);
+    j.key("icmp_frame").number(c.frame);
+    j.end_object();
+}
+
+void put_sweep(JsonOut& j, const PathSweep& s) {
+    j.begin_object();
+    j.key("client").string_with([&](TextBuffer& b) { put_address(b, s.client); });
+    j.key("server").string_with([&](TextBuffer& b) { put_address(b, s.server); });
+    j.key("port").number(s.port);
+    j.key("probe").string(s.probe);
+    j.key("probes").begin_array(kProbes);
+    for (const PathProbe& p : s.probes) put_probe(j.item(), p);
+    j.end_array();
+    j.wrap(kChangesWrap);
+    j.key("changes").begin_array();
+    for (const PathChange& c : s.changes) put_change(j.item(), c);
+    j.end_array();
+    j.end_object();
 }
 
 }  // namespace
 
 void write_path_json(std::ostream& out, const std::vector<PathSweep>& sweeps, const Totals& t, const ReportRequest& r) {
-    out << "{\"report\": \"middlebox-path\", \"version\": 1, \"filter\": "
-        << (r.has_filter ? json_string(r.filter) : std::string("null")) << ", \"sweeps\": [";
-    for (size_t i = 0; i < sweeps.size(); ++i) {
-        const PathSweep& s = sweeps[i];
-        out << (i ? ",\n" : "\n") << "  {\"client\": " << json_string(address_text(s.client))
-            << ", \"server\": " << json_string(address_text(s.server)) << ", \"port\": " << s.port
-            << ", \"probe\": " << json_string(s.probe) << ", \"probes\": [";
-        for (size_t j = 0; j < s.probes.size(); ++j) {
-            const PathProbe& p = s.probes[j];
-            out << (j ? ",\n" : "\n") << "    {\"hop\": " << unsigned{p.hop} << ", \"syn_frame\": " << p.syn_frame
-                << ", \"quotes\": [";
-            for (size_t k = 0; k < p.quotes.size(); ++k) {
-                if (k) out << ", ";
-                put_quote(out, p.quotes[k]);
-            }
-            out << "], \"answer\": ";
-            put_answer(out, p);
-            out << ", \"copies\": [";
-            for (size_t k = 0; k < p.copies.size(); ++k) {
-                if (k) out << ", ";
-                put_copy(out, p.copies[k]);
-            }
-            out << "]}";
-        }
-        out << "],\n   \"changes\": [";
-        for (size_t j = 0; j < s.changes.size(); ++j) {
-            const PathChange& c = s.changes[j];
-            out << (j ? ", " : "") << "{\"change\": " << json_string(c.change) << ", \"hop\": " << unsigned{c.hop}
-                << ", \"from\": " << router_json(c.router) << ", \"icmp_frame\": " << c.frame << '}';
-        }
-        out << "]}";
+    TextBuffer buf;
+    JsonOut j(buf);
+    j.begin_object();
+    j.key("report").name("middlebox-path");
+    j.key("version").number(1);
+    j.key("filter").string_or_null(r.has_filter, r.filter);
+    j.key("sweeps").begin_array(kSweeps);
+    for (const PathSweep& s : sweeps) {
+        put_sweep(j.item(), s);
+        report::flush_if_full(out, buf);
     }
-    out << (sweeps.empty() ? "" : "\n") << "], \"notes\": " << strings_json(report_notes(t, r)) << "}\n";
+    j.end_array();
+    put_strings(j.key("notes"), report_notes(t, r));
+    j.end_object();
+    buf += '\n';
+    report::write_out(out, buf);
 }
 
 }  // namespace middlebox

@@ -17,12 +17,11 @@ std::unique_ptr<ServerReportWriter> make_json_writer(std::ostream& out, const Re
                                                      const std::string& probe);
 std::unique_ptr<ServerReportWriter> make_csv_writer(std::ostream& out);
 
-// JSON values the JSON form and the NDJSON stream both write: a number or
-// null, true/false, and {"mptcp-echo": 2, "plain": 1} (non-zero counts in
-// verdict order).
-void put_null_or_uint(TextBuffer& s, bool present, uint64_t v);
-void put_bool(TextBuffer& s, bool v);
-void put_verdicts(TextBuffer& s, const uint32_t (&verdicts)[kVerdictCount]);
+class JsonOut;
+
+// The verdict counts as the JSON form and the NDJSON stream both write
+// them: {"mptcp-echo": 2, "plain": 1} (non-zero counts in verdict order).
+void put_verdicts(JsonOut& j, const uint32_t (&verdicts)[kVerdictCount]);
 
 // The buffer to the stream, emptied.
 inline void write_out(std::ostream& out, TextBuffer& buf) {

@@ -98,6 +98,6 @@ std::string info_note(Verdict v, const EchoEvidence& e, bool syn_proxy);
 std::string csv_field(std::string_view s);
 // A JSON string literal, quotes included (RFC 8259): escapes ", \ and control
 // characters; a byte that is not part of well-formed UTF-8 becomes U+FFFD.
-std::string json_string(std::string_view s);
+void put_json_string(TextBuffer& out, std::string_view s);
 
 }  // namespace middlebox

@@ -24,6 +24,12 @@ Address v6(std::initializer_list<uint16_t> groups) {
     return Address::v6(b);
 }
 
+std::string json_string(std::string_view v) {
+    TextBuffer s;
+    put_json_string(s, v);
+    return s.str();
+}
+
 Address v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
     const uint8_t x[4] = {a, b, c, d};
     return Address::v4(x);
