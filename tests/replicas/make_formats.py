@@ -18,6 +18,9 @@ to equal tshark's in every form.
            2.00x), snoop.snoop (the last four converted from an Ethernet pcap
            by editcap -F), and a gzip'd copy of each (X.gz: the same frames,
            compared by scanner.identity only, no expected file of its own)
+  pcapng-blocks.pcapng: one link type, two sections, and between the packets
+           blocks that are not packets (name resolution, statistics, decryption
+           secrets, and a custom block, which tshark numbers as a frame)
   link layers: ppp.pcap (LINKTYPE_PPP, with and without HDLC-like framing),
            chdlc.pcap (Cisco HDLC), nflog.pcap, wlan.pcap (802.11 data and
            QoS data, LLC/SNAP), radiotap.pcap (one with the data pad),
@@ -108,22 +111,34 @@ class Capture:
             for (lt, body), t in zip(self.frames, self.times()):
                 f.write(struct.pack("<IIII", t // 1000000, t % 1000000, len(body), len(body)) + body)
 
-    def write_pcapng(self, path):
-        """One interface per link type, in order of first use; each frame on its own."""
-        def block(btype, body):
-            body += b"\0" * (-len(body) % 4)
-            return struct.pack("<II", btype, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+    def write_pcapng(self, path, between=None):
+        """One interface per link type, in order of first use; each frame on its own. `between`:
+        {frame number: blocks written before it} (a block 'SHB' starts a new section there)."""
         interfaces = []
-        out = [block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))]
+        out = [SHB]
         for lt, _ in self.frames:
             if lt not in interfaces:
                 interfaces.append(lt)
-                out.append(block(1, struct.pack("<HHI", lt, 0, 262144)))  # microsecond times
-        for (lt, body), t in zip(self.frames, self.times()):
-            out.append(block(6, struct.pack("<IIIII", interfaces.index(lt), t >> 32, t & 0xFFFFFFFF, len(body),
-                                            len(body)) + body))
+                out.append(idb(lt))
+        for n, ((lt, body), t) in enumerate(zip(self.frames, self.times()), 1):
+            for b in (between or {}).get(n, []):
+                out.append(b"".join([SHB] + [idb(x) for x in interfaces]) if b == "SHB" else b)
+            out.append(pcapng_block(6, struct.pack("<IIIII", interfaces.index(lt), t >> 32, t & 0xFFFFFFFF,
+                                                   len(body), len(body)) + body))
         with open(path, "wb") as f:
             f.write(b"".join(out))
+
+
+def pcapng_block(btype, body):
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", btype, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+
+
+SHB = pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+
+
+def idb(linktype):
+    return pcapng_block(1, struct.pack("<HHI", linktype, 0, 262144))  # microsecond times
 
 
 def ip_checksum(header):
@@ -272,7 +287,28 @@ Wireshark stops at the IP header ("bogus IP length") and reads no TCP, so its SY
     for n, (_, wrap) in enumerate(ENCAPS):
         enc.add_handshake(n, wrap)
     out.append(enc)
+    blocks = Capture("pcapng-blocks", """
+Ethernet, one interface, two sections. Between the packets: a name resolution,
+an interface statistics and a decryption secrets block (no frame to tshark),
+a custom block (frame 3: tshark numbers it), and a new section header with
+its interface description.""")
+    for n in range(3):
+        blocks.add_handshake(n, ether)
+    # The custom block before the third packet is frame 3.
+    blocks.verdicts = {f + (1 if f > 2 else 0): (v, link + (1 if link > 2 else 0))
+                       for f, (v, link) in blocks.verdicts.items()}
+    out.append(blocks)
     return out
+
+
+# Blocks between the packets of pcapng-blocks.pcapng, before frame (by packet order).
+PCAPNG_BLOCKS = {
+    1: [pcapng_block(4, struct.pack("<HH", 0, 0))],  # name resolution: no records
+    2: [pcapng_block(5, struct.pack("<IIIHH", 0, 0, 0, 0, 0))],  # interface statistics
+    3: [pcapng_block(10, struct.pack("<II", 0x544C534B, 9) + b"# no keys"),  # decryption secrets (TLS key log)
+        pcapng_block(0x00000BAD, struct.pack("<I", 32473) + b"middlebox")],  # custom block, PEN 32473
+    5: ["SHB"],
+}
 
 
 # editcap -F format, file name: the same Ethernet handshakes in each.
@@ -296,6 +332,9 @@ def main():
             name = c.name + ".pcapng"
             c.write_pcapng(os.path.join(args.outdir, name))
             gzip_copy(os.path.join(args.outdir, name))
+        elif c.name == "pcapng-blocks":
+            name = c.name + ".pcapng"
+            c.write_pcapng(os.path.join(args.outdir, name), PCAPNG_BLOCKS)
         else:
             name = c.name + ".pcap"
             c.write_pcap(os.path.join(args.outdir, name))
