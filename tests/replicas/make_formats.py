@@ -21,6 +21,8 @@ to equal tshark's in every form.
   pcapng-blocks.pcapng: one link type, two sections, and between the packets
            blocks that are not packets (name resolution, statistics, decryption
            secrets, and a custom block, which tshark numbers as a frame)
+  more-links.pcapng: netfilter in netlink (LINKTYPE_NETLINK: a queue packet and
+           a log packet) and PPP after a direction byte (LINKTYPE_PPP_WITH_DIR)
   link layers: ppp.pcap (LINKTYPE_PPP, with and without HDLC-like framing),
            chdlc.pcap (Cisco HDLC), nflog.pcap, wlan.pcap (802.11 data and
            QoS data, LLC/SNAP), radiotap.pcap (one with the data pad),
@@ -180,13 +182,40 @@ def nflog(ip, outgoing):
             tlv(10, b"mb23\0") + tlv(9, ip))
 
 
-def wlan(ip, outgoing, qos=False, pad=0):
-    """An 802.11 data frame (QoS data with qos), to the DS when outgoing, then LLC/SNAP."""
+def netlink(message_type, body):
+    """nlmon's cooked header (ARPHRD_NETLINK, family NETLINK_NETFILTER), then one netlink message of
+    `message_type` (subsystem << 8 | message) in this (little-endian) host's order."""
+    cooked = struct.pack("!HHH", 4, 824, 0) + b"\0" * 8 + struct.pack("!H", 12)
+    body += b"\0" * (-len(body) % 4)
+    return cooked + struct.pack("<IHHII", 16 + len(body), message_type, 0, 23, 0) + body
+
+
+def nfqueue(ip, outgoing):
+    """A netfilter queue packet: nfgenmsg, the packet header attribute (id, Ethernet type, hook), the payload."""
+    def attr(t, v):
+        b = struct.pack("<HH", 4 + len(v), t) + v
+        return b + b"\0" * (-len(b) % 4)
+    return netlink(0x0300, bytes([2, 0]) + struct.pack("!H", 23) +
+                   attr(1, struct.pack("!IHB", 23, 0x0800, 3 if outgoing else 1)) + attr(10, ip))
+
+
+def ulog(ip, outgoing):
+    """A netfilter log packet: its body is NFLOG's."""
+    return netlink(0x0400, nflog(ip, outgoing))
+
+
+def ppp_with_direction(ip, outgoing):
+    return bytes([1 if outgoing else 0]) + ppp_framed(ip, outgoing)
+
+
+def wlan(ip, outgoing, qos=False, pad=0, iv=b""):
+    """An 802.11 data frame (QoS data with qos), to the DS when outgoing, then LLC/SNAP; with an
+    iv, protected, its body in clear after the IV (as a Centrino card hands it over)."""
     ap, sta = bytes.fromhex("020000000a01"), CLIENT_MAC
-    control = bytes([0x88 if qos else 0x08, 0x01 if outgoing else 0x02])
+    control = bytes([0x88 if qos else 0x08, (0x01 if outgoing else 0x02) | (0x40 if iv else 0)])
     addrs = ap + sta + GATEWAY_MAC if outgoing else sta + ap + GATEWAY_MAC
     h = control + b"\0\0" + addrs + b"\x10\x00" + (b"\x00\x00" if qos else b"")
-    return h + b"\0" * pad + bytes.fromhex("aaaa03000000") + struct.pack("!H", 0x0800) + ip
+    return h + b"\0" * pad + iv + bytes.fromhex("aaaa03000000") + struct.pack("!H", 0x0800) + ip
 
 
 def radiotap(ip, outgoing, qos):
@@ -233,6 +262,9 @@ def gre(ethertype, payload, seq=None):
 ENCAPS = [  # (name, function of (ip, outgoing) -> Ethernet frame)
     ("PPPoE session", lambda ip, o: ether(pppoe(ip), o, 0x8864)),
     ("PPPoE session behind a VLAN tag", lambda ip, o: ether(struct.pack("!HH", 7, 0x8864) + pppoe(ip), o, 0x8100)),
+    ("802.11 behind Ethernet type 0x2452 (Intel Centrino)", lambda ip, o: ether(wlan(ip, o), o, 0x2452)),
+    ("the same, protected, decrypted with its CCMP header left in",
+     lambda ip, o: ether(wlan(ip, o, iv=bytes.fromhex("0100002000000000")), o, 0x2452)),
     ("GTP-U (UDP 2152)", lambda ip, o: ether(outer_ip(gtp_u(ip), udp=(2152, 2152)), o)),
     ("GTP-U over MPLS", lambda ip, o: ether(struct.pack("!I", (23 << 12) | 0x100 | 64) +
                                             outer_ip(gtp_u(ip), udp=(2152, 2152)), o, 0x8847)),
@@ -256,6 +288,12 @@ raw IP), as Wireshark writes a capture on several interfaces; frames alternate."
     for n, (lt, wrap) in enumerate([(1, ether), (113, sll), (101, lambda ip, o: ip), (1, ether)]):
         mixed.add_handshake(n, wrap, lt)
     out.append(mixed)
+    more = Capture("more-links", """
+Two interfaces: netfilter in netlink as nlmon captures it (LINKTYPE_NETLINK: a queue
+packet, then a log packet), and PPP after a direction byte (LINKTYPE_PPP_WITH_DIR).""")
+    for n, (lt, wrap) in enumerate([(253, nfqueue), (253, ulog), (204, ppp_with_direction)]):
+        more.add_handshake(n, wrap, lt)
+    out.append(more)
     for name, summary, wraps, lt in [
         ("ppp", "LINKTYPE_PPP: PPP in HDLC-like framing (ff 03), then without address and control.",
          [ppp_framed, ppp_bare], 9),
@@ -328,7 +366,10 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
     for c in captures():
-        if c.name == "mixed-links":
+        if c.name == "more-links":
+            name = c.name + ".pcapng"
+            c.write_pcapng(os.path.join(args.outdir, name))
+        elif c.name == "mixed-links":
             name = c.name + ".pcapng"
             c.write_pcapng(os.path.join(args.outdir, name))
             gzip_copy(os.path.join(args.outdir, name))
