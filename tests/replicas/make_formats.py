@@ -54,6 +54,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from make_replicas import CLIENT4, T0, ip4, o_kind222, o_mss, swap_echo, tcp  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(HERE))
+from tshark_runs import SAME_FRAMES  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_OUT = os.path.join(REPO, "test_captures", "formats")
 CLIENT_MAC = bytes.fromhex("020000000010")
@@ -80,8 +83,10 @@ def handshake(n, echo):
 class Capture:
     """Frames (link type, bytes) of one file and their expected verdicts."""
 
-    def __init__(self, name, summary):
+    def __init__(self, name, summary, same_frames=False):
+        """same_frames: the frames are ones other captures hold, in another file format."""
         self.name, self.summary, self.frames, self.verdicts = name, summary, [], {}
+        self.same_frames = same_frames
 
     def add_handshake(self, n, wrap, linktype=1):
         """Handshake n, wrapped by wrap(ip bytes, outgoing), echoing when n is even."""
@@ -97,6 +102,7 @@ class Capture:
     def write_expected(self, outdir, capture_name, summary=None):
         lines = ["# %s: written by tests/replicas/make_formats.py, same run" % capture_name]
         lines += ["# " + s for s in (summary or self.summary).strip().splitlines()]
+        lines += [SAME_FRAMES] if self.same_frames else []
         lines.append("frame\tverdict\tlink")
         lines += ["%d\t%s\t%s" % (f, v, "" if link is None else link) for f, (v, link) in sorted(self.verdicts.items())]
         with open(os.path.join(outdir, capture_name.split(".")[0] + ".expected.tsv"), "w") as f:
@@ -329,7 +335,7 @@ Wireshark stops at the IP header ("bogus IP length") and reads no TCP, so its SY
 Ethernet, one interface, two sections. Between the packets: a name resolution,
 an interface statistics and a decryption secrets block (no frame to tshark),
 a custom block (frame 3: tshark numbers it), and a new section header with
-its interface description.""")
+its interface description.""", same_frames=True)
     for n in range(3):
         blocks.add_handshake(n, ether)
     # The custom block before the third packet is frame 3.
@@ -381,7 +387,8 @@ def main():
             c.write_pcap(os.path.join(args.outdir, name))
         c.write_expected(args.outdir, name)
         print("%-22s %2d frames" % (name, len(c.frames)))
-    base = Capture("ethernet", "Ethernet, converted by editcap -F {format} from a pcap of the same run.")
+    base = Capture("ethernet", "Ethernet, converted by editcap -F {format} from a pcap of the same run.",
+                   same_frames=True)
     for n in range(2):
         base.add_handshake(n, ether)
     with tempfile.TemporaryDirectory(prefix="mb23-formats.") as tmp:
