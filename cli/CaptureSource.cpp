@@ -143,6 +143,10 @@ public:
         }
         return interfaces_ > 0;
     }
+    // After a walk that vouched: the link type, and whether a second
+    // interface description follows the first.
+    uint16_t linktype() const { return linktype_; }
+    bool several_interfaces() const { return interfaces_ > 1; }
 
 private:
     static constexpr uint32_t kMinBlock = 12;
@@ -161,7 +165,7 @@ private:
         window_len_ = got > 0 ? static_cast<size_t>(got) : 0;
         if (window_len_ >= n) return window_.get();
         failed_ = true;
-        static const uint8_t zeros[4] = {};
+        static const uint8_t zeros[kEpbFixed] = {};
         return zeros;
     }
     uint32_t get32(const uint8_t* p) const {
@@ -235,14 +239,26 @@ private:
     uint32_t snaplen_ = 0, snaplen_limit_ = 0;
 };
 
-bool pcapng_libpcap_reads(const std::string& path) {
+// The pcapng file through libpcap when PcapngWalk vouches for it, else null.
+pcap_t* open_pcapng(const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY);
-    if (fd < 0) return false;
+    if (fd < 0) return nullptr;
     struct stat st {};
-    const bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-                    PcapngWalk(fd, static_cast<size_t>(st.st_size)).libpcap_reads_as_wiretap();
+    const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    PcapngWalk walk(fd, regular ? static_cast<size_t>(st.st_size) : 0);
+    const bool vouched = regular && walk.libpcap_reads_as_wiretap();
     ::close(fd);
-    return ok;
+    if (!vouched) return nullptr;
+    char err[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* p = pcap_open_offline(path.c_str(), err);
+    // libpcap compares each later interface's LINKTYPE_ with the first's
+    // DLT_ value, and stops where they differ (LINKTYPE_RAW, 101, is
+    // DLT_RAW, 12): such a file with several interfaces goes to wiretap.
+    if (p != nullptr && walk.several_interfaces() && pcap_datalink(p) != walk.linktype()) {
+        pcap_close(p);
+        return nullptr;
+    }
+    return p;
 }
 
 }  // namespace
@@ -254,9 +270,12 @@ std::unique_ptr<CaptureSource> CaptureSource::open_file(const std::string& path,
     // PcapngWalk vouches for. Everything else (other pcapng files, the other
     // formats, compressed files, stdin) goes to wiretap.
     const uint32_t magic = magic_of(path);
-    if (is_classic_pcap(magic) || (magic == kPcapngShb && pcapng_libpcap_reads(path))) {
+    if (is_classic_pcap(magic)) {
         char err[PCAP_ERRBUF_SIZE] = {};
         if (pcap_t* p = pcap_open_offline(path.c_str(), err)) return std::make_unique<PcapSource>(p);
+    }
+    if (magic == kPcapngShb) {
+        if (pcap_t* p = open_pcapng(path)) return std::make_unique<PcapSource>(p);
     }
     return open_wiretap(path, error);
 }
