@@ -18,6 +18,9 @@ each form and field set:
 tshark prints several -z reports one after the other; `split_reports` cuts them apart by the
 first lines each form starts with, so a form that stops starting that way fails loudly.
 
+A gzip'd copy X.gz of a capture X beside it (test_captures/FORMAT.md) holds X's bytes: tshark reads
+the same frames from both, so the copy shares X's runs (the scanner still reads the copy itself).
+
 Runs are cached in $MIDDLEBOX_BUILD/tshark-runs/, keyed by the capture's bytes, the plugin's
 bytes, the tshark binary and the arguments: a changed plugin or capture is never served from
 the cache. `python3 tests/tshark_runs.py [CAPTURE...]` fills it (ctest's tshark.runs fixture,
@@ -25,6 +28,7 @@ every capture under test_captures/, two at a time).
 """
 import concurrent.futures
 import glob
+import gzip
 import hashlib
 import json
 import os
@@ -142,10 +146,21 @@ def _args(capture, mode):
     raise ValueError(mode)
 
 
+def runs_of(capture):
+    """the capture whose runs stand for `capture`: X for a gzip'd copy X.gz of it, else itself"""
+    plain = capture[:-len(".gz")]
+    if capture.endswith(".gz") and os.path.exists(plain):
+        with gzip.open(capture, "rb") as g, open(plain, "rb") as f:
+            if g.read() == f.read():
+                return plain
+    return capture
+
+
 def run(capture, mode):
     """{'fields': [rows of FIELDS values, each a list of occurrences], 'reports': {-z argument: output}}
     of `mode` over `capture`; raises RuntimeError when tshark fails or writes to stderr."""
     global _plugin_digest
+    capture = runs_of(capture)
     if _plugin_digest is None:
         st = os.stat("/usr/bin/tshark")
         _plugin_digest = _digest(plugin_path()) + f"{st.st_size}:{st.st_mtime_ns}"
@@ -216,7 +231,7 @@ def modes(capture):
 def main():
     captures = sys.argv[1:] or sorted(set(all_captures()) | set(test_captures()))
     expected = set(test_captures())
-    jobs = [(c, m) for c in captures for m in ("one", "two", "bare")
+    jobs = [(c, m) for c in dict.fromkeys(runs_of(c) for c in captures) for m in ("one", "two", "bare")
             if m == "one" or sys.argv[1:] or (c in expected and m in modes(c))]
     failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
