@@ -6,6 +6,7 @@
   bench/run.sh --scanner --huge 10000000 --huge-repeat 5   # also one ndjson run on ~100M packets
   bench/run.sh --scanner --sizes 1000000 --runs 5 --scanner-base /tmp/scan-base/build
                                                        # a change against a control build, same run
+  bench/run.sh --scanner --pcapng ...                  # the same scans as pcapng
 
 Measures side by side, interleaved run by run, on generated zmap-like scans
 (bench/gen_scan.py, fixed seed, as bench.py):
@@ -53,6 +54,16 @@ def ndjson_totals(path):
         return json.loads(f.read().splitlines()[-1])["totals"]
 
 
+def as_pcapng(cap):
+    """The same frames as pcapng, made once beside the pcap."""
+    out = cap + "ng"
+    if not os.path.exists(out):
+        log(f"writing {os.path.basename(out)}")
+        subprocess.run(["editcap", "-F", "pcapng", cap, out + ".tmp"], check=True)
+        os.rename(out + ".tmp", out)
+    return out
+
+
 def main():
     ap = common_arguments(__doc__, [1000000, 10000000])
     ap.add_argument("--tshark-max", type=int, default=1000000, help="largest scan tshark is run on")
@@ -62,6 +73,9 @@ def main():
     ap.add_argument("--scanner-base", metavar="BUILD",
                     help="a control build: its middlebox-scan runs beside this one, interleaved, and the "
                          "table gets base / this ratios")
+    ap.add_argument("--pcapng", action="store_true",
+                    help="read the scan as pcapng (editcap's copy of the generated pcap), as Wireshark and "
+                         "dumpcap write captures")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     scanner = os.path.join(build, "cli", "middlebox-scan")
@@ -83,6 +97,8 @@ def main():
     P("")
     for n in args.sizes:
         cap, truth = gen(n, args.work, args.data)
+        if args.pcapng:
+            cap = as_pcapng(cap)
         packets = truth["packets"]
         q = shlex.quote(cap)
         cfgs = [("floor", f"tcpdump -r {q} -w /dev/null 2>/dev/null"),

@@ -11,6 +11,7 @@
 #include <wsutil/wslog.h>
 
 #include "CaptureFile.h"
+#include "middlebox/FrameDecoder.h"
 
 namespace middlebox_scan {
 
@@ -32,7 +33,12 @@ public:
             if (encap > 0 && static_cast<size_t>(encap) < map_.size() && map_[encap] < 0) map_[encap] = linktype;
         }
     }
-    int operator()(int encap) const { return encap > 0 && static_cast<size_t>(encap) < map_.size() ? map_[encap] : -1; }
+    int operator()(int encap) const {
+        // wiretap hands PPP_WITH_DIR's frames over without their direction
+        // byte (it keeps it as a pseudo-header): plain PPP.
+        if (encap == WTAP_ENCAP_PPP_WITH_PHDR) return middlebox::linktype::kPpp;
+        return encap > 0 && static_cast<size_t>(encap) < map_.size() ? map_[encap] : -1;
+    }
 
 private:
     std::vector<int> map_;

@@ -2,10 +2,11 @@
 // Wireshark reads: pcapng with interfaces of different link types, NetMon,
 // Sniffer, snoop, ..., gzip'd or not, "-" for stdin) through Wireshark's
 // own file layer, libwiretap (CaptureFile.cpp), so that the scanner reads
-// exactly the frames tshark reads; uncompressed classic pcap files, whose
-// frames are the same either way, and live interfaces through libpcap
-// (CaptureSource.cpp), which costs less per packet. docs/capture-formats.md
-// says why.
+// exactly the frames tshark reads; uncompressed classic pcap files and the
+// uncompressed pcapng files whose frames are the same either way (one link
+// type, no record tshark numbers that libpcap skips), and live interfaces
+// through libpcap (CaptureSource.cpp), which costs less per packet.
+// docs/capture-formats.md says why.
 #pragma once
 
 #include <cstddef>

@@ -11,10 +11,15 @@ each form and field set:
   two   -2 -Y middlebox.verdict: the fields the tests read (FIELDS, every occurrence) and the
         two-pass forms (TWO_PASS_REPORTS);
   bare  -2 without -Y and without -z: the same fields, from a first pass that builds no tree
-        and has no tap listening (the plugin must read every header from the frame's bytes).
+        and has no tap listening (the plugin must read every header from the frame's bytes);
+        not for a capture whose expected file has the line SAME_FRAMES (frames other captures
+        already give the plugin, in another file format: the run would repeat theirs).
 
 tshark prints several -z reports one after the other; `split_reports` cuts them apart by the
 first lines each form starts with, so a form that stops starting that way fails loudly.
+
+A gzip'd copy X.gz of a capture X beside it (test_captures/FORMAT.md) holds X's bytes: tshark reads
+the same frames from both, so the copy shares X's runs (the scanner still reads the copy itself).
 
 Runs are cached in $MIDDLEBOX_BUILD/tshark-runs/, keyed by the capture's bytes, the plugin's
 bytes, the tshark binary and the arguments: a changed plugin or capture is never served from
@@ -23,6 +28,7 @@ every capture under test_captures/, two at a time).
 """
 import concurrent.futures
 import glob
+import gzip
 import hashlib
 import json
 import os
@@ -47,6 +53,8 @@ FIELDS = ("frame.number", "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ip
           "middlebox.synack_frame", "middlebox.rst_frame", "middlebox.icmp_frame", "middlebox.copy.first_frame",
           "middlebox.copy.ttl_delta", "middlebox.copy.changed", "middlebox.copy.diff", "middlebox.rewritten_on_path",
           "middlebox.hop_mismatch")
+# An expected file's line saying its capture needs no `bare` run (test_captures/FORMAT.md).
+SAME_FRAMES = "# frames other captures hold, in another file format: no run without a tree"
 # Between a field's occurrences: a byte no field value holds (a diff holds commas).
 AGGREGATOR = "\x1f"
 
@@ -139,10 +147,21 @@ def _args(capture, mode):
     raise ValueError(mode)
 
 
+def runs_of(capture):
+    """the capture whose runs stand for `capture`: X for a gzip'd copy X.gz of it, else itself"""
+    plain = capture[:-len(".gz")]
+    if capture.endswith(".gz") and os.path.exists(plain):
+        with gzip.open(capture, "rb") as g, open(plain, "rb") as f:
+            if g.read() == f.read():
+                return plain
+    return capture
+
+
 def run(capture, mode):
     """{'fields': [rows of FIELDS values, each a list of occurrences], 'reports': {-z argument: output}}
     of `mode` over `capture`; raises RuntimeError when tshark fails or writes to stderr."""
     global _plugin_digest
+    capture = runs_of(capture)
     if _plugin_digest is None:
         st = os.stat("/usr/bin/tshark")
         _plugin_digest = _digest(plugin_path()) + f"{st.st_size}:{st.st_mtime_ns}"
@@ -203,10 +222,18 @@ def all_captures():
                   if f.endswith(CAPTURE_EXTENSIONS + tuple(e + ".gz" for e in CAPTURE_EXTENSIONS)))
 
 
+def modes(capture):
+    """the runs the per-capture tests read of a capture that has an expected file"""
+    with open(os.path.splitext(capture)[0] + ".expected.tsv") as f:
+        same = any(line.rstrip("\n") == SAME_FRAMES for line in f)
+    return ("one", "two") if same else ("one", "two", "bare")
+
+
 def main():
     captures = sys.argv[1:] or sorted(set(all_captures()) | set(test_captures()))
     expected = set(test_captures())
-    jobs = [(c, m) for c in captures for m in ("one", "two", "bare") if m == "one" or c in expected or sys.argv[1:]]
+    jobs = [(c, m) for c in dict.fromkeys(runs_of(c) for c in captures) for m in ("one", "two", "bare")
+            if m == "one" or sys.argv[1:] or (c in expected and m in modes(c))]
     failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         for (c, m), fut in zip(jobs, [pool.submit(run, c, m) for c, m in jobs]):

@@ -12,7 +12,8 @@ namespace {
 constexpr uint16_t kEtherIpv4 = 0x0800, kEtherIpv6 = 0x86dd, kEtherVlan = 0x8100, kEtherQinQ = 0x88a8,
                    kEtherQinQOld = 0x9100, kEtherMpls = 0x8847, kEtherMplsMulticast = 0x8848,
                    kEtherTransparentBridging = 0x6558, kEtherPppoeSession = 0x8864, kEtherErspan = 0x88be,
-                   kEtherErspan3 = 0x22eb;
+                   kEtherErspan3 = 0x22eb,
+                   kEtherCentrino = 0x2452;  // an 802.11 frame, as Intel Centrino cards capture in monitor mode
 // PPP protocol numbers (RFC 1661; IANA's PPP DLL protocol numbers).
 constexpr uint16_t kPppIpv4 = 0x0021, kPppIpv6 = 0x0057, kPppMpls = 0x0281, kPppMplsMulticast = 0x0283;
 // Tunnels within tunnels: enough for any real stack (QinQ over GRE over
@@ -73,6 +74,7 @@ FrameOutcome mpls(Cursor c, int at, Segment* seg, bool* options_visible) {
 }
 
 FrameOutcome pppoe_session(Cursor c, int at, Segment* seg, bool* options_visible);
+FrameOutcome ieee80211(Cursor c, int at, bool padded, bool centrino, Segment* seg, bool* options_visible);
 
 // An Ethernet payload of type `type` at `at`: tags and labels are skipped.
 FrameOutcome ethertype(Cursor c, uint16_t type, int at, Segment* seg, bool* options_visible) {
@@ -88,6 +90,7 @@ FrameOutcome ethertype(Cursor c, uint16_t type, int at, Segment* seg, bool* opti
         case kEtherMpls:
         case kEtherMplsMulticast: return mpls(c, at, seg, options_visible);
         case kEtherPppoeSession: return pppoe_session(c, at, seg, options_visible);
+        case kEtherCentrino: return ieee80211(c, at, false, true, seg, options_visible);
         default: return FrameOutcome::NotIp;
     }
 }
@@ -165,15 +168,46 @@ FrameOutcome nflog(Cursor c, int at, Segment* seg, bool* options_visible) {
     return FrameOutcome::NotIp;  // a log message without the packet
 }
 
+// Netlink as nlmon captures it: a cooked header (ARPHRD_NETLINK at 2, the
+// family at 14), then the first message, in the capturing host's byte order
+// (told from its length, as Wireshark does). Netfilter (family 12) carries
+// packets in a queue packet (subsystem 3, message 0: its payload attribute,
+// of the Ethernet type its packet header attribute names) and in a log
+// packet (subsystem 4), whose body is NFLOG's.
+FrameOutcome netlink(Cursor c, int at, Segment* seg, bool* options_visible) {
+    if (c.len - at < 32) return FrameOutcome::LinkTruncated;
+    if (be16(c.d + at + 2) != 824 || be16(c.d + at + 14) != 12) return FrameOutcome::NotIp;
+    at += 16;
+    const uint32_t rest = static_cast<uint32_t>(c.len - at), le = le32(c.d + at),
+                   be = (uint32_t{be16(c.d + at)} << 16) | be16(c.d + at + 2);
+    const bool big = (be > rest ? be - rest : rest - be) < (le > rest ? le - rest : rest - le);
+    auto u16 = [&](int i) { return big ? be16(c.d + i) : le16(c.d + i); };
+    if (u16(at + 4) == 0x0400) return nflog(c, at + 16, seg, options_visible);
+    if (u16(at + 4) != 0x0300) return FrameOutcome::NotIp;
+    uint16_t protocol = 0;
+    for (int t = at + 20; c.len - t >= 4;) {
+        const int length = u16(t);
+        if (length < 4) return FrameOutcome::LinkTruncated;
+        const int type = u16(t + 2) & 0x3fff;  // without the nested and byte-order flags
+        if (type == 1 && length == 11) protocol = be16(c.d + t + 8);
+        if (type == 10)
+            return ethertype({c.d, std::min(c.len, t + length), c.depth, c.router}, protocol, t + 4, seg,
+                             options_visible);
+        t += (length + 3) & ~3;
+    }
+    return FrameOutcome::NotIp;  // a verdict, a configuration, a packet without its payload
+}
+
 // An IEEE 802.11 frame at `at` (no FCS counted: the packet's length is its
 // IP header's). Only data frames carry IP, behind LLC/SNAP. `padded`: a
-// radiotap header says the 802.11 header is padded to 4 bytes.
-FrameOutcome ieee80211(Cursor c, int at, bool padded, Segment* seg, bool* options_visible) {
+// radiotap header says the 802.11 header is padded to 4 bytes. `centrino`:
+// an Intel Centrino card hands protected frames over decrypted, IV left in.
+FrameOutcome ieee80211(Cursor c, int at, bool padded, bool centrino, Segment* seg, bool* options_visible) {
     if (c.len - at < 24) return FrameOutcome::LinkTruncated;
     const uint8_t control = c.d[at], flags = c.d[at + 1];
     const int type = (control >> 2) & 3, subtype = control >> 4;
     if (type != 2 || (subtype & 0x4) != 0) return FrameOutcome::NotIp;  // management, control, no data
-    if (flags & 0x40) return FrameOutcome::NotIp;                       // protected: the body is encrypted
+    if ((flags & 0x40) && !centrino) return FrameOutcome::NotIp;        // protected: the body is encrypted
     int header = 24 + ((flags & 0x03) == 0x03 ? 6 : 0);                 // to and from DS: a fourth address
     if (subtype & 0x8) {                                                // QoS data: QoS control, maybe HT control
         if (c.len - at < header + 2) return FrameOutcome::LinkTruncated;
@@ -182,6 +216,10 @@ FrameOutcome ieee80211(Cursor c, int at, bool padded, Segment* seg, bool* option
     }
     if (padded) header = (header + 3) & ~3;
     at += header;
+    if (flags & 0x40) {  // the IV: 8 bytes with the extended IV bit (TKIP, CCMP), else 4 (WEP)
+        if (c.len - at < 4) return FrameOutcome::LinkTruncated;
+        at += (c.d[at + 3] & 0x20) ? 8 : 4;
+    }
     // LLC/SNAP (RFC 1042, or 802.1H's bridge tunnel OUI), then an Ethernet type.
     if (c.len - at < 8) return FrameOutcome::LinkTruncated;
     const uint8_t* llc = c.d + at;
@@ -211,7 +249,7 @@ FrameOutcome radiotap(Cursor c, int at, Segment* seg, bool* options_visible) {
         if (field >= length) return FrameOutcome::LinkTruncated;
         padded = c.d[at + field] & 0x20;
     }
-    return ieee80211(c, at + length, padded, seg, options_visible);
+    return ieee80211(c, at + length, padded, false, seg, options_visible);
 }
 
 // PPI (Per-Packet Information): version, flags, length and the payload's
@@ -417,12 +455,16 @@ FrameOutcome link_layer(Cursor c, int linktype, int at, Segment* seg, bool* opti
         case linktype::kLoop: return null_link(c, at, true, seg, options_visible);
         case linktype::kPpp:
         case linktype::kPppHdlc: return ppp_hdlc(c, at, seg, options_visible);
+        case linktype::kPppDir:
+            if (c.len - at < 1) return FrameOutcome::LinkTruncated;
+            return ppp_hdlc(c, at + 1, seg, options_visible);  // the direction byte first
         case linktype::kPppoe: return pppoe_session(c, at, seg, options_visible);
         case linktype::kCiscoHdlc: return cisco_hdlc(c, at, seg, options_visible);
-        case linktype::kIeee80211: return ieee80211(c, at, false, seg, options_visible);
+        case linktype::kIeee80211: return ieee80211(c, at, false, false, seg, options_visible);
         case linktype::kRadiotap: return radiotap(c, at, seg, options_visible);
         case linktype::kPpi: return ppi(c, at, seg, options_visible);
         case linktype::kNflog: return nflog(c, at, seg, options_visible);
+        case linktype::kNetlink: return netlink(c, at, seg, options_visible);
         default: return FrameOutcome::LinkUnsupported;
     }
 }

@@ -4,12 +4,14 @@
 // header on. What is decoded, and the frames the scanner cannot analyse,
 // counted by reason so that none is skipped silently:
 //
-//   link layers  Ethernet (802.1Q, 802.1ad, QinQ tags; MPLS; PPPoE session),
+//   link layers  Ethernet (802.1Q, 802.1ad, QinQ tags; MPLS; PPPoE session;
+//                802.11 behind Ethernet type 0x2452, Intel Centrino's),
 //                Linux cooked (SLL, SLL2: tcpdump -i any), raw IP (DLT_RAW,
 //                LINKTYPE_IPV4, LINKTYPE_IPV6), BSD null and OpenBSD
-//                loopback, PPP (with or without HDLC-like framing), Cisco
-//                HDLC, NFLOG, IEEE 802.11 data frames with LLC/SNAP (bare,
-//                radiotap, PPI)
+//                loopback, PPP (with or without HDLC-like framing, after a
+//                direction byte), Cisco HDLC, NFLOG, netfilter's queue and
+//                log packets in netlink, IEEE 802.11 data frames with
+//                LLC/SNAP (bare, radiotap, PPI)
 //   tunnels      IPv4 and IPv6 in IPv4 or IPv6 (IP-in-IP, 6in4, 6in6, 4in6),
 //                GRE (IPv4, IPv6, transparent Ethernet, ERSPAN I-III),
 //                VXLAN (UDP 4789), GTP-U (UDP 2152), Geneve (UDP 6081), as
@@ -49,6 +51,8 @@ constexpr int kIeee80211 = 105;  // 802.11 without radio header
 constexpr int kRadiotap = 127;   // 802.11 behind a radiotap header
 constexpr int kPpi = 192;        // Per-Packet Information header, then its own link type
 constexpr int kNflog = 239;      // Linux NFLOG: TLVs, the packet in one
+constexpr int kNetlink = 253;    // Linux netlink (nlmon), cooked header first
+constexpr int kPppDir = 204;     // PPP after a byte saying sent or received
 }  // namespace linktype
 
 // What one frame was, for the scanner's counts: a segment, a quote, or why

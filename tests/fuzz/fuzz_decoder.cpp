@@ -1,8 +1,8 @@
 // Fuzzes the scanner's decoding of a captured frame (FrameDecoder.h, and
 // PacketDecoder.h behind it): link layers (PPP, PPPoE, Cisco HDLC, NFLOG,
-// 802.11 bare and behind radiotap or PPI among them), tunnels (GRE, ERSPAN,
-// VXLAN, GTP-U, Geneve), IPv4 options, IPv6 extension headers, TCP headers,
-// ICMP/ICMPv6 quotes.
+// netfilter in netlink, 802.11 bare and behind radiotap or PPI among them),
+// tunnels (GRE, ERSPAN, VXLAN, GTP-U, Geneve), IPv4 options, IPv6 extension
+// headers, TCP headers, ICMP/ICMPv6 quotes.
 //
 // Input: [link] picks the link type (index into kLinkTypes, mod its size),
 // the rest is the frame, in a heap buffer of exactly its size so that ASan
@@ -15,15 +15,25 @@ using namespace middlebox;
 
 namespace {
 
-const int kLinkTypes[] = {linktype::kEthernet,  linktype::kLinuxSll,
-                          linktype::kLinuxSll2, linktype::kRaw,
-                          linktype::kIpv4,      linktype::kIpv6,
-                          linktype::kNull,      linktype::kLoop,
-                          linktype::kRawDlt,    147,  // 147: a link type the decoder does not know
-                          linktype::kPpp,       linktype::kPppoe,
-                          linktype::kCiscoHdlc, linktype::kNflog,
-                          linktype::kIeee80211, linktype::kRadiotap,
-                          linktype::kPpi};
+const int kLinkTypes[] = {linktype::kEthernet,
+                          linktype::kLinuxSll,
+                          linktype::kLinuxSll2,
+                          linktype::kRaw,
+                          linktype::kIpv4,
+                          linktype::kIpv6,
+                          linktype::kNull,
+                          linktype::kLoop,
+                          linktype::kRawDlt,
+                          147,  // 147: a link type the decoder does not know
+                          linktype::kPpp,
+                          linktype::kPppoe,
+                          linktype::kCiscoHdlc,
+                          linktype::kNflog,
+                          linktype::kIeee80211,
+                          linktype::kRadiotap,
+                          linktype::kPpi,
+                          linktype::kNetlink,
+                          linktype::kPppDir};
 
 }  // namespace
 

@@ -85,7 +85,7 @@ def correlator_stream(segs):
 # (kLinkTypes in fuzz_decoder.cpp), and the same frames re-wrapped in the
 # other link layers, so that each starts from real packets.
 LINK_BYTE = {1: 0, 113: 1, 276: 2, 101: 3, 228: 4, 229: 5, 0: 6, 108: 7, 9: 10, 51: 11, 104: 12, 239: 13, 105: 14,
-             127: 15, 192: 16}
+             127: 15, 192: 16, 253: 17, 204: 18}
 FRAMES_PER_CAPTURE = 6
 
 
@@ -94,6 +94,7 @@ def frames(capture):
     its frames have several link types, which pcap cannot hold)."""
     p = subprocess.run(["editcap", "-F", "pcap", "-r", capture, "-", f"1-{FRAMES_PER_CAPTURE}"], capture_output=True)
     if p.returncode != 0:
+        yield from pcapng_frames(capture)
         return
     out = p.stdout
     linktype = struct.unpack("<I", out[20:24])[0]
@@ -102,6 +103,24 @@ def frames(capture):
         caplen = struct.unpack("<I", out[at + 8:at + 12])[0]
         yield linktype, out[at + 16:at + 16 + caplen]
         at += 16 + caplen
+
+
+def pcapng_frames(capture):
+    """(link type, frame bytes) of each enhanced packet block of a little-endian pcapng file whose
+    interfaces differ in link type (one section)."""
+    if not capture.endswith(".pcapng"):
+        return
+    with open(capture, "rb") as f:
+        data = f.read()
+    interfaces, at = [], 0
+    while at + 12 <= len(data):
+        btype, length = struct.unpack("<II", data[at:at + 8])
+        if btype == 1:
+            interfaces.append(struct.unpack("<H", data[at + 8:at + 10])[0])
+        elif btype == 6:
+            iface, caplen = struct.unpack("<I", data[at + 8:at + 12])[0], struct.unpack("<I", data[at + 20:at + 24])[0]
+            yield interfaces[iface], data[at + 28:at + 28 + caplen]
+        at += length
 
 
 def decoder_seeds(capture):

@@ -18,6 +18,11 @@ to equal tshark's in every form.
            2.00x), snoop.snoop (the last four converted from an Ethernet pcap
            by editcap -F), and a gzip'd copy of each (X.gz: the same frames,
            compared by scanner.identity only, no expected file of its own)
+  pcapng-blocks.pcapng: one link type, two sections, and between the packets
+           blocks that are not packets (name resolution, statistics, decryption
+           secrets, and a custom block, which tshark numbers as a frame)
+  more-links.pcapng: netfilter in netlink (LINKTYPE_NETLINK: a queue packet and
+           a log packet) and PPP after a direction byte (LINKTYPE_PPP_WITH_DIR)
   link layers: ppp.pcap (LINKTYPE_PPP, with and without HDLC-like framing),
            chdlc.pcap (Cisco HDLC), nflog.pcap, wlan.pcap (802.11 data and
            QoS data, LLC/SNAP), radiotap.pcap (one with the data pad),
@@ -49,6 +54,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from make_replicas import CLIENT4, T0, ip4, o_kind222, o_mss, swap_echo, tcp  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(HERE))
+from tshark_runs import SAME_FRAMES  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_OUT = os.path.join(REPO, "test_captures", "formats")
 CLIENT_MAC = bytes.fromhex("020000000010")
@@ -75,8 +83,10 @@ def handshake(n, echo):
 class Capture:
     """Frames (link type, bytes) of one file and their expected verdicts."""
 
-    def __init__(self, name, summary):
+    def __init__(self, name, summary, same_frames=False):
+        """same_frames: the frames are ones other captures hold, in another file format."""
         self.name, self.summary, self.frames, self.verdicts = name, summary, [], {}
+        self.same_frames = same_frames
 
     def add_handshake(self, n, wrap, linktype=1):
         """Handshake n, wrapped by wrap(ip bytes, outgoing), echoing when n is even."""
@@ -92,6 +102,7 @@ class Capture:
     def write_expected(self, outdir, capture_name, summary=None):
         lines = ["# %s: written by tests/replicas/make_formats.py, same run" % capture_name]
         lines += ["# " + s for s in (summary or self.summary).strip().splitlines()]
+        lines += [SAME_FRAMES] if self.same_frames else []
         lines.append("frame\tverdict\tlink")
         lines += ["%d\t%s\t%s" % (f, v, "" if link is None else link) for f, (v, link) in sorted(self.verdicts.items())]
         with open(os.path.join(outdir, capture_name.split(".")[0] + ".expected.tsv"), "w") as f:
@@ -108,22 +119,34 @@ class Capture:
             for (lt, body), t in zip(self.frames, self.times()):
                 f.write(struct.pack("<IIII", t // 1000000, t % 1000000, len(body), len(body)) + body)
 
-    def write_pcapng(self, path):
-        """One interface per link type, in order of first use; each frame on its own."""
-        def block(btype, body):
-            body += b"\0" * (-len(body) % 4)
-            return struct.pack("<II", btype, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+    def write_pcapng(self, path, between=None):
+        """One interface per link type, in order of first use; each frame on its own. `between`:
+        {frame number: blocks written before it} (a block 'SHB' starts a new section there)."""
         interfaces = []
-        out = [block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))]
+        out = [SHB]
         for lt, _ in self.frames:
             if lt not in interfaces:
                 interfaces.append(lt)
-                out.append(block(1, struct.pack("<HHI", lt, 0, 262144)))  # microsecond times
-        for (lt, body), t in zip(self.frames, self.times()):
-            out.append(block(6, struct.pack("<IIIII", interfaces.index(lt), t >> 32, t & 0xFFFFFFFF, len(body),
-                                            len(body)) + body))
+                out.append(idb(lt))
+        for n, ((lt, body), t) in enumerate(zip(self.frames, self.times()), 1):
+            for b in (between or {}).get(n, []):
+                out.append(b"".join([SHB] + [idb(x) for x in interfaces]) if b == "SHB" else b)
+            out.append(pcapng_block(6, struct.pack("<IIIII", interfaces.index(lt), t >> 32, t & 0xFFFFFFFF,
+                                                   len(body), len(body)) + body))
         with open(path, "wb") as f:
             f.write(b"".join(out))
+
+
+def pcapng_block(btype, body):
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", btype, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+
+
+SHB = pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+
+
+def idb(linktype):
+    return pcapng_block(1, struct.pack("<HHI", linktype, 0, 262144))  # microsecond times
 
 
 def ip_checksum(header):
@@ -165,13 +188,40 @@ def nflog(ip, outgoing):
             tlv(10, b"mb23\0") + tlv(9, ip))
 
 
-def wlan(ip, outgoing, qos=False, pad=0):
-    """An 802.11 data frame (QoS data with qos), to the DS when outgoing, then LLC/SNAP."""
+def netlink(message_type, body):
+    """nlmon's cooked header (ARPHRD_NETLINK, family NETLINK_NETFILTER), then one netlink message of
+    `message_type` (subsystem << 8 | message) in this (little-endian) host's order."""
+    cooked = struct.pack("!HHH", 4, 824, 0) + b"\0" * 8 + struct.pack("!H", 12)
+    body += b"\0" * (-len(body) % 4)
+    return cooked + struct.pack("<IHHII", 16 + len(body), message_type, 0, 23, 0) + body
+
+
+def nfqueue(ip, outgoing):
+    """A netfilter queue packet: nfgenmsg, the packet header attribute (id, Ethernet type, hook), the payload."""
+    def attr(t, v):
+        b = struct.pack("<HH", 4 + len(v), t) + v
+        return b + b"\0" * (-len(b) % 4)
+    return netlink(0x0300, bytes([2, 0]) + struct.pack("!H", 23) +
+                   attr(1, struct.pack("!IHB", 23, 0x0800, 3 if outgoing else 1)) + attr(10, ip))
+
+
+def ulog(ip, outgoing):
+    """A netfilter log packet: its body is NFLOG's."""
+    return netlink(0x0400, nflog(ip, outgoing))
+
+
+def ppp_with_direction(ip, outgoing):
+    return bytes([1 if outgoing else 0]) + ppp_framed(ip, outgoing)
+
+
+def wlan(ip, outgoing, qos=False, pad=0, iv=b""):
+    """An 802.11 data frame (QoS data with qos), to the DS when outgoing, then LLC/SNAP; with an
+    iv, protected, its body in clear after the IV (as a Centrino card hands it over)."""
     ap, sta = bytes.fromhex("020000000a01"), CLIENT_MAC
-    control = bytes([0x88 if qos else 0x08, 0x01 if outgoing else 0x02])
+    control = bytes([0x88 if qos else 0x08, (0x01 if outgoing else 0x02) | (0x40 if iv else 0)])
     addrs = ap + sta + GATEWAY_MAC if outgoing else sta + ap + GATEWAY_MAC
     h = control + b"\0\0" + addrs + b"\x10\x00" + (b"\x00\x00" if qos else b"")
-    return h + b"\0" * pad + bytes.fromhex("aaaa03000000") + struct.pack("!H", 0x0800) + ip
+    return h + b"\0" * pad + iv + bytes.fromhex("aaaa03000000") + struct.pack("!H", 0x0800) + ip
 
 
 def radiotap(ip, outgoing, qos):
@@ -218,6 +268,9 @@ def gre(ethertype, payload, seq=None):
 ENCAPS = [  # (name, function of (ip, outgoing) -> Ethernet frame)
     ("PPPoE session", lambda ip, o: ether(pppoe(ip), o, 0x8864)),
     ("PPPoE session behind a VLAN tag", lambda ip, o: ether(struct.pack("!HH", 7, 0x8864) + pppoe(ip), o, 0x8100)),
+    ("802.11 behind Ethernet type 0x2452 (Intel Centrino)", lambda ip, o: ether(wlan(ip, o), o, 0x2452)),
+    ("the same, protected, decrypted with its CCMP header left in",
+     lambda ip, o: ether(wlan(ip, o, iv=bytes.fromhex("0100002000000000")), o, 0x2452)),
     ("GTP-U (UDP 2152)", lambda ip, o: ether(outer_ip(gtp_u(ip), udp=(2152, 2152)), o)),
     ("GTP-U over MPLS", lambda ip, o: ether(struct.pack("!I", (23 << 12) | 0x100 | 64) +
                                             outer_ip(gtp_u(ip), udp=(2152, 2152)), o, 0x8847)),
@@ -241,6 +294,12 @@ raw IP), as Wireshark writes a capture on several interfaces; frames alternate."
     for n, (lt, wrap) in enumerate([(1, ether), (113, sll), (101, lambda ip, o: ip), (1, ether)]):
         mixed.add_handshake(n, wrap, lt)
     out.append(mixed)
+    more = Capture("more-links", """
+Two interfaces: netfilter in netlink as nlmon captures it (LINKTYPE_NETLINK: a queue
+packet, then a log packet), and PPP after a direction byte (LINKTYPE_PPP_WITH_DIR).""")
+    for n, (lt, wrap) in enumerate([(253, nfqueue), (253, ulog), (204, ppp_with_direction)]):
+        more.add_handshake(n, wrap, lt)
+    out.append(more)
     for name, summary, wraps, lt in [
         ("ppp", "LINKTYPE_PPP: PPP in HDLC-like framing (ff 03), then without address and control.",
          [ppp_framed, ppp_bare], 9),
@@ -272,7 +331,28 @@ Wireshark stops at the IP header ("bogus IP length") and reads no TCP, so its SY
     for n, (_, wrap) in enumerate(ENCAPS):
         enc.add_handshake(n, wrap)
     out.append(enc)
+    blocks = Capture("pcapng-blocks", """
+Ethernet, one interface, two sections. Between the packets: a name resolution,
+an interface statistics and a decryption secrets block (no frame to tshark),
+a custom block (frame 3: tshark numbers it), and a new section header with
+its interface description.""", same_frames=True)
+    for n in range(3):
+        blocks.add_handshake(n, ether)
+    # The custom block before the third packet is frame 3.
+    blocks.verdicts = {f + (1 if f > 2 else 0): (v, link + (1 if link > 2 else 0))
+                       for f, (v, link) in blocks.verdicts.items()}
+    out.append(blocks)
     return out
+
+
+# Blocks between the packets of pcapng-blocks.pcapng, before frame (by packet order).
+PCAPNG_BLOCKS = {
+    1: [pcapng_block(4, struct.pack("<HH", 0, 0))],  # name resolution: no records
+    2: [pcapng_block(5, struct.pack("<IIIHH", 0, 0, 0, 0, 0))],  # interface statistics
+    3: [pcapng_block(10, struct.pack("<II", 0x544C534B, 9) + b"# no keys"),  # decryption secrets (TLS key log)
+        pcapng_block(0x00000BAD, struct.pack("<I", 32473) + b"middlebox")],  # custom block, PEN 32473
+    5: ["SHB"],
+}
 
 
 # editcap -F format, file name: the same Ethernet handshakes in each.
@@ -292,16 +372,23 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
     for c in captures():
-        if c.name == "mixed-links":
+        if c.name == "more-links":
+            name = c.name + ".pcapng"
+            c.write_pcapng(os.path.join(args.outdir, name))
+        elif c.name == "mixed-links":
             name = c.name + ".pcapng"
             c.write_pcapng(os.path.join(args.outdir, name))
             gzip_copy(os.path.join(args.outdir, name))
+        elif c.name == "pcapng-blocks":
+            name = c.name + ".pcapng"
+            c.write_pcapng(os.path.join(args.outdir, name), PCAPNG_BLOCKS)
         else:
             name = c.name + ".pcap"
             c.write_pcap(os.path.join(args.outdir, name))
         c.write_expected(args.outdir, name)
         print("%-22s %2d frames" % (name, len(c.frames)))
-    base = Capture("ethernet", "Ethernet, converted by editcap -F {format} from a pcap of the same run.")
+    base = Capture("ethernet", "Ethernet, converted by editcap -F {format} from a pcap of the same run.",
+                   same_frames=True)
     for n in range(2):
         base.add_handshake(n, ether)
     with tempfile.TemporaryDirectory(prefix="mb23-formats.") as tmp:

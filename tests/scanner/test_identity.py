@@ -88,6 +88,22 @@ def write_pcap(path, linktype, frames):
             f.write(struct.pack("<IIII", sec, usec, len(body), length + len(body)) + body)
 
 
+def write_pcapng_sections(path, linktype, frames):
+    """frames as write_pcap takes them, as pcapng in two sections of one interface each"""
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        return struct.pack("<II", btype, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+    out = []
+    for n, (sec, usec, body, length) in enumerate(frames):
+        if n in (0, len(frames) // 2):
+            out.append(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+            out.append(block(1, struct.pack("<HHI", linktype, 0, 262144)))
+        t = sec * 1000000 + usec
+        out.append(block(6, struct.pack("<IIIII", 0, t >> 32, t & 0xFFFFFFFF, len(body), length + len(body)) + body))
+    with open(path, "wb") as f:
+        f.write(b"".join(out))
+
+
 def ipv4_header(payload_len, proto):
     return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + payload_len, 0, 0, 64, proto, 0, bytes([203, 0, 113, 2]),
                        bytes([203, 0, 113, 200]))
@@ -153,6 +169,14 @@ def main():
         for name, path in wrapped.items():
             compare(path, f"generated scan in {name}")
         compare(with_arp, "generated scan after an ARP frame")
+        # The raw IP frames as pcapng in two sections: libpcap stops at the second section's
+        # interface (it compares LINKTYPE_RAW with DLT_RAW), tshark reads on.
+        sections = os.path.join(work, "scan-raw-sections.pcapng")
+        write_pcapng_sections(sections, 101, [(s, u, body[14:], n - 14) for s, u, body, n in frames])
+        want = tshark_report(wrapped["raw"], "json")
+        got = scan(["--format", "json", sections])
+        record(got.returncode == 0 and got.stdout == want, "raw IP in two pcapng sections = the same frames in pcap",
+               diff(want, got.stdout) + got.stderr.decode())
         p = subprocess.run([SCANNER, "--format", "json", with_arp], capture_output=True, text=True)
         record("not-ip 1" in p.stderr, "the ARP frame is counted as not-ip on stderr", p.stderr)
 

@@ -152,6 +152,16 @@ TEST(FrameDecoder, PppWithAndWithoutHdlcFramingAndCiscoHdlc) {
     EXPECT_EQ(decode(linktype::kCiscoHdlc, {0x0f, 0x00, 0x08}), FrameOutcome::LinkTruncated);
 }
 
+TEST(FrameDecoder, PppAfterItsDirectionByte) {
+    const Bytes ip = ipv4(6, tcp(0x12));
+    expect_synack(linktype::kPppDir, cat({{1, 0xff, 0x03}, be16(0x0021), ip}), "sent, HDLC-like framing");
+    expect_synack(linktype::kPppDir, cat({{0}, be16(0x0021), ip}), "received, no address and control");
+    // Read as plain PPP, the direction byte would be a protocol field.
+    EXPECT_NE(decode(linktype::kPpp, cat({{1, 0xff, 0x03}, be16(0x0021), ip})), FrameOutcome::Segment);
+    EXPECT_EQ(decode(linktype::kPppDir, {}), FrameOutcome::LinkTruncated);
+    EXPECT_EQ(decode(linktype::kPppDir, {1}), FrameOutcome::LinkTruncated);
+}
+
 // NFLOG TLVs are in the capturing host's byte order: built here in ours.
 Bytes tlv(uint16_t type, const Bytes& value) {
     Bytes t(4);
@@ -180,6 +190,45 @@ TEST(FrameDecoder, NflogPayloadTlv) {
     EXPECT_EQ(decode(linktype::kNflog, cat({{2, 0}, be16(0), prefix})), FrameOutcome::NotIp);      // no packet
     EXPECT_EQ(decode(linktype::kNflog, cat({{7, 0}, be16(0), tlv(9, ip)})), FrameOutcome::NotIp);  // AF_BRIDGE
     EXPECT_EQ(decode(linktype::kNflog, cat({{2, 0}, be16(0), {2, 0, 9, 0}, ip})), FrameOutcome::LinkTruncated);
+}
+
+// nlmon's cooked header for `family`, then one netlink message of `type`
+// (netfilter: subsystem << 8 | message), its header in our byte order.
+Bytes netlink(uint16_t family, uint16_t type, const Bytes& body, uint16_t hatype = 824) {
+    Bytes header(16);
+    const uint32_t length = uint32_t(16 + body.size());
+    std::memcpy(header.data(), &length, 4);
+    std::memcpy(header.data() + 4, &type, 2);
+    return cat({be16(4), be16(hatype), Bytes(10, 0), be16(family), header, body});
+}
+
+TEST(FrameDecoder, NetfilterQueueAndLogPacketsInNetlink) {
+    const Bytes ip = ipv4(6, tcp(0x12));
+    const Bytes nfgen = cat({{2, 0}, be16(0)});
+    const Bytes packet_header = tlv(1, cat({{0, 0, 0, 1}, be16(0x0800), {3}}));
+    expect_synack(linktype::kNetlink, netlink(12, 0x0300, cat({nfgen, packet_header, tlv(10, ip)})), "NFQUEUE");
+    expect_synack(linktype::kNetlink, netlink(12, 0x0400, cat({nfgen, tlv(9, ip)})), "ULOG: NFLOG's body");
+    Segment v6;
+    const Bytes v6_header = tlv(1, cat({{0, 0, 0, 1}, be16(0x86dd), {3}}));
+    EXPECT_EQ(
+        decode(linktype::kNetlink, netlink(12, 0x0300, cat({nfgen, v6_header, tlv(10, ipv6(6, tcp(0x12)))})), &v6),
+        FrameOutcome::Segment);
+    EXPECT_EQ(v6.tuple.src.family, 6);
+    // The payload's type comes from the packet header: without it, data.
+    EXPECT_EQ(decode(linktype::kNetlink, netlink(12, 0x0300, cat({nfgen, tlv(10, ip)}))), FrameOutcome::NotIp);
+    // Not netfilter, not a packet, not netlink at all.
+    EXPECT_EQ(decode(linktype::kNetlink, netlink(0, 0x0010, Bytes(20, 0))), FrameOutcome::NotIp);  // route
+    EXPECT_EQ(decode(linktype::kNetlink, netlink(12, 0x0301, cat({nfgen, tlv(2, Bytes(8, 0))}))), FrameOutcome::NotIp);
+    EXPECT_EQ(decode(linktype::kNetlink, netlink(12, 0x0300, cat({nfgen, packet_header, tlv(10, ip)}), 1)),
+              FrameOutcome::NotIp);
+    // Cut: in the cooked header, in an attribute's header, in the packet.
+    EXPECT_EQ(decode(linktype::kNetlink, Bytes(20, 0)), FrameOutcome::LinkTruncated);
+    EXPECT_EQ(decode(linktype::kNetlink, netlink(12, 0x0300, cat({nfgen, {2, 0, 10, 0}, ip}))),
+              FrameOutcome::LinkTruncated);
+    Bytes cut = ip;
+    cut.resize(30);
+    EXPECT_EQ(decode(linktype::kNetlink, netlink(12, 0x0300, cat({nfgen, packet_header, tlv(10, cut)}))),
+              FrameOutcome::TcpTruncated);
 }
 
 // An 802.11 data frame from the distribution system, LLC/SNAP, then `ip`.
@@ -215,6 +264,20 @@ TEST(FrameDecoder, Ieee80211DataFramesBareRadiotapAndPpi) {
     EXPECT_EQ(decode(linktype::kIeee80211, wlan(ip, 0, 0x42)), FrameOutcome::NotIp);               // protected
     EXPECT_EQ(decode(linktype::kIeee80211, Bytes(20, 0)), FrameOutcome::LinkTruncated);
     EXPECT_EQ(decode(linktype::kRadiotap, cat({{0, 0}, le16(64), Bytes(8, 0)})), FrameOutcome::LinkTruncated);
+}
+
+TEST(FrameDecoder, Ieee80211BehindEthernetTypeCentrino) {
+    const Bytes ip = ipv4(6, tcp(0x12));
+    expect_synack(linktype::kEthernet, ether(0x2452, wlan(ip)), "eth:wlan_centrino:llc:ip");
+    // Protected frames come decrypted, the IV left in: 4 bytes (WEP), 8 with the extended IV bit.
+    const Bytes protected_frame = wlan(ip, 0, 0x42);
+    const Bytes header(protected_frame.begin(), protected_frame.begin() + 24),
+        body(protected_frame.begin() + 24, protected_frame.end());
+    expect_synack(linktype::kEthernet, ether(0x2452, cat({header, {1, 2, 3, 0x00}, body})), "WEP IV");
+    expect_synack(linktype::kEthernet, ether(0x2452, cat({header, {1, 0, 0, 0x20, 0, 0, 0, 0}, body})), "CCMP");
+    EXPECT_EQ(decode(linktype::kEthernet, ether(0x2452, cat({header, {1, 2}}))), FrameOutcome::LinkTruncated);
+    // Elsewhere a protected frame stays encrypted.
+    EXPECT_EQ(decode(linktype::kIeee80211, cat({header, {1, 2, 3, 0x00}, body})), FrameOutcome::NotIp);
 }
 
 Bytes udp(uint16_t sport, uint16_t dport, const Bytes& payload) {
