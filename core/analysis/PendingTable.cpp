@@ -365,7 +365,7 @@ void PendingTable::prefetch_entry(uint64_t tuple) const {
 }
 
 void PendingTable::reserve(size_t entries) {
-    const size_t slots = std::min(max_slots_, (std::min(entries, capacity_) * 8 + 6) / 7);
+    const size_t slots = std::min(entries, capacity_) * kReservedSlotsNum / kReservedSlotsDen;
     if (slots > slot_count_) rebuild(slots);
 }
 

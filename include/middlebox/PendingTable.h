@@ -86,6 +86,9 @@ class PendingTable {
 public:
     // The index slot keeps id + 1 in 31 bits at most.
     static constexpr size_t kMaxCapacity = 0x7fffffff;
+    // reserve()'s index slots per entry: 58 + 4 * 23 / 16 = 63.75 bytes,
+    // the rest of the 64 left to the chunk directory.
+    static constexpr size_t kReservedSlotsNum = 23, kReservedSlotsDen = 16;
 
     explicit PendingTable(size_t capacity);  // clamped to 1..kMaxCapacity
 
@@ -121,9 +124,13 @@ public:
     void prefetch(uint64_t tuple) const;
     void prefetch_entry(uint64_t tuple) const;
     // Sizes the index for `entries` (clamped to the cap) at once, so that
-    // filling the table rebuilds nothing; the 64-byte bound then holds only
-    // from about that many entries on (the index is 4.6 bytes per entry at
-    // the cap). For a caller that expects to fill the table (a scan).
+    // filling the table rebuilds nothing, and as large as the 64-byte bound
+    // allows at that size (kReservedSlotsNum / kReservedSlotsDen slots per
+    // entry: 70% full at most). A table kept full, as a scan keeps it, spends
+    // its time shifting probe runs on every insert and erase, and with
+    // linear probing a run grows as 1 / (1 - load)^2: about 32 slots at 7/8
+    // full, 6 at 70%. The bound then holds only from about that many entries
+    // on. For a caller that expects to fill the table (a scan).
     void reserve(size_t entries);
     void clear();
 
