@@ -257,7 +257,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
             e->clear_state(bits(PendingState::RstAnswered));
         }
         p.has_syn = true;
-        p.syn = StoredOptions::raw(e->options, e->options_captured(), e->options_declared());
+        p.syn = e->stored_options();
         p.evidence = compare_options(p.syn.block(), synack);  // synack: the same bytes, parsed once
         p.data_acked = static_cast<uint16_t>(s.ack - (e->seq + 1));
         Handshake& hs = handshakes_[index];
@@ -287,7 +287,7 @@ const FrameRecord* Correlator::on_synack(const Segment& s, uint64_t fp) {
         if (has_probe_) {
             // A scan's probes all carry the template: it stands for the SYN.
             p.has_syn = true;
-            p.syn = StoredOptions::raw(probe_.options, probe_.length, probe_.length);
+            p.syn = probe_.options;
             p.evidence = compare_options(p.syn.block(), synack);
             Verdict& v = handshakes_[index].verdict;
             v = next_verdict(v, VerdictEvent::SynAck, classify(p.evidence, false));
@@ -406,7 +406,7 @@ const Quote* Correlator::observe_quote(uint32_t frame, const Segment& quoted, bo
         q.syn_frame = hs.syn_frame;
         // Answered so far only by errors; a SYN+ACK or RST may still come.
         hs.verdict = next_verdict(hs.verdict, VerdictEvent::IcmpError);
-        q.syn = StoredOptions::raw(e->options, e->options_captured(), e->options_declared());
+        q.syn = e->stored_options();
     }
     quotes_.push_back(q);
     ++quotes_version_;

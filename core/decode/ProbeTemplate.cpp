@@ -29,9 +29,9 @@ bool parse_hex_bytes(std::string_view hex, uint8_t* out, size_t max, size_t* len
 std::string ProbeTemplate::text() const {
     static const char digits[] = "0123456789abcdef";
     std::string s = "hex:";
-    for (uint8_t i = 0; i < length; ++i) {
-        s += digits[options[i] >> 4];
-        s += digits[options[i] & 15];
+    for (uint8_t i = 0; i < options.captured; ++i) {
+        s += digits[options.bytes[i] >> 4];
+        s += digits[options.bytes[i] & 15];
     }
     return s;
 }
@@ -45,7 +45,7 @@ bool parse_probe_template(std::string_view text, ProbeTemplate* out, std::string
         *error = "no option bytes in \"" + std::string(text) + "\" (give them as hex:020405b4...)";
         return false;
     }
-    if (!parse_hex_bytes(hex, t.options, kMaxOptionBytes, &length)) {
+    if (!parse_hex_bytes(hex, t.options.bytes, kMaxOptionBytes, &length)) {
         const size_t digits = hex.size() - (hex.substr(0, 2) == "0x" ? 2 : 0);
         *error =
             digits / 2 > kMaxOptionBytes
@@ -58,7 +58,7 @@ bool parse_probe_template(std::string_view text, ProbeTemplate* out, std::string
                  ": a TCP header's options fill whole 4-byte words (pad with NOP, 01)";
         return false;
     }
-    t.length = static_cast<uint8_t>(length);
+    t.options.captured = t.options.declared = static_cast<uint8_t>(length);
     const OptionBlock b = t.block();
     if (!b.ok()) {
         *error = "\"" + std::string(text) + "\" is not a valid TCP option list (" + status_name(b.status()) +

@@ -61,6 +61,9 @@ struct PendingSyn {
     uint32_t seq = 0;        // the SYN's sequence number
     uint32_t handshake = 0;  // index of its Handshake record (frame and TTL are there)
     uint16_t bits = 0;       // state (4 bits) | options captured << 4 | declared << 10
+    // The SYN's options, raw: a StoredOptions (its lengths in two more
+    // bytes, which `bits` holds here) would make the entry 60 bytes and
+    // break the 64-byte bound. stored_options() is the value the core uses.
     uint8_t options[kMaxOptionBytes] = {};
 
     uint8_t state() const { return static_cast<uint8_t>(bits & kStateMask); }
@@ -78,6 +81,7 @@ struct PendingSyn {
         if (captured > declared) captured = declared;
         bits = static_cast<uint16_t>((bits & kStateMask) | (captured << 4) | (declared << 10));
     }
+    StoredOptions stored_options() const { return StoredOptions::raw(options, options_captured(), options_declared()); }
 };
 #pragma pack(pop)
 static_assert(sizeof(PendingSyn) == 58, "a pending handshake is 58 bytes, so that with its index slot it fits 64");

@@ -15,10 +15,9 @@
 namespace middlebox {
 
 struct ProbeTemplate {
-    uint8_t options[kMaxOptionBytes] = {};
-    uint8_t length = 0;
+    StoredOptions options;  // captured == declared: a template is whole
 
-    OptionBlock block() const { return OptionBlock::parse(options, length, length); }
+    OptionBlock block() const { return options.block(); }
     // "hex:020405b4..." as zmap spells it: the form the reports quote.
     std::string text() const;
 };

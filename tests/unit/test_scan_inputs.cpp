@@ -157,7 +157,7 @@ TEST(ProbeTemplate, ParsesZmapsSpellingAndRefusesWhatIsNoOptionList) {
     ProbeTemplate t;
     std::string error;
     ASSERT_TRUE(parse_probe_template("hex:020405b4de04f989", &t, &error)) << error;
-    EXPECT_EQ(t.length, 8);
+    EXPECT_EQ(t.options.captured, 8);
     EXPECT_EQ(t.text(), "hex:020405b4de04f989");
     ASSERT_TRUE(parse_probe_template("0x1E0C00810123456789ABCDEF", &t, &error)) << error;
     EXPECT_EQ(t.text(), "hex:1e0c00810123456789abcdef");
