@@ -14,17 +14,18 @@ AnsweredRows::Key AnsweredRows::key_of(const Correlator& c, uint32_t index) {
     return Key{k.hi, k.lo, k.tail};
 }
 
-uint64_t AnsweredRows::filter_hash(const Address& a, uint16_t port) {
+uint64_t AnsweredRows::filter_hash(const Endpoint& server) {
     uint64_t w[2];
-    std::memcpy(w, a.bytes, 16);
-    return (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ull) ^ (uint64_t{port} << 8 | a.family)) * 0xc2b2ae3d27d4eb4full;
+    std::memcpy(w, server.address.bytes, 16);
+    return (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ull) ^ (uint64_t{server.port} << 8 | server.address.family)) *
+           0xc2b2ae3d27d4eb4full;
 }
 
 void AnsweredRows::grow_filter() {
     while (rows_.size() * 32 > (size_t{1} << filter_bits_)) ++filter_bits_;
     filter_.assign(size_t{1} << (filter_bits_ - 6), 0);
     for (const auto& [key, row] : rows_) {
-        const uint64_t h = filter_hash(row.address, row.port);
+        const uint64_t h = filter_hash(row.server);
         filter_[filter_word(h)] |= filter_mask(h);
     }
 }
@@ -33,8 +34,7 @@ uint64_t AnsweredRows::look_ahead(const Correlator& c, uint32_t index) {
     if (ahead_end_ <= index) ahead_end_ = index;
     const uint32_t end = static_cast<uint32_t>(std::min<size_t>(size_t{index} + kAhead, c.handshake_count()));
     for (; ahead_end_ < end; ++ahead_end_) {
-        const FlowTuple& t = c.endpoints(ahead_end_);
-        const uint64_t h = filter_hash(t.dst, t.dst_port);
+        const uint64_t h = filter_hash(c.endpoints(ahead_end_).destination());
         ahead_[ahead_end_ % kAhead] = h;
         __builtin_prefetch(&filter_[filter_word(h)]);
     }
@@ -48,14 +48,12 @@ void AnsweredRows::answered(const Correlator& c, uint32_t index) {
         if (in_scope(request_.scope, hs)) pairs_.push_back(pair_line(c, index));
         return;
     }
-    const FlowTuple& t = c.endpoints(index);
     auto [it, made] = rows_.try_emplace(key_of(c, index));
     ServerSummary& row = it->second;
     if (made) {
-        row.address = t.dst;
-        row.port = t.dst_port;
+        row.server = c.endpoints(index).destination();
         if (rows_.size() * 32 > (size_t{1} << filter_bits_)) grow_filter();
-        const uint64_t h = filter_hash(t.dst, t.dst_port);
+        const uint64_t h = filter_hash(row.server);
         filter_[filter_word(h)] |= filter_mask(h);
     }
     if (hs.facts & bits(HandshakeFact::Evidence)) detail::add_evidence(row, c.pair(hs.pair).evidence, hs.answer_frame);

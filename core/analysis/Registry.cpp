@@ -131,9 +131,7 @@ void Registry::visit(const Correlator& c, const std::function<void(const ServerS
         if (k == 0 || !it.key.same_server(items[k - 1].key)) {
             if (k > 0) emit();
             row = ServerSummary{};
-            const Endpoint server = it.key.endpoint();
-            row.address = server.address;
-            row.port = server.port;
+            row.server = it.key.endpoint();
         }
         if (with_handshakes) row.handshake_indices.push_back(order_[it.key.position]);
         detail::add_item(row, it);

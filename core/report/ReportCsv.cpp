@@ -16,9 +16,9 @@ constexpr int kFirstAppendedVerdict = static_cast<int>(Verdict::FlagEcho);
 // line break: no cell needs quoting. Nothing to show is an empty cell.
 void put_cells(TextBuffer& s, ServerField f, const ServerSummary& r) {
     switch (f) {
-        case ServerField::Address: put_address(s, r.address); break;
-        case ServerField::Family: put_uint(s, r.address.family); break;
-        case ServerField::Port: put_uint(s, r.port); break;
+        case ServerField::Address: put_address(s, r.server.address); break;
+        case ServerField::Family: put_uint(s, r.server.address.family); break;
+        case ServerField::Port: put_uint(s, r.server.port); break;
         case ServerField::Handshakes: put_uint(s, r.handshakes); break;
         case ServerField::Synacks: put_uint(s, r.synacks); break;
         case ServerField::Verdicts:

@@ -25,9 +25,9 @@ namespace {
 // and verdict names need no escaping.
 void put_value(JsonOut& j, ServerField f, const ServerSummary& r) {
     switch (f) {
-        case ServerField::Address: j.string_with([&](TextBuffer& s) { put_address(s, r.address); }); break;
-        case ServerField::Family: j.number(r.address.family); break;
-        case ServerField::Port: j.number(r.port); break;
+        case ServerField::Address: j.string_with([&](TextBuffer& s) { put_address(s, r.server.address); }); break;
+        case ServerField::Family: j.number(r.server.address.family); break;
+        case ServerField::Port: j.number(r.server.port); break;
         case ServerField::Handshakes: j.number(r.handshakes); break;
         case ServerField::Synacks: j.number(r.synacks); break;
         case ServerField::Verdicts: put_verdicts(j, r.verdicts); break;

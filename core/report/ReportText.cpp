@@ -21,7 +21,7 @@ constexpr char kEmptyCell = '-';
 void put_cell(TextBuffer& s, const TextColumn& col, const ServerSummary& r) {
     const size_t start = s.size();
     switch (col.first) {
-        case ServerField::Address: put_endpoint(s, r.address, r.port); break;
+        case ServerField::Address: put_endpoint(s, r.server.address, r.server.port); break;
         case ServerField::Handshakes: put_uint(s, r.handshakes); break;
         case ServerField::Synacks: put_uint(s, r.synacks); break;
         case ServerField::Verdicts: put_verdict_list(s, r.verdicts); break;

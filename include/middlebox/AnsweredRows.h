@@ -66,7 +66,7 @@ private:
     // so that its cache miss is over when it is read.
     static constexpr unsigned kFilterMinBits = 24;
     static constexpr uint32_t kAhead = 16;
-    static uint64_t filter_hash(const Address& a, uint16_t port);
+    static uint64_t filter_hash(const Endpoint& server);
     size_t filter_word(uint64_t h) const { return static_cast<size_t>(h >> (64 - filter_bits_)) >> 6; }
     uint64_t filter_mask(uint64_t h) const { return uint64_t{1} << ((h >> (64 - filter_bits_)) & 63); }
     void grow_filter();

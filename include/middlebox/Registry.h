@@ -21,8 +21,7 @@
 namespace middlebox {
 
 struct ServerSummary {
-    Address address;
-    uint16_t port = 0;
+    Endpoint server;          // the SYNs' destination address and port
     uint32_t handshakes = 0;  // distinct handshakes towards this endpoint
     uint32_t synacks = 0;     // handshakes answered by a SYN+ACK
     uint32_t verdicts[kVerdictCount] = {};
@@ -112,7 +111,7 @@ public:
     void clear();
     size_t handshake_count() const { return handshakes().size(); }
 
-    // Rows sorted by address then port. Without `with_handshakes` the rows'
+    // Rows in Endpoint order (by address then port). Without `with_handshakes` the rows'
     // handshake_indices stay empty (a report of a million servers needs no
     // vector per server).
     std::vector<ServerSummary> summarize(const Correlator& c, bool with_handshakes = true) const;

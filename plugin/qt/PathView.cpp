@@ -81,12 +81,12 @@ void PathView::activated(QTreeWidgetItem* item) {
     if (frame != 0 && goto_frame_) goto_frame_(frame);
 }
 
-bool show_path_view(Host* host, const ServerRow& server, QWidget* parent) {
+bool show_path_view(Host* host, const ServerRow& row, QWidget* parent) {
     std::vector<PathSweep> sweeps;
-    if (!host->path(server, &sweeps)) return false;
+    if (!host->path(row, &sweeps)) return false;
     auto* view = new PathView(
-        q(endpoint_text(server.address, server.port)), sweeps, [host](uint32_t frame) { host->gotoFrame(frame); },
-        parent);
+        q(endpoint_text(row.server.address, row.server.port)), sweeps,
+        [host](uint32_t frame) { host->gotoFrame(frame); }, parent);
     view->show();
     return true;
 }

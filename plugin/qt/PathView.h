@@ -42,6 +42,6 @@ private:
 
 // Opens (non-modal) the Path view of `server` from the host's analysis;
 // false when the host has none.
-bool show_path_view(Host* host, const ServerRow& server, QWidget* parent);
+bool show_path_view(Host* host, const ServerRow& row, QWidget* parent);
 
 }  // namespace middlebox_qt

@@ -51,8 +51,7 @@ Snapshot build_snapshot(const middlebox::Correlator& c, const middlebox::Registr
             middlebox::Registry::add_row(&snap.totals, s);
             if (!all_servers && !s.suspect()) return;
             ServerRow row;
-            row.address = s.address;
-            row.port = s.port;
+            row.server = s.server;
             row.handshakes = s.handshakes;
             row.synacks = s.synacks;
             std::copy(std::begin(s.verdicts), std::end(s.verdicts), std::begin(row.verdicts));
@@ -126,7 +125,7 @@ namespace {
 bool goes_to(const middlebox::Correlator& c, uint32_t index, const ServerRow& s) {
     if (index >= c.handshake_count()) return false;
     const middlebox::FlowTuple& t = c.endpoints(index);
-    return t.dst_port == s.port && t.dst == s.address;
+    return t.destination() == s.server;
 }
 }  // namespace
 
@@ -158,17 +157,17 @@ std::string address_filter(const Address& a, const char* direction) {
 }
 
 std::string server_filter(const ServerRow& s) {
-    const std::string port = std::to_string(s.port);
+    const std::string port = std::to_string(s.server.port);
     if (s.suspect())
-        return std::string(kEchoSet) + " && " + address_filter(s.address, "src") + " && tcp.srcport == " + port;
-    return "middlebox.verdict && ((" + address_filter(s.address, "src") + " && tcp.srcport == " + port + ") || (" +
-           address_filter(s.address, "dst") + " && tcp.dstport == " + port + "))";
+        return std::string(kEchoSet) + " && " + address_filter(s.server.address, "src") + " && tcp.srcport == " + port;
+    return "middlebox.verdict && ((" + address_filter(s.server.address, "src") + " && tcp.srcport == " + port +
+           ") || (" + address_filter(s.server.address, "dst") + " && tcp.dstport == " + port + "))";
 }
 
 std::string pair_filter(const ServerRow& s, const HandshakeRow& p) {
     if (!p.client_known) return server_filter(s);
     return address_filter(p.client, "addr") + " && tcp.port == " + std::to_string(p.client_port) + " && " +
-           address_filter(s.address, "addr") + " && tcp.port == " + std::to_string(s.port);
+           address_filter(s.server.address, "addr") + " && tcp.port == " + std::to_string(s.server.port);
 }
 
 std::string suspects_filter(const std::vector<const ServerRow*>& shown, size_t all_suspects) {
@@ -179,7 +178,8 @@ std::string suspects_filter(const std::vector<const ServerRow*>& shown, size_t a
         return std::string(kEchoSet) + " && tcp.flags.syn == 1 && tcp.flags.ack == 1";
     std::string any;
     for (const ServerRow* s : suspects) {
-        const std::string one = address_filter(s->address, "src") + " && tcp.srcport == " + std::to_string(s->port);
+        const std::string one =
+            address_filter(s->server.address, "src") + " && tcp.srcport == " + std::to_string(s->server.port);
         append(any, suspects.size() == 1 ? one : "(" + one + ")", " || ");
     }
     return std::string(kEchoSet) + " && " + (suspects.size() == 1 ? any : "(" + any + ")");

@@ -48,8 +48,7 @@ struct HandshakeRow {
 // address and verdict texts are spelt when shown (SuspectModel::data), not
 // kept: a scan has a million rows.
 struct ServerRow {
-    middlebox::Address address;
-    uint16_t port = 0;
+    middlebox::Endpoint server;
     uint32_t handshakes = 0;
     uint32_t synacks = 0;
     uint32_t verdicts[middlebox::kVerdictCount] = {};
@@ -83,7 +82,7 @@ struct ServerRow {
 
 struct Snapshot {
     // The suspects, or (build_snapshot's all_servers) every server endpoint;
-    // sorted by address then port (the order SuspectModel sorts addresses by).
+    // in Endpoint order (the order SuspectModel sorts addresses by).
     std::vector<ServerRow> servers;
     middlebox::Totals totals;  // of every server, whether its row is built or not
     size_t suspects() const { return totals.suspect_servers; }

@@ -46,7 +46,7 @@ constexpr qint64 kLiveRefreshMs = 3000;
 // Identifies a server across snapshots.
 static QByteArray serverKey(const ServerRow& s) {
     uint8_t k[middlebox::Endpoint::kKeyBytes];
-    middlebox::Endpoint{s.address, s.port}.key(k);
+    s.server.key(k);
     return QByteArray(reinterpret_cast<const char*>(k), sizeof k);
 }
 

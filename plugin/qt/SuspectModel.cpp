@@ -31,7 +31,7 @@ QVariant frameText(uint32_t f) { return f ? QVariant(QString::number(f)) : QVari
 SuspectModel::SuspectModel(QObject* parent) : QAbstractItemModel(parent) {}
 
 namespace {
-bool sameServer(const ServerRow& a, const ServerRow& b) { return a.port == b.port && a.address == b.address; }
+bool sameServer(const ServerRow& a, const ServerRow& b) { return a.server == b.server; }
 bool sameValues(const ServerRow& a, const ServerRow& b) {
     return a.handshakes == b.handshakes && a.synacks == b.synacks &&
            std::equal(std::begin(a.verdicts), std::end(a.verdicts), std::begin(b.verdicts)) && a.echoed == b.echoed &&
@@ -290,7 +290,7 @@ QVariant SuspectModel::serverData(size_t row, const ServerRow& s, int column, in
             // The snapshot's order is the address order: rows sort by number,
             // not by a key built for each comparison.
             case ColAddress: return num(row);
-            case ColPort: return num(s.port);
+            case ColPort: return num(s.server.port);
             case ColHandshakes: return num(s.handshakes);
             case ColEchoes: return num(s.echoes());
             case ColHops: return num(s.min_hops < 0 ? 0x10000 : s.min_hops * 256 + s.max_hops);
@@ -303,7 +303,7 @@ QVariant SuspectModel::serverData(size_t row, const ServerRow& s, int column, in
     }
     if (role == Qt::ToolTipRole) {
         QString tip = tr("%1: %2 handshake(s), %3 answered by SYN+ACK")
-                          .arg(qs(middlebox::endpoint_text(s.address, s.port)))
+                          .arg(qs(middlebox::endpoint_text(s.server.address, s.server.port)))
                           .arg(s.handshakes)
                           .arg(s.synacks);
         if (s.suspect()) tip += tr("\n%1 echoed the SYN: %2").arg(s.echoes()).arg(qs(s.echoed));
@@ -318,8 +318,8 @@ QVariant SuspectModel::serverData(size_t row, const ServerRow& s, int column, in
     }
     if (role != Qt::DisplayRole) return QVariant();
     switch (column) {
-        case ColAddress: return qs(middlebox::address_text(s.address));
-        case ColPort: return QString::number(s.port);
+        case ColAddress: return qs(middlebox::address_text(s.server.address));
+        case ColPort: return QString::number(s.server.port);
         case ColHandshakes: return QString::number(s.handshakes);
         case ColEchoes: return QString::number(s.echoes());
         case ColVerdicts: return qs(middlebox::verdict_list(s.verdicts));

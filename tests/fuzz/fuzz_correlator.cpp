@@ -187,6 +187,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const Totals t = Registry::totals(c, rows, reg);
     MBFUZZ_CHECK(t.handshakes == reg.handshake_count());
     MBFUZZ_CHECK(t.evictions == c.evictions());
-    for (const ServerSummary& row : rows) (void)address_text(row.address);
+    for (const ServerSummary& row : rows) (void)address_text(row.server.address);
     return 0;
 }

@@ -254,8 +254,8 @@ void DialogTest::snapshotRows() {
     const ServerRow* echo = nullptr;
     const ServerRow* v1 = nullptr;
     for (const ServerRow& r : s.servers) {
-        if (r.address == kEchoV0) echo = &r;
-        if (r.address == kEchoV1) v1 = &r;
+        if (r.server.address == kEchoV0) echo = &r;
+        if (r.server.address == kEchoV1) v1 = &r;
     }
     QVERIFY(echo != nullptr && v1 != nullptr);
     QCOMPARE(echo->handshakes, 2u);
@@ -290,7 +290,7 @@ void DialogTest::snapshotRows() {
         if (!r.suspect()) continue;
         QVERIFY(k < few.servers.size());
         const ServerRow& f = few.servers[k++];
-        QVERIFY(f.address == r.address && f.port == r.port);
+        QVERIFY(f.server == r.server);
         QCOMPARE(f.echoed, r.echoed);
         QCOMPARE(f.handshake_indices, r.handshake_indices);
         QCOMPARE(f.target_handshake, r.target_handshake);
@@ -467,7 +467,7 @@ void DialogTest::filterStrings() {
     const Snapshot s = cap.snapshot();
     auto server = [&s](const Address& a) {
         for (const ServerRow& r : s.servers)
-            if (r.address == a) return &r;
+            if (r.server.address == a) return &r;
         return static_cast<const ServerRow*>(nullptr);
     };
     const ServerRow* echo = server(kEchoV0);

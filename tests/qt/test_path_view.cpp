@@ -25,8 +25,7 @@ const mbtest::Host kServer{198, 51, 100, 7};
 // The dialog's row of a server listening on port 80.
 ServerRow row_of(const mbtest::Host& h) {
     ServerRow row;
-    row.address = mbtest::seg(0, h, 80, h, 1, 0, 0, 0, Bytes()).tuple.src;
-    row.port = 80;
+    row.server = {mbtest::seg(0, h, 80, h, 1, 0, 0, 0, Bytes()).tuple.src, 80};
     return row;
 }
 
@@ -40,7 +39,7 @@ public:
     bool path(const ServerRow& server, std::vector<PathSweep>* out) override {
         out->clear();
         for (PathSweep& s : path_sweeps(c_, r_))
-            if (s.server == server.address && s.port == server.port) out->push_back(std::move(s));
+            if (Endpoint{s.server, s.port} == server.server) out->push_back(std::move(s));
         return true;
     }
     uint64_t generation() override { return 0; }

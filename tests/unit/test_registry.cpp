@@ -59,9 +59,9 @@ struct RegistryTest : ::testing::Test {
 
     const ServerSummary* row(const std::vector<ServerSummary>& rows, Host h, uint16_t port) {
         const uint8_t b[4] = {h.a, h.b, h.c, h.d};
-        const Address a = Address::v4(b);
+        const Endpoint e{Address::v4(b), port};
         for (const ServerSummary& r : rows)
-            if (r.address == a && r.port == port) return &r;
+            if (r.server == e) return &r;
         return nullptr;
     }
 };
@@ -84,10 +84,10 @@ TEST_F(RegistryTest, RowsPerServerEndpointSortedByAddressThenPort) {
     scenario();
     const auto rows = reg.summarize(c);
     ASSERT_EQ(rows.size(), 4u);
-    EXPECT_EQ(address_text(rows[0].address), "198.51.100.1");
-    EXPECT_EQ(address_text(rows[1].address), "198.51.100.2");
-    EXPECT_EQ(rows[2].port, 80);
-    EXPECT_EQ(rows[3].port, 81);
+    EXPECT_EQ(address_text(rows[0].server.address), "198.51.100.1");
+    EXPECT_EQ(address_text(rows[1].server.address), "198.51.100.2");
+    EXPECT_EQ(rows[2].server.port, 80);
+    EXPECT_EQ(rows[3].server.port, 81);
 
     const ServerSummary* echo = row(rows, kEcho, 80);
     ASSERT_NE(echo, nullptr);
@@ -146,7 +146,7 @@ TEST_F(RegistryTest, TotalsInTheStyleOfTheDeploymentStudies) {
     for (size_t i = 0; i < rows.size(); ++i) {
         EXPECT_TRUE(bare_rows[i].handshake_indices.empty());
         EXPECT_EQ(bare_rows[i].handshakes, rows[i].handshakes);
-        EXPECT_EQ(bare_rows[i].address, rows[i].address);
+        EXPECT_EQ(bare_rows[i].server, rows[i].server);
     }
     const Totals u = Registry::totals(c, bare_rows, reg);
     EXPECT_EQ(u.synacks_with_mp_capable, t.synacks_with_mp_capable);
@@ -196,8 +196,7 @@ TEST_F(RegistryTest, SinglePassAndSecondPassGiveTheSameRows) {
     const auto second = again.summarize(c);
     ASSERT_EQ(first.size(), second.size());
     for (size_t i = 0; i < first.size(); ++i) {
-        EXPECT_EQ(first[i].address, second[i].address);
-        EXPECT_EQ(first[i].port, second[i].port);
+        EXPECT_EQ(first[i].server, second[i].server);
         EXPECT_EQ(first[i].handshakes, second[i].handshakes);
         for (int v = 0; v < kVerdictCount; ++v) EXPECT_EQ(first[i].verdicts[v], second[i].verdicts[v]);
     }
@@ -339,9 +338,9 @@ TEST_F(RegistryTest, RowsSortedOverMixedFamiliesAndPorts) {
     size_t i = 0;
     for (const auto& [key, hs] : ref) {
         const ServerSummary& row = rows[i++];
-        EXPECT_EQ(row.address.family, key[0]);
-        EXPECT_EQ(0, std::memcmp(row.address.bytes, key.data() + 1, 16));
-        EXPECT_EQ(row.port, (key[17] << 8) | key[18]);
+        uint8_t row_key[Endpoint::kKeyBytes];
+        row.server.key(row_key);
+        EXPECT_EQ(std::vector<uint8_t>(row_key, row_key + Endpoint::kKeyBytes), key);
         EXPECT_EQ(row.handshake_indices, hs);
     }
 }

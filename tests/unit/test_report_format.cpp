@@ -251,7 +251,7 @@ TEST_F(Report, StreamedFormsEqualTheVectorForms) {
         size_t visited = 0;
         reg.visit(c, [&](const ServerSummary& row) {
             ASSERT_LT(visited, all.size());
-            EXPECT_EQ(row.address, all[visited].address);
+            EXPECT_EQ(row.server, all[visited].server);
             EXPECT_EQ(row.handshakes, all[visited].handshakes);
             EXPECT_TRUE(row.handshake_indices.empty());  // only summarize() asks for them
             ++visited;
