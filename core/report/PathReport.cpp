@@ -131,7 +131,7 @@ std::vector<PathSweep> path_sweeps(const Correlator& c, const Registry& seen) {
             }
             // TTL rising frame to frame: the same sweep.
             if (sweep == nullptr || p.hop <= sweep->probes.back().hop) {
-                sweeps.push_back(PathSweep{target.client, target.server.address, target.server.port, {}, {}, {}});
+                sweeps.push_back(PathSweep{target.client, target.server, {}, {}, {}});
                 sweep = &sweeps.back();
             }
             if (sweep->probe.empty()) sweep->probe = names;

@@ -101,8 +101,8 @@ void put_change(JsonOut& j, const PathChange& c) {
 void put_sweep(JsonOut& j, const PathSweep& s) {
     j.begin_object();
     j.key("client").string_with([&](TextBuffer& b) { put_address(b, s.client); });
-    j.key("server").string_with([&](TextBuffer& b) { put_address(b, s.server); });
-    j.key("port").number(s.port);
+    j.key("server").string_with([&](TextBuffer& b) { put_address(b, s.server.address); });
+    j.key("port").number(s.server.port);
     j.key("probe").string(s.probe);
     j.key("probes").begin_array(kProbes);
     for (const PathProbe& p : s.probes) put_probe(j.item(), p);

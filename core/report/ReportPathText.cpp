@@ -51,7 +51,7 @@ std::string path_copy_text(const PathCopy& c) {
 }
 
 std::string path_sweep_text(const PathSweep& s) {
-    return address_text(s.client) + " -> " + endpoint_text(s.server, s.port) + ", probe " +
+    return address_text(s.client) + " -> " + endpoint_text(s.server.address, s.server.port) + ", probe " +
            (s.probe.empty() ? std::string("?") : s.probe) + ", " + plural(s.probes.size(), "probe", "probes");
 }
 

@@ -73,8 +73,7 @@ struct PathChange {
 
 struct PathSweep {
     Address client;
-    Address server;
-    uint16_t port = 0;
+    Endpoint server;
     std::string probe;                // the first probe's option names, "MSS,SACK_PERM,TS,WS,MP_CAPABLE"
     std::vector<PathProbe> probes;    // in frame order, TTL rising
     std::vector<PathChange> changes;  // in hop order

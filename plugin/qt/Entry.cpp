@@ -91,8 +91,7 @@ public:
                        for (middlebox::PathSweep& s :
                             middlebox::path_sweeps(*static_cast<const middlebox::Correlator*>(correlator),
                                                    *static_cast<const middlebox::Registry*>(registry)))
-                           if (middlebox::Endpoint{s.server, s.port} == x->server->server)
-                               x->out->push_back(std::move(s));
+                           if (s.server == x->server->server) x->out->push_back(std::move(s));
                    },
                    &ctx) != 0;
     }

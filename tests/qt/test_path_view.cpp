@@ -39,7 +39,7 @@ public:
     bool path(const ServerRow& server, std::vector<PathSweep>* out) override {
         out->clear();
         for (PathSweep& s : path_sweeps(c_, r_))
-            if (Endpoint{s.server, s.port} == server.server) out->push_back(std::move(s));
+            if (s.server == server.server) out->push_back(std::move(s));
         return true;
     }
     uint64_t generation() override { return 0; }

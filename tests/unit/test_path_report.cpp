@@ -105,7 +105,7 @@ TEST_F(Sweep, HopsInTtlOrderWithTheFirstHopOfEachChange) {
     const std::vector<PathSweep> sweeps = path_sweeps(c, seen);
     ASSERT_EQ(sweeps.size(), 1u);
     const PathSweep& s = sweeps[0];
-    EXPECT_EQ(s.port, 80);
+    EXPECT_EQ(s.server.port, 80);
     EXPECT_EQ(s.probe, "MSS,MP_CAPABLE");
     ASSERT_EQ(s.probes.size(), 5u);
     for (uint8_t i = 0; i < 5; ++i) EXPECT_EQ(s.probes[i].hop, i + 1);
