@@ -481,38 +481,4 @@ bool SuspectProxy::lessThan(const QModelIndex& left, const QModelIndex& right) c
                                               : left.row() < right.row();  // ascending addresses either way
 }
 
-// ---------------------------------------------------------------------------
-
-QString tableCsv(const QAbstractItemModel* model, bool with_handshakes) {
-    QStringList lines;
-    auto line = [](const QStringList& fields) {
-        QStringList quoted;
-        for (const QString& f : fields) quoted << QString::fromStdString(middlebox::csv_field(f.toStdString()));
-        return quoted.join(QLatin1Char(','));
-    };
-    QStringList header;
-    if (with_handshakes) header << QStringLiteral("Row");
-    for (int c = 0; c < SuspectModel::ColumnCount; ++c) header << SuspectModel::columnTitle(c);
-    lines << line(header);
-    auto rowFields = [model](const QModelIndex& first) {
-        QStringList fields;
-        for (int c = 0; c < SuspectModel::ColumnCount; ++c)
-            fields << model->data(first.sibling(first.row(), c), Qt::DisplayRole).toString();
-        return fields;
-    };
-    for (int r = 0; r < model->rowCount(); ++r) {
-        const QModelIndex si = model->index(r, 0);
-        QStringList fields = rowFields(si);
-        if (with_handshakes) fields.prepend(QStringLiteral("server"));
-        lines << line(fields);
-        if (!with_handshakes) continue;
-        for (int h = 0; h < model->rowCount(si); ++h) {
-            QStringList pf = rowFields(model->index(h, 0, si));
-            pf.prepend(QStringLiteral("handshake"));
-            lines << line(pf);
-        }
-    }
-    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
-}
-
 }  // namespace middlebox_qt
